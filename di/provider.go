@@ -1,0 +1,304 @@
+// Package di is Keel's dependency injection: providers are plain Go functions whose
+// parameters are resolved per request, from other providers, from built-ins and
+// from resolvers the router plugs in (parameter structs, app-wide providers).
+//
+// A route's graph is compiled once, at registration, into a Plan: the ordered calls,
+// FastAPI's per-request cache keys (spec §2.4), the SecurityScopes each node sees
+// (spec §2.2) and the cleanup scopes (spec §3.5). Per request the plan runs over a
+// pooled slot array, calling providers through values prepared at registration.
+package di
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"runtime"
+	"strings"
+)
+
+// Cleanup is the teardown a provider may return with its value. It runs after the
+// handler (function scope) or after the response is written (request scope, the
+// default), in reverse order of setup, on every path. It receives the error the
+// request has so far (nil on success) and returns the error to continue with: return
+// err unchanged to keep it, another error to replace it. Returning nil for a non-nil
+// err swallows it, which FastAPI answers with 500 (spec §3.5), and so does Keel.
+type Cleanup func(err error) error
+
+// Source is anything that can be declared as a dependency: a *Provider, a
+// Dependency made by Depends or Security, or a value that stands for a provider,
+// such as a security scheme.
+type Source interface {
+	Dependency() Dependency
+}
+
+// Provider is a function registered as a dependency. Create one with Provide; it is
+// immutable afterwards and its identity is part of the per-request cache key.
+type Provider struct {
+	fn    reflect.Value
+	typ   reflect.Type // function type
+	out   reflect.Type // the provided type (nil for an error-only function)
+	shape returnShape
+	deps  []Dependency
+	meta  any
+	name  string
+	raw   RawFunc
+	rawIn []reflect.Type
+}
+
+type returnShape uint8
+
+const (
+	retValue          returnShape = iota // T
+	retValueErr                          // (T, error)
+	retValueCleanErr                     // (T, Cleanup, error)
+	retErr                               // error (effect-only)
+	retNone                              // nothing (effect-only)
+	retValueCleanFunc                    // (T, func(), error)
+)
+
+var (
+	errorType   = reflect.TypeFor[error]()
+	cleanupType = reflect.TypeFor[Cleanup]()
+	funcType    = reflect.TypeFor[func()]()
+	ctxType     = reflect.TypeFor[context.Context]()
+	requestType = reflect.TypeFor[*http.Request]()
+	respType    = reflect.TypeFor[*Response]()
+	scopesType  = reflect.TypeFor[SecurityScopes]()
+)
+
+// Provide registers fn as a provider. fn may return T, (T, error),
+// (T, Cleanup, error), (T, func(), error), error, or nothing. deps are explicit
+// dependencies for fn's parameters, matched to them by type; a dependency that
+// matches no parameter, or a parameter matched by two dependencies, is a
+// registration error when a route using fn is registered.
+//
+// Provide panics if fn is not a function of one of those shapes: that is a
+// programming error, caught at startup.
+func Provide(fn any, deps ...Source) *Provider {
+	return ProvideMeta(nil, fn, deps...)
+}
+
+// ProvideMeta is Provide with a value attached for the layers above di: a security
+// scheme (implementing SecurityScheme) or a parameter description. Keel's own
+// packages use it; applications use Provide.
+func ProvideMeta(meta any, fn any, deps ...Source) *Provider {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func || v.IsNil() {
+		panic(fmt.Sprintf("keel/di: Provide needs a function, got %T", fn))
+	}
+	t := v.Type()
+	p := &Provider{fn: v, typ: t, meta: meta, name: funcName(v)}
+	if t.IsVariadic() {
+		panic(fmt.Sprintf("keel/di: provider %s is variadic; a provider's parameters must each be resolvable", p.name))
+	}
+	p.shape, p.out = shapeOf(t, p.name)
+	for i, d := range deps {
+		if d == nil {
+			panic(fmt.Sprintf("keel/di: provider %s: dependency #%d is nil", p.name, i+1))
+		}
+		p.deps = append(p.deps, d.Dependency())
+	}
+	return p
+}
+
+// RawFunc is a provider body called without reflection: in holds the values of the
+// declared input types, in order. Keel's binders use it for speed.
+type RawFunc func(in []reflect.Value) (reflect.Value, error)
+
+// ProvideRaw registers a provider whose inputs are the given types (resolved like
+// any provider's parameters) and whose output has type out. name appears in
+// registration errors. Keel's own packages use it for the hot path.
+func ProvideRaw(meta any, name string, out reflect.Type, in []reflect.Type, fn RawFunc, deps ...Source) *Provider {
+	p := &Provider{meta: meta, name: name, out: out, shape: retValueErr, raw: fn, rawIn: in}
+	for _, d := range deps {
+		p.deps = append(p.deps, d.Dependency())
+	}
+	return p
+}
+
+func shapeOf(t reflect.Type, name string) (returnShape, reflect.Type) {
+	bad := func() {
+		panic(fmt.Sprintf("keel/di: provider %s returns %s; a provider returns T, (T, error), (T, di.Cleanup, error) or (T, func(), error), or only error", name, retString(t)))
+	}
+	switch t.NumOut() {
+	case 0:
+		return retNone, nil
+	case 1:
+		if t.Out(0) == errorType {
+			return retErr, nil
+		}
+		return retValue, t.Out(0)
+	case 2:
+		if t.Out(1) != errorType || t.Out(0) == errorType {
+			bad()
+		}
+		return retValueErr, t.Out(0)
+	case 3:
+		if t.Out(2) != errorType {
+			bad()
+		}
+		switch {
+		case t.Out(1) == cleanupType || t.Out(1) == reflect.TypeFor[func(error) error]():
+			return retValueCleanErr, t.Out(0)
+		case t.Out(1) == funcType:
+			return retValueCleanFunc, t.Out(0)
+		}
+	}
+	bad()
+	return 0, nil
+}
+
+func retString(t reflect.Type) string {
+	parts := make([]string, t.NumOut())
+	for i := range parts {
+		parts[i] = t.Out(i).String()
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// Name returns the provider's function name, as used in registration errors.
+func (p *Provider) Name() string { return p.name }
+
+// Type returns the type the provider provides, or nil for an effect-only provider.
+func (p *Provider) Type() reflect.Type { return p.out }
+
+// Meta returns the value attached by ProvideMeta, or nil.
+func (p *Provider) Meta() any { return p.meta }
+
+// HasCleanup reports whether the provider returns a cleanup.
+func (p *Provider) HasCleanup() bool {
+	return p.shape == retValueCleanErr || p.shape == retValueCleanFunc
+}
+
+// Dependency implements Source: a plain Depends(p).
+func (p *Provider) Dependency() Dependency { return Dependency{p: p} }
+
+// Scope says when a provider's cleanup runs (spec §3.5).
+type Scope uint8
+
+const (
+	// ScopeDefault is request scope for providers with a cleanup.
+	ScopeDefault Scope = iota
+	// ScopeRequest runs the cleanup after the response has been written.
+	ScopeRequest
+	// ScopeFunction runs the cleanup after the handler returned and its result was
+	// encoded, before the response is written, so a cleanup error still changes it.
+	ScopeFunction
+)
+
+func (s Scope) String() string {
+	switch s {
+	case ScopeRequest:
+		return "request"
+	case ScopeFunction:
+		return "function"
+	}
+	return ""
+}
+
+// Dependency is the declaration of a dependency at one place in the graph: the
+// provider, its own security scopes, whether the per-request cache is used, and
+// the cleanup scope. Its zero value is not usable; make one with Depends or Security.
+type Dependency struct {
+	p       *Provider
+	scopes  []string
+	noCache bool
+	scope   Scope
+}
+
+// Depends declares src as a dependency, FastAPI's Depends(src).
+func Depends(src Source) Dependency {
+	if src == nil {
+		panic("keel/di: Depends(nil)")
+	}
+	return src.Dependency()
+}
+
+// Security declares src as a dependency with OAuth2 scopes, FastAPI's
+// Security(src, scopes=[...]). The scopes add to those of the dependents above it
+// and reach providers below as SecurityScopes (spec §2.2).
+func Security(src Source, scopes ...string) Dependency {
+	d := Depends(src)
+	d.scopes = append(append([]string(nil), d.scopes...), scopes...)
+	return d
+}
+
+// Dependency implements Source.
+func (d Dependency) Dependency() Dependency { return d }
+
+// NoCache returns d declared with use_cache=False: the provider is called again at
+// this place even if the request already has its value (spec §3.4).
+func (d Dependency) NoCache() Dependency { d.noCache = true; return d }
+
+// InScope returns d with an explicit cleanup scope (spec §3.5, §2.4).
+func (d Dependency) InScope(s Scope) Dependency { d.scope = s; return d }
+
+// Provider returns the declared provider.
+func (d Dependency) Provider() *Provider { return d.p }
+
+// Scopes returns the declaration's own scopes.
+func (d Dependency) Scopes() []string { return d.scopes }
+
+// SecurityScopes is injected into any provider that declares a parameter of this
+// type: the scopes required along the path from the handler to it, parents first
+// (spec §1.4, §2.2).
+type SecurityScopes struct {
+	Scopes []string
+}
+
+// String returns the scopes joined by spaces (FastAPI's scope_str).
+func (s SecurityScopes) String() string { return strings.Join(s.Scopes, " ") }
+
+// SecurityScheme is implemented by the meta value of a provider that is a security
+// scheme. Such a node "uses scopes" for caching (spec §2.4) and is reported to the
+// OpenAPI layer with its accumulated scopes (spec §2.3).
+type SecurityScheme interface {
+	SchemeName() string
+}
+
+// Response is the response handle a provider or handler can ask for: headers,
+// cookies and a status set on it reach the final response (spec §3.8).
+type Response struct {
+	header http.Header
+	status int
+}
+
+// Header returns the headers to add to the response.
+func (r *Response) Header() http.Header {
+	if r.header == nil {
+		r.header = make(http.Header)
+	}
+	return r.header
+}
+
+// SetCookie adds a Set-Cookie header.
+func (r *Response) SetCookie(c *http.Cookie) {
+	if v := c.String(); v != "" {
+		r.Header().Add("Set-Cookie", v)
+	}
+}
+
+// SetStatus overrides the route's success status.
+func (r *Response) SetStatus(code int) { r.status = code }
+
+// Status returns the status set with SetStatus, or 0.
+func (r *Response) Status() int { return r.status }
+
+// Headers returns the headers set so far, or nil (no allocation).
+func (r *Response) Headers() http.Header { return r.header }
+
+func (r *Response) reset() { r.header = nil; r.status = 0 }
+
+func funcName(v reflect.Value) string {
+	f := runtime.FuncForPC(v.Pointer())
+	if f == nil {
+		return v.Type().String()
+	}
+	name := f.Name()
+	// "github.com/x/y/pkg.fn" -> "pkg.fn"
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}
