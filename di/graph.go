@@ -1,0 +1,491 @@
+package di
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Kind says how a parameter's provider relates to the function that needs it. It
+// decides the order of resolution and of validation errors (spec §3.3): dependency
+// children run first, in signature order, then the function's own parameters.
+type Kind uint8
+
+const (
+	// KindDependency is a sub-dependency (explicit, or an app-wide provider).
+	KindDependency Kind = iota
+	// KindParams is the function's own request parameters (a parameter struct or a
+	// body); validated after its dependencies.
+	KindParams
+	// KindEffect is a route-, group- or app-level dependency run for its effect.
+	KindEffect
+)
+
+// A Resolver supplies the provider for a parameter type that neither an explicit
+// dependency nor a built-in covers. It returns a nil provider when it does not
+// handle t, and an error when t is its kind of type but is declared wrongly.
+type Resolver interface {
+	Resolve(t reflect.Type) (*Provider, Kind, error)
+}
+
+// ResolverFunc adapts a function to Resolver.
+type ResolverFunc func(t reflect.Type) (*Provider, Kind, error)
+
+// Resolve implements Resolver.
+func (f ResolverFunc) Resolve(t reflect.Type) (*Provider, Kind, error) { return f(t) }
+
+// Config is what Compile needs besides the handler.
+type Config struct {
+	// Resolvers are tried in order for parameters not otherwise resolved.
+	Resolvers []Resolver
+	// Overrides replaces providers at any depth (spec §3.6). The replacement's own
+	// parameters are resolved; the original's cache key and scopes are kept.
+	Overrides map[*Provider]*Provider
+}
+
+// Node is one occurrence of a dependency in a route's graph, as declared: the
+// OpenAPI layer walks it (spec §2.3, §4.6). Overrides never appear here.
+type Node struct {
+	Provider *Provider // nil for the root's handler? no: the root holds the handler's provider
+	Kind     Kind
+	// Scopes are the SecurityScopes injected at this node (parents first, spec §2.2).
+	Scopes []string
+	// Key identifies the node's per-request cache entry (spec §2.4); nodes with
+	// equal keys share one value.
+	Key      string
+	Children []*Node
+}
+
+// String renders the graph below n, one node per line, for debugging.
+func (n *Node) String() string {
+	var b strings.Builder
+	var walk func(n *Node, depth int)
+	walk = func(n *Node, depth int) {
+		b.WriteString(strings.Repeat("  ", depth))
+		b.WriteString(n.Provider.name)
+		if len(n.Scopes) > 0 {
+			fmt.Fprintf(&b, " scopes=%v", n.Scopes)
+		}
+		switch n.Kind {
+		case KindParams:
+			b.WriteString(" (params)")
+		case KindEffect:
+			b.WriteString(" (effect)")
+		}
+		b.WriteByte('\n')
+		for _, c := range n.Children {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return b.String()
+}
+
+// Plan is a route's compiled resolution: built once, run per request.
+type Plan struct {
+	root     *occ
+	nOcc     int
+	nKeys    int
+	maxArgs  int
+	usesResp bool
+	out      reflect.Type
+	handler  *Provider
+	tree     *Node
+	pool     statePool
+}
+
+// Tree returns the declared graph (the handler at the root).
+func (p *Plan) Tree() *Node { return p.tree }
+
+// Output returns the type the handler returns besides error, or nil.
+func (p *Plan) Output() reflect.Type { return p.out }
+
+// Handler returns the handler's provider.
+func (p *Plan) Handler() *Provider { return p.handler }
+
+// CompileError is a registration error: it names the function, the parameter and
+// its type, and says how to fix it.
+type CompileError struct {
+	Func  string // the function whose parameter failed, e.g. "main.currentUser"
+	Param int    // 1-based parameter index, 0 when not about one parameter
+	Type  reflect.Type
+	Path  []string // the chain of functions from the handler down to Func
+	Msg   string
+}
+
+func (e *CompileError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Func)
+	if e.Param > 0 {
+		fmt.Fprintf(&b, " parameter #%d", e.Param)
+		if e.Type != nil {
+			fmt.Fprintf(&b, " (%s)", e.Type)
+		}
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if len(e.Path) > 1 {
+		fmt.Fprintf(&b, " [via %s]", strings.Join(e.Path, " → "))
+	}
+	return b.String()
+}
+
+// occ is one occurrence at run time (with overrides applied).
+type occ struct {
+	id           int
+	key          int
+	root         bool
+	useCache     bool
+	noCacheBelow bool
+	p            *Provider // the provider called (the replacement when overridden)
+	children     []*occ
+	inputs       []input
+	scopes       reflect.Value // SecurityScopes injected here
+	scope        Scope         // effective cleanup scope
+}
+
+type inKind uint8
+
+const (
+	inChild inKind = iota
+	inRequest
+	inContext
+	inResponse
+	inScopes
+)
+
+type input struct {
+	kind inKind
+	occ  *occ
+}
+
+type compiler struct {
+	cfg      Config
+	keys     map[string]int
+	nOcc     int
+	maxArgs  int
+	usesRsp  bool
+	stack    []*Provider
+	uses     map[*Provider]bool // memo: provider uses scopes below (spec §2.4)
+	resolved map[reflect.Type]resolution
+	effects  []Dependency
+}
+
+type resolution struct {
+	p    *Provider
+	kind Kind
+	err  error
+}
+
+// Compile builds the plan for handler. effects are route-level dependencies run
+// for their effect (app, groups, route, in that order, spec §3.2). An explicit
+// dependency whose type matches a handler parameter fills it; the others run for
+// their effect after effects and before the handler's parameter dependencies.
+func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Plan, error) {
+	if handler.shape == retValueCleanErr || handler.shape == retValueCleanFunc {
+		return nil, &CompileError{Func: handler.name, Msg: "a handler cannot return a cleanup; return (T, error) or error, and move the cleanup into a provider"}
+	}
+	c := &compiler{cfg: cfg, keys: map[string]int{}, uses: map[*Provider]bool{}, resolved: map[reflect.Type]resolution{}}
+	c.effects = effects
+	rootDecl := Dependency{p: handler}
+	root, tree, err := c.build(rootDecl, nil, KindDependency, explicit, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{root: root, nOcc: c.nOcc, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
+		out: handler.out, handler: handler, tree: tree}
+	p.pool.plan = p
+	return p, nil
+}
+
+// build compiles one occurrence. parentList is the chain of scopes of its parent
+// (spec §2.2). rootDeps are the explicit route dependencies when root is true.
+func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps []Dependency, root bool, path []string) (*occ, *Node, error) {
+	orig := d.p
+	actual := orig
+	if r, ok := c.cfg.Overrides[orig]; ok && r != nil && !root {
+		actual = r
+	}
+	path = append(path[:len(path):len(path)], orig.name)
+	if slices.Contains(c.stack, actual) {
+		names := make([]string, 0, len(c.stack)+1)
+		for _, p := range c.stack {
+			names = append(names, p.name)
+		}
+		names = append(names, actual.name)
+		return nil, nil, &CompileError{Func: actual.name, Path: path, Msg: "dependency cycle: " + strings.Join(names, " → ") + "; break it by splitting one provider in two"}
+	}
+	c.stack = append(c.stack, actual)
+	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
+
+	own := d.scopes
+	injected := appendMissing(slices.Clone(parentList), own)
+	chain := append(slices.Clone(parentList), own...)
+	if actual != orig { // spec §2.2: the replacement gets the original's injected list, no own scopes
+		chain = slices.Clone(injected)
+	}
+
+	o := &occ{id: c.nOcc, root: root, p: actual, useCache: !d.noCache && !root,
+		scopes: reflect.ValueOf(SecurityScopes{Scopes: injected})}
+	c.nOcc++
+	o.scope = d.scope
+	if o.scope == ScopeDefault {
+		o.scope = ScopeRequest
+	}
+	node := &Node{Provider: orig, Kind: kind, Scopes: injected}
+
+	// The function's parameters.
+	var explicit []Dependency
+	if root {
+		explicit = rootDeps
+	} else {
+		explicit = actual.deps
+	}
+	sig, err := c.signature(actual, explicit, root, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(sig.inputs) > c.maxArgs {
+		c.maxArgs = len(sig.inputs)
+	}
+	o.inputs = sig.inputs
+
+	// §3.1: a request-scoped cleanup cannot depend on a function-scoped dependency.
+	if actual.HasCleanup() && o.scope == ScopeRequest {
+		for _, ch := range sig.children {
+			if ch.decl.scope == ScopeFunction {
+				return nil, nil, &CompileError{Func: actual.name, Path: path,
+					Msg: fmt.Sprintf("The dependency %q has a scope of \"request\", it cannot depend on dependencies with scope \"function\"; declare it with .InScope(di.ScopeFunction) too, or drop the function scope of %s", actual.name, ch.decl.p.name)}
+			}
+		}
+	}
+
+	for _, ch := range sig.children {
+		co, cn, err := c.build(ch.decl, chain, ch.kind, nil, false, path)
+		if err != nil {
+			return nil, nil, err
+		}
+		o.children = append(o.children, co)
+		node.Children = append(node.Children, cn)
+		if ch.input >= 0 {
+			o.inputs[ch.input].occ = co
+		}
+		if !co.useCache || co.noCacheBelow {
+			o.noCacheBelow = true
+		}
+	}
+
+	if !root {
+		key := orig.name + fmt.Sprintf("@%p", orig)
+		if len(own) > 0 || c.usesScopes(orig) {
+			set := slices.Clone(injected)
+			slices.Sort(set)
+			set = slices.Compact(set)
+			key += "|" + strings.Join(set, "\x00")
+		} else {
+			key += "|"
+		}
+		kindKey := d.scope.String()
+		if d.scope == ScopeDefault && orig.HasCleanup() {
+			kindKey = "request"
+		}
+		key += "|" + kindKey
+		id, ok := c.keys[key]
+		if !ok {
+			id = len(c.keys)
+			c.keys[key] = id
+		}
+		o.key = id
+		node.Key = key
+	}
+	return o, node, nil
+}
+
+// usesScopes reports whether p "uses scopes" (spec §2.4): it declares
+// SecurityScopes, is a security scheme, or a sub-dependency (transitively) has own
+// scopes or uses them.
+func (c *compiler) usesScopes(p *Provider) bool {
+	if v, ok := c.uses[p]; ok {
+		return v
+	}
+	c.uses[p] = false // cycle guard; cycles are reported elsewhere
+	res := false
+	if _, ok := p.meta.(SecurityScheme); ok {
+		res = true
+	}
+	for _, t := range p.inTypes() {
+		if t == scopesType {
+			res = true
+		}
+	}
+	if !res {
+		for _, d := range p.deps {
+			if len(d.scopes) > 0 || c.usesScopes(d.p) {
+				res = true
+				break
+			}
+		}
+	}
+	if !res {
+		for _, t := range p.inTypes() {
+			if r := c.resolve(t); r.p != nil && r.err == nil && c.usesScopes(r.p) {
+				res = true
+				break
+			}
+		}
+	}
+	c.uses[p] = res
+	return res
+}
+
+func (p *Provider) inTypes() []reflect.Type {
+	if p.raw != nil {
+		return p.rawIn
+	}
+	ts := make([]reflect.Type, p.typ.NumIn())
+	for i := range ts {
+		ts[i] = p.typ.In(i)
+	}
+	return ts
+}
+
+type childDecl struct {
+	decl  Dependency
+	kind  Kind
+	input int // index into inputs, -1 for an effect
+}
+
+type signature struct {
+	inputs   []input
+	children []childDecl // effect, then dependency, then params children
+}
+
+func (c *compiler) resolve(t reflect.Type) resolution {
+	if r, ok := c.resolved[t]; ok {
+		return r
+	}
+	var r resolution
+	for _, res := range c.cfg.Resolvers {
+		p, k, err := res.Resolve(t)
+		if err != nil || p != nil {
+			r = resolution{p: p, kind: k, err: err}
+			break
+		}
+	}
+	c.resolved[t] = r
+	return r
+}
+
+func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path []string) (signature, error) {
+	ins := p.inTypes()
+	var sig signature
+	sig.inputs = make([]input, len(ins))
+	matched := make([]int, len(ins)) // index+1 of the explicit dep filling the param
+	var effects []childDecl
+	if root {
+		for _, d := range c.effects {
+			if d.p == nil {
+				return sig, &CompileError{Func: p.name, Path: path, Msg: "an empty dependency; use di.Depends(provider)"}
+			}
+			effects = append(effects, childDecl{decl: d, kind: KindEffect, input: -1})
+		}
+	}
+	for di, d := range explicit {
+		if d.p == nil {
+			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("explicit dependency #%d is empty; use di.Depends(provider)", di+1)}
+		}
+		out := d.p.out
+		var hits []int
+		if out != nil {
+			for i, t := range ins {
+				if out == t || (t.Kind() == reflect.Interface && out.Implements(t) && t != ctxType) {
+					hits = append(hits, i)
+				}
+			}
+		}
+		switch {
+		case len(hits) == 0 && root:
+			effects = append(effects, childDecl{decl: d, kind: KindEffect, input: -1})
+		case len(hits) == 0:
+			what := "provides nothing"
+			if out != nil {
+				what = "provides " + out.String()
+			}
+			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("explicit dependency %s %s, which no parameter of %s takes; remove it, or add a parameter of that type", d.p.name, what, p.name)}
+		case len(hits) > 1:
+			return sig, &CompileError{Func: p.name, Param: hits[1] + 1, Type: ins[hits[1]], Path: path,
+				Msg: fmt.Sprintf("ambiguous: explicit dependency %s (%s) matches parameters #%d and #%d; give them distinct types (for example a named type per value)", d.p.name, out, hits[0]+1, hits[1]+1)}
+		default:
+			i := hits[0]
+			if matched[i] != 0 {
+				prev := explicit[matched[i]-1].p.name
+				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path,
+					Msg: fmt.Sprintf("ambiguous: both %s and %s provide this parameter; pass only one of them", prev, d.p.name)}
+			}
+			matched[i] = di + 1
+		}
+	}
+	var deps, prms []childDecl
+	for i, t := range ins {
+		if m := matched[i]; m != 0 {
+			sig.inputs[i] = input{kind: inChild}
+			deps = append(deps, childDecl{decl: explicit[m-1], kind: KindDependency, input: i})
+			continue
+		}
+		switch t {
+		case requestType:
+			sig.inputs[i] = input{kind: inRequest}
+			continue
+		case ctxType:
+			sig.inputs[i] = input{kind: inContext}
+			continue
+		case respType:
+			sig.inputs[i] = input{kind: inResponse}
+			c.usesRsp = true
+			continue
+		case scopesType:
+			sig.inputs[i] = input{kind: inScopes}
+			continue
+		}
+		r := c.resolve(t)
+		if r.err != nil {
+			var ce *CompileError
+			if errors.As(r.err, &ce) {
+				return sig, ce
+			}
+			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path, Msg: r.err.Error()}
+		}
+		if r.p == nil {
+			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path,
+				Msg: fmt.Sprintf("nothing provides %s; pass a provider for it (di.Provide(%s, dep)), register an app-wide provider (app.Provide), or use a parameter struct with path/query/header/cookie/form/body tags", t, shortName(p.name))}
+		}
+		sig.inputs[i] = input{kind: inChild}
+		cd := childDecl{decl: r.p.Dependency(), kind: r.kind, input: i}
+		if r.kind == KindParams {
+			prms = append(prms, cd)
+		} else {
+			deps = append(deps, cd)
+		}
+	}
+	sig.children = append(append(effects, deps...), prms...)
+	return sig, nil
+}
+
+func shortName(n string) string {
+	if i := strings.LastIndex(n, "."); i >= 0 {
+		return n[i+1:]
+	}
+	return n
+}
+
+// appendMissing appends each s of add not already in dst (spec §2.2).
+func appendMissing(dst, add []string) []string {
+	for _, s := range add {
+		if !slices.Contains(dst, s) {
+			dst = append(dst, s)
+		}
+	}
+	return dst
+}
