@@ -1,0 +1,332 @@
+// Package router is Keel's App: an http.Handler on net/http's ServeMux that
+// registers typed handlers, compiles each route's dependency graph once (package
+// di), binds and validates parameters (package params), answers errors in
+// FastAPI's format, and serves the OpenAPI document and its pages (package openapi).
+//
+// Registration follows net/http's ServeMux: a misdeclared route panics when it is
+// registered, with a message that names the route, the function, the parameter,
+// its type and the fix. All checking happens then, at startup; requests only run
+// the compiled plans.
+package router
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/params"
+)
+
+// DefaultMaxBodySize is the request body limit when none is configured: 10 MiB.
+const DefaultMaxBodySize = 10 << 20
+
+// Info describes the API in the OpenAPI document (spec §6.1).
+type Info struct {
+	Title       string // default "Keel"
+	Version     string // default "0.1.0"
+	Summary     string
+	Description string
+}
+
+// Option configures an App; pass options to New.
+type Option func(*config)
+
+type config struct {
+	info             Info
+	validate         *validator.Validate
+	validationStatus int
+	errors           ErrorFormat
+	maxBody          int64
+	logger           *slog.Logger
+	deps             []di.Dependency
+	params           params.Options
+	docs             DocsConfig
+}
+
+// WithValidator sets the validator used for `validate` tags Keel does not compile
+// itself (custom tags you registered, for example). Default: validator.New with
+// required-struct checking.
+func WithValidator(v *validator.Validate) Option { return func(c *config) { c.validate = v } }
+
+// WithValidationStatus sets the status of validation errors (default 422).
+func WithValidationStatus(code int) Option { return func(c *config) { c.validationStatus = code } }
+
+// WithErrorFormat sets how errors are rendered; FastAPIErrors by default,
+// ProblemDetails for RFC 9457.
+func WithErrorFormat(f ErrorFormat) Option { return func(c *config) { c.errors = f } }
+
+// WithMaxBodySize sets the request body limit in bytes (default DefaultMaxBodySize).
+// A larger body is answered with 413.
+func WithMaxBodySize(n int64) Option { return func(c *config) { c.maxBody = n } }
+
+// WithMaxFileSize sets the limit of one uploaded file (multipart).
+func WithMaxFileSize(n int64) Option { return func(c *config) { c.params.MaxFileSize = n } }
+
+// WithLaxContentType parses a request body without Content-Type as JSON
+// (FastAPI's strict_content_type=False, spec §4.5).
+func WithLaxContentType() Option { return func(c *config) { c.params.LaxContentType = true } }
+
+// WithLogger sets the logger for failed requests (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithDependencies adds app-level dependencies, run for their effect before every
+// route's own (FastAPI(dependencies=[...]), spec §3.2).
+func WithDependencies(deps ...di.Source) Option {
+	return func(c *config) {
+		for _, d := range deps {
+			c.deps = append(c.deps, di.Depends(d))
+		}
+	}
+}
+
+// App is a Keel application. It is an http.Handler. Create it with New, register
+// providers (Provide) and routes (Get, Post, Group, ...), then serve it.
+type App struct {
+	cfg        config
+	mux        *http.ServeMux
+	handler    http.Handler // mux wrapped in the app's middleware
+	middleware []func(http.Handler) http.Handler
+	params     *params.Compiler
+	body       *di.Provider
+	providers  map[reflect.Type]*di.Provider
+	binders    map[reflect.Type]*di.Provider
+	routes     []*route
+	overrides  map[*di.Provider]*di.Provider
+	methods    []string
+	schemes    map[string]schemeEntry
+	opIDs      map[string]string
+
+	encoders sync.Pool
+
+	docOnce sync.Once
+	docJSON []byte
+	docErr  error
+}
+
+// New returns an App described by info and configured by opts.
+func New(info Info, opts ...Option) *App {
+	c := config{info: info, validationStatus: 422, errors: FastAPIErrors{}, maxBody: DefaultMaxBodySize, docs: defaultDocs()}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.info.Title == "" {
+		c.info.Title = "Keel"
+	}
+	if c.info.Version == "" {
+		c.info.Version = "0.1.0"
+	}
+	if c.validate == nil {
+		c.validate = validator.New(validator.WithRequiredStructEnabled())
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	c.params.Validate = c.validate
+	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]*di.Provider{},
+		binders: map[reflect.Type]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
+		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
+	a.params = params.NewCompiler(c.params)
+	limit := c.maxBody
+	a.body = di.ProvideRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
+		func(in []reflect.Value) (reflect.Value, error) {
+			b, err := params.ReadBody(in[0].Interface().(*http.Request), limit)
+			if err != nil {
+				return reflect.Value{}, err
+			}
+			return reflect.ValueOf(b), nil
+		})
+	a.mux.Handle("/", http.HandlerFunc(a.unmatched))
+	a.handler = a.mux
+	a.mountDocs()
+	return a
+}
+
+// ServeHTTP implements http.Handler.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// Use wraps the whole App (every route, and the 404/405 answers) in middleware.
+// The first middleware given is the outermost.
+func (a *App) Use(mw ...func(http.Handler) http.Handler) {
+	a.middleware = append(a.middleware, mw...)
+	var h http.Handler = a.mux
+	for i := len(a.middleware) - 1; i >= 0; i-- {
+		h = a.middleware[i](h)
+	}
+	a.handler = h
+}
+
+// Provide registers app-wide providers: a handler or provider parameter of a
+// provider's type that no explicit dependency fills is resolved from it (for
+// example a *sql.DB). Register providers before the routes that use them.
+// Provide panics if two providers have the same type.
+func (a *App) Provide(ps ...*di.Provider) {
+	for _, p := range ps {
+		t := p.Type()
+		if t == nil {
+			panic(fmt.Sprintf("keel: app.Provide(%s): the provider returns no value; pass it as a dependency instead (router.WithDependencies or a route option)", p.Name()))
+		}
+		if prev, ok := a.providers[t]; ok {
+			panic(fmt.Sprintf("keel: app.Provide(%s): %s is already provided by %s; provide each type once", p.Name(), t, prev.Name()))
+		}
+		a.providers[t] = p
+	}
+}
+
+// Override replaces original with replacement wherever original appears, at any
+// depth, for every route (FastAPI's dependency_overrides, spec §3.6). The
+// replacement's own parameters are resolved; the original's cache key and
+// SecurityScopes are kept; the OpenAPI document is not affected. Use it in tests:
+// it recompiles routes, and panics if a route cannot be compiled with the
+// replacement. Override(original, nil) removes an override.
+func (a *App) Override(original, replacement di.Source) {
+	orig := di.Depends(original).Provider()
+	if replacement == nil {
+		delete(a.overrides, orig)
+	} else {
+		a.overrides[orig] = di.Depends(replacement).Provider()
+	}
+	for _, rt := range a.routes {
+		plan, err := a.compile(rt, a.overrides)
+		if err != nil {
+			panic(rt.describe() + ": with overrides: " + err.Error())
+		}
+		rt.plan.Store(plan)
+	}
+}
+
+// ResetOverrides removes every override.
+func (a *App) ResetOverrides() {
+	for k := range a.overrides {
+		delete(a.overrides, k)
+	}
+	for _, rt := range a.routes {
+		rt.plan.Store(rt.docPlan)
+	}
+}
+
+// resolvers are tried for parameters that are neither explicit dependencies nor
+// built-ins: parameter structs, app-wide providers, then a JSON body.
+func (a *App) resolvers() []di.Resolver {
+	return []di.Resolver{di.ResolverFunc(a.resolveParams), di.ResolverFunc(a.resolveProvider), di.ResolverFunc(a.resolveBody)}
+}
+
+func (a *App) resolveProvider(t reflect.Type) (*di.Provider, di.Kind, error) {
+	return a.providers[t], di.KindDependency, nil
+}
+
+func (a *App) resolveParams(t reflect.Type) (*di.Provider, di.Kind, error) {
+	if !params.IsParamStruct(t) {
+		return nil, 0, nil
+	}
+	if p, ok := a.binders[t]; ok {
+		return p, di.KindParams, nil
+	}
+	b, err := a.params.Struct(t)
+	if err != nil {
+		return nil, 0, err
+	}
+	p := a.binderProvider(b)
+	a.binders[t] = p
+	return p, di.KindParams, nil
+}
+
+// resolveBody treats a struct, slice or map parameter nothing else provides as the
+// JSON request body (FastAPI's single body parameter, spec §3.1 rule 4).
+func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Slice, reflect.Map:
+	default:
+		return nil, 0, nil
+	}
+	if p, ok := a.binders[t]; ok {
+		return p, di.KindParams, nil
+	}
+	b, err := a.params.Body(t)
+	if err != nil {
+		return nil, 0, err
+	}
+	p := a.binderProvider(b)
+	a.binders[t] = p
+	return p, di.KindParams, nil
+}
+
+func (a *App) binderProvider(b *params.Binder) *di.Provider {
+	t := b.Type()
+	name := "params(" + t.String() + ")"
+	in := []reflect.Type{reflect.TypeFor[*http.Request]()}
+	var deps []di.Source
+	if b.NeedsBody() {
+		in = append(in, reflect.TypeFor[*params.Body]())
+		deps = append(deps, a.body)
+	}
+	return di.ProvideRaw(b, name, t, in, func(in []reflect.Value) (reflect.Value, error) {
+		r := in[0].Interface().(*http.Request)
+		var body *params.Body
+		if len(in) > 1 {
+			body = in[1].Interface().(*params.Body)
+		}
+		v := reflect.New(t).Elem()
+		if err := b.Bind(r, body, v); err != nil {
+			return reflect.Value{}, err
+		}
+		return v, nil
+	}, deps...)
+}
+
+// unmatched answers requests no route matches: 405 with Allow when the path
+// exists for other methods, 307 to the other form of a path that differs only in
+// its trailing slash, else 404 (spec §3.9).
+func (a *App) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range a.methods {
+		if a.matches(r, m, r.URL.Path) {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		e := errMethodNotAllowed()
+		e.Headers = http.Header{"Allow": {strings.Join(allow, ", ")}}
+		a.cfg.errors.WriteHTTPError(w, r, e)
+		return
+	}
+	if p := r.URL.Path; p != "/" && p != "" {
+		other := p + "/"
+		if strings.HasSuffix(p, "/") {
+			other = p[:len(p)-1]
+		}
+		for _, m := range a.methods {
+			if a.matches(r, m, other) {
+				a.redirect(w, r, other)
+				return
+			}
+		}
+	}
+	a.cfg.errors.WriteHTTPError(w, r, errNotFound())
+}
+
+func (a *App) matches(r *http.Request, method, path string) bool {
+	r2 := &http.Request{Method: method, Host: r.Host, URL: &*r.URL, Header: r.Header}
+	u := *r.URL
+	u.Path, u.RawPath = path, ""
+	r2.URL = &u
+	_, pattern := a.mux.Handler(r2)
+	return pattern != "" && pattern != "/"
+}
+
+func (a *App) redirect(w http.ResponseWriter, r *http.Request, path string) {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u := *r.URL
+	u.Scheme, u.Host, u.Path, u.RawPath = scheme, r.Host, path, ""
+	w.Header().Set("Location", u.String())
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusTemporaryRedirect)
+}

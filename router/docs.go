@@ -1,0 +1,227 @@
+package router
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/openapi"
+	"github.com/keelgo/keel/params"
+)
+
+// WithDocs adjusts the OpenAPI document and its pages: URLs, servers, tags,
+// Swagger UI parameters, initOAuth, CDN or embedded assets (see openapi.Config).
+// The App's Info fills Title, Version, Summary and Description.
+func WithDocs(f func(*openapi.Config)) Option {
+	return func(c *config) { f(&c.docs) }
+}
+
+func defaultDocs() openapi.Config { return openapi.DefaultConfig() }
+
+type schemeEntry struct {
+	scheme    openapi.SchemeDoc
+	component []byte
+	route     string
+}
+
+// checkSchemes refuses two different security schemes under one name: FastAPI
+// keeps the last one silently (spec §1.5); Keel makes it a registration error.
+func (a *App) checkSchemes(rt *route) error {
+	var err error
+	walkTree(rt.docPlan.Tree(), func(n *di.Node) {
+		s, ok := n.Provider.Meta().(openapi.SchemeDoc)
+		if !ok || err != nil {
+			return
+		}
+		comp, merr := json.Marshal(s.OpenAPISecurityScheme())
+		if merr != nil {
+			err = fmt.Errorf("security scheme %s: %v", s.SchemeName(), merr)
+			return
+		}
+		name := s.SchemeName()
+		prev, seen := a.schemes[name]
+		if seen && prev.scheme != s && !bytes.Equal(prev.component, comp) {
+			err = fmt.Errorf("two different security schemes are named %q (one is used by %s); give one of them another Name", name, prev.route)
+			return
+		}
+		if !seen {
+			a.schemes[name] = schemeEntry{scheme: s, component: comp, route: rt.method + " " + rt.pattern}
+		}
+	})
+	return err
+}
+
+// openapiRoute collects what the route's compiled graph says for OpenAPI: the
+// parameters ordered and de-duplicated as spec §4.6, the body, and the security
+// requirement merged per scheme as spec §2.3.
+func (rt *route) openapiRoute() openapi.Route {
+	tree := rt.docPlan.Tree()
+	or := openapi.Route{
+		Method: rt.method, Path: rt.docPath, Name: rt.fnName,
+		Summary: rt.cfg.summary, Description: rt.cfg.description, OperationID: rt.cfg.operationID,
+		Tags: rt.cfg.tags, Deprecated: rt.cfg.deprecated, Hidden: rt.cfg.hidden,
+		Status: rt.status, Response: rt.docPlan.Output(), ResponseDescription: rt.cfg.respDesc,
+	}
+	if len(rt.cfg.responses) > 0 {
+		or.Responses = map[string]openapi.ResponseDoc{}
+		for k, v := range rt.cfg.responses {
+			or.Responses[k] = openapi.ResponseDoc{Description: v.Description, Type: v.Type}
+		}
+	}
+
+	// Parameters: the endpoint's own first, then the dependencies' in the walk
+	// order; grouped by location; de-duplicated by (in, name).
+	var own, deps []params.Field
+	var bodies []*params.Binder
+	visited := map[string]bool{}
+	type sec struct {
+		name   string
+		scheme openapi.SchemeDoc
+		scopes []string
+	}
+	var secs []sec
+	var walk func(n *di.Node, root bool, parentIsRoot bool)
+	walk = func(n *di.Node, root, parentIsRoot bool) {
+		if !root {
+			if visited[n.Key] {
+				return
+			}
+			visited[n.Key] = true
+		}
+		if b, ok := n.Provider.Meta().(*params.Binder); ok {
+			for _, f := range b.Fields() {
+				switch f.In {
+				case params.InPath, params.InQuery, params.InHeader, params.InCookie:
+					or.HasValidatedInputs = true
+					if f.Hidden {
+						continue
+					}
+					if parentIsRoot && n.Kind == di.KindParams {
+						own = append(own, f)
+					} else {
+						deps = append(deps, f)
+					}
+				}
+			}
+			if b.NeedsBody() && !slices.Contains(bodies, b) {
+				bodies = append(bodies, b)
+				or.HasValidatedInputs = true
+			}
+		}
+		if s, ok := n.Provider.Meta().(openapi.SchemeDoc); ok && !root {
+			secs = append(secs, sec{s.SchemeName(), s, n.Scopes})
+		}
+		for _, c := range n.Children {
+			walk(c, false, root)
+		}
+	}
+	walk(tree, true, false)
+
+	all := append(own, deps...)
+	order := map[params.Location]int{params.InPath: 0, params.InQuery: 1, params.InHeader: 2, params.InCookie: 3}
+	slices.SortStableFunc(all, func(x, y params.Field) int { return order[x.In] - order[y.In] })
+	type key struct {
+		in   params.Location
+		name string
+	}
+	idx := map[key]int{}
+	for _, f := range all {
+		k := key{f.In, f.Name}
+		if i, ok := idx[k]; ok {
+			if f.Required || !or.Params[i].Required {
+				or.Params[i] = f
+			}
+			continue
+		}
+		idx[k] = len(or.Params)
+		or.Params = append(or.Params, f)
+	}
+
+	// Security: one requirement per scheme name, scopes merged in first-seen order.
+	for _, s := range secs {
+		i := slices.IndexFunc(or.Security, func(r openapi.Requirement) bool { return r.Scheme.SchemeName() == s.name })
+		if i < 0 {
+			or.Security = append(or.Security, openapi.Requirement{Scheme: s.scheme, Scopes: []string{}})
+			i = len(or.Security) - 1
+		}
+		for _, sc := range s.scopes {
+			if !slices.Contains(or.Security[i].Scopes, sc) {
+				or.Security[i].Scopes = append(or.Security[i].Scopes, sc)
+			}
+		}
+	}
+
+	// Body: one binder's body as declared; several are documented as one object.
+	switch len(bodies) {
+	case 0:
+	case 1:
+		or.Body = bodyDoc(bodies[0])
+	default:
+		b := &openapi.Body{Required: true}
+		for _, bb := range bodies {
+			for _, f := range bb.Fields() {
+				if isBodyField(f) && !slices.ContainsFunc(b.Fields, func(g params.Field) bool { return g.Name == f.Name }) {
+					b.Fields = append(b.Fields, f)
+				}
+			}
+		}
+		or.Body = b
+	}
+	return or
+}
+
+func isBodyField(f params.Field) bool {
+	return f.In == params.InBody || f.In == params.InForm || f.In == params.InFile
+}
+
+func bodyDoc(b *params.Binder) *openapi.Body {
+	doc := &openapi.Body{MediaType: b.BodyMedia()}
+	var fields []params.Field
+	for _, f := range b.Fields() {
+		if isBodyField(f) {
+			fields = append(fields, f)
+			if f.Required {
+				doc.Required = true
+			}
+		}
+	}
+	if len(fields) == 1 && fields[0].In == params.InBody && !b.BodyEmbedded() {
+		doc.Type = fields[0].Type
+		doc.Name = fields[0].Name
+		return doc
+	}
+	doc.Fields = fields
+	if len(fields) > 0 && fields[0].In != params.InBody {
+		doc.Required = true // FastAPI marks form bodies required (spec §1.3)
+	}
+	return doc
+}
+
+// OpenAPI returns the document as JSON, built on first use from every route
+// registered so far. It returns an error if the document cannot be built (for
+// example two routes with the same operationId).
+func (a *App) OpenAPI() ([]byte, error) {
+	a.docOnce.Do(func() {
+		cfg := a.cfg.docs
+		cfg.Title, cfg.Version = a.cfg.info.Title, a.cfg.info.Version
+		cfg.Summary, cfg.Description = a.cfg.info.Summary, a.cfg.info.Description
+		routes := make([]openapi.Route, 0, len(a.routes))
+		for _, rt := range a.routes {
+			routes = append(routes, rt.openapiRoute())
+		}
+		_, a.docJSON, a.docErr = openapi.Build(cfg, routes)
+	})
+	return a.docJSON, a.docErr
+}
+
+// mountDocs serves /openapi.json, /docs, /docs/oauth2-redirect and /redoc as
+// configured (spec §6.4–§6.7).
+func (a *App) mountDocs() {
+	cfg := a.cfg.docs
+	cfg.Title = a.cfg.info.Title
+	if err := openapi.Mount(a.mux, cfg, a.OpenAPI); err != nil {
+		panic("keel: documentation pages: " + err.Error())
+	}
+}

@@ -1,0 +1,429 @@
+package router
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/params"
+)
+
+func errNotFound() *keel.HTTPError         { return keel.NewHTTPError(404, "Not Found") }
+func errMethodNotAllowed() *keel.HTTPError { return keel.NewHTTPError(405, "Method Not Allowed") }
+
+// RouteOption configures a route or a group. Route registration methods also take
+// di.Source values (providers, di.Depends, di.Security, security schemes) in the
+// same argument list.
+type RouteOption interface{ applyRoute(*routeConfig) }
+
+type routeOpt func(*routeConfig)
+
+func (f routeOpt) applyRoute(c *routeConfig) { f(c) }
+
+// ResponseDoc documents an extra response of a route in OpenAPI.
+type ResponseDoc struct {
+	Description string
+	Type        reflect.Type // the body's Go type, or nil
+}
+
+type routeConfig struct {
+	status      int
+	summary     string
+	description string
+	operationID string
+	tags        []string
+	deprecated  bool
+	hidden      bool
+	responses   map[string]ResponseDoc
+	respDesc    string
+	deps        []di.Dependency // explicit: matched to handler params, or effects
+	effects     []di.Dependency // always effects (Dependencies option, groups)
+	middleware  []func(http.Handler) http.Handler
+	name        string
+}
+
+// Status sets the route's success status (default 200). 204 and 304 send no body.
+func Status(code int) RouteOption { return routeOpt(func(c *routeConfig) { c.status = code }) }
+
+// Summary sets the operation's OpenAPI summary (default: the handler's name in words).
+func Summary(s string) RouteOption { return routeOpt(func(c *routeConfig) { c.summary = s }) }
+
+// Description sets the operation's OpenAPI description.
+func Description(s string) RouteOption { return routeOpt(func(c *routeConfig) { c.description = s }) }
+
+// OperationID sets the operation's OpenAPI operationId (default: FastAPI's rule).
+func OperationID(s string) RouteOption { return routeOpt(func(c *routeConfig) { c.operationID = s }) }
+
+// Name sets the route's name, from which the default summary and operationId are
+// derived (default: the handler's Go function name).
+func Name(s string) RouteOption { return routeOpt(func(c *routeConfig) { c.name = s }) }
+
+// Tags adds OpenAPI tags; on a group they apply to all its routes.
+func Tags(tags ...string) RouteOption {
+	return routeOpt(func(c *routeConfig) { c.tags = append(c.tags, tags...) })
+}
+
+// Deprecated marks the operation (or every operation of a group) deprecated.
+func Deprecated() RouteOption { return routeOpt(func(c *routeConfig) { c.deprecated = true }) }
+
+// Hidden leaves the route (or a group's routes) out of the OpenAPI document
+// (FastAPI's include_in_schema=False).
+func Hidden() RouteOption { return routeOpt(func(c *routeConfig) { c.hidden = true }) }
+
+// ResponseDescription sets the success response's description (default
+// "Successful Response").
+func ResponseDescription(s string) RouteOption {
+	return routeOpt(func(c *routeConfig) { c.respDesc = s })
+}
+
+// Response documents an extra response: status is a code ("404"), a range ("4XX")
+// or "default"; body is a value of the response body's type, or nil.
+func Response(status, description string, body any) RouteOption {
+	return routeOpt(func(c *routeConfig) {
+		if c.responses == nil {
+			c.responses = map[string]ResponseDoc{}
+		}
+		var t reflect.Type
+		if body != nil {
+			t = reflect.TypeOf(body)
+		}
+		c.responses[status] = ResponseDoc{Description: description, Type: t}
+	})
+}
+
+// Dependencies adds dependencies run for their effect only, never matched to a
+// handler parameter (FastAPI's dependencies=[...], spec §3.2).
+func Dependencies(deps ...di.Source) RouteOption {
+	return routeOpt(func(c *routeConfig) {
+		for _, d := range deps {
+			c.effects = append(c.effects, di.Depends(d))
+		}
+	})
+}
+
+// Middleware wraps the route's (or a group's routes') handler.
+func Middleware(mw ...func(http.Handler) http.Handler) RouteOption {
+	return routeOpt(func(c *routeConfig) { c.middleware = append(c.middleware, mw...) })
+}
+
+// route is one registered method+pattern.
+type route struct {
+	app      *App
+	method   string
+	pattern  string // as given, with the group prefixes
+	docPath  string // OpenAPI path template
+	handler  *di.Provider
+	fnName   string // handler Go name without package
+	cfg      routeConfig
+	effects  []di.Dependency
+	explicit []di.Dependency
+	plan     atomic.Pointer[di.Plan]
+	docPlan  *di.Plan
+	status   int
+	wild     []string
+}
+
+func (rt *route) describe() string {
+	return fmt.Sprintf("keel: route %s %s (handler %s)", rt.method, rt.pattern, rt.handler.Name())
+}
+
+// Group is a set of routes sharing a path prefix, tags, dependencies and
+// middleware. Groups nest. Create one with App.Group or Group.Group.
+type Group struct {
+	app    *App
+	prefix string
+	cfg    routeConfig
+}
+
+// Group returns a group of routes under prefix. opts may be RouteOptions (Tags,
+// Dependencies, Middleware, Deprecated, Hidden, Response) and di.Source values,
+// which become the group's dependencies (run for their effect).
+func (a *App) Group(prefix string, opts ...any) *Group {
+	g := &Group{app: a, prefix: strings.TrimSuffix(prefix, "/")}
+	applyGroupOpts(&g.cfg, opts, "App.Group")
+	return g
+}
+
+// Group returns a nested group: its prefix, tags, dependencies and middleware
+// come after the parent's.
+func (g *Group) Group(prefix string, opts ...any) *Group {
+	ng := &Group{app: g.app, prefix: g.prefix + strings.TrimSuffix(prefix, "/"), cfg: cloneCfg(g.cfg)}
+	applyGroupOpts(&ng.cfg, opts, "Group.Group")
+	return ng
+}
+
+func cloneCfg(c routeConfig) routeConfig {
+	c.tags = slices.Clone(c.tags)
+	c.effects = slices.Clone(c.effects)
+	c.middleware = slices.Clone(c.middleware)
+	if c.responses != nil {
+		m := make(map[string]ResponseDoc, len(c.responses))
+		for k, v := range c.responses {
+			m[k] = v
+		}
+		c.responses = m
+	}
+	return c
+}
+
+func applyGroupOpts(c *routeConfig, opts []any, where string) {
+	for i, o := range opts {
+		switch v := o.(type) {
+		case RouteOption:
+			v.applyRoute(c)
+		case di.Source:
+			c.effects = append(c.effects, di.Depends(v))
+		default:
+			panic(fmt.Sprintf("keel: %s: argument #%d has type %T; want a router option or a dependency (di.Source)", where, i+1, o))
+		}
+	}
+}
+
+// Use adds middleware to the group's routes registered afterwards.
+func (g *Group) Use(mw ...func(http.Handler) http.Handler) {
+	g.cfg.middleware = append(g.cfg.middleware, mw...)
+}
+
+// The registration methods. handler is a function returning (T, error), error,
+// or T; opts are RouteOptions and dependencies (di.Source). A dependency whose
+// type matches a handler parameter fills it; the others run for their effect.
+// They panic if the route is misdeclared.
+
+// Get registers a GET route on the App.
+func (a *App) Get(pattern string, handler any, opts ...any) {
+	a.Handle("GET", pattern, handler, opts...)
+}
+
+// Post registers a POST route on the App.
+func (a *App) Post(pattern string, handler any, opts ...any) {
+	a.Handle("POST", pattern, handler, opts...)
+}
+
+// Put registers a PUT route on the App.
+func (a *App) Put(pattern string, handler any, opts ...any) {
+	a.Handle("PUT", pattern, handler, opts...)
+}
+
+// Patch registers a PATCH route on the App.
+func (a *App) Patch(pattern string, handler any, opts ...any) {
+	a.Handle("PATCH", pattern, handler, opts...)
+}
+
+// Delete registers a DELETE route on the App.
+func (a *App) Delete(pattern string, handler any, opts ...any) {
+	a.Handle("DELETE", pattern, handler, opts...)
+}
+
+// Handle registers a route for method and pattern on the App.
+func (a *App) Handle(method, pattern string, handler any, opts ...any) {
+	a.register(routeConfig{}, "", method, pattern, handler, opts)
+}
+
+// Get registers a GET route in the group.
+func (g *Group) Get(pattern string, handler any, opts ...any) {
+	g.Handle("GET", pattern, handler, opts...)
+}
+
+// Post registers a POST route in the group.
+func (g *Group) Post(pattern string, handler any, opts ...any) {
+	g.Handle("POST", pattern, handler, opts...)
+}
+
+// Put registers a PUT route in the group.
+func (g *Group) Put(pattern string, handler any, opts ...any) {
+	g.Handle("PUT", pattern, handler, opts...)
+}
+
+// Patch registers a PATCH route in the group.
+func (g *Group) Patch(pattern string, handler any, opts ...any) {
+	g.Handle("PATCH", pattern, handler, opts...)
+}
+
+// Delete registers a DELETE route in the group.
+func (g *Group) Delete(pattern string, handler any, opts ...any) {
+	g.Handle("DELETE", pattern, handler, opts...)
+}
+
+// Handle registers a route for method and pattern in the group.
+func (g *Group) Handle(method, pattern string, handler any, opts ...any) {
+	g.app.register(cloneCfg(g.cfg), g.prefix, method, pattern, handler, opts)
+}
+
+func (a *App) register(base routeConfig, prefix, method, pattern string, handler any, opts []any) {
+	method = strings.ToUpper(method)
+	full := prefix + pattern
+	if !strings.HasPrefix(full, "/") {
+		panic(fmt.Sprintf("keel: route %s %q: the pattern must start with /", method, full))
+	}
+	hv := reflect.ValueOf(handler)
+	if hv.Kind() != reflect.Func {
+		panic(fmt.Sprintf("keel: route %s %s: the handler is %T; want a function", method, full, handler))
+	}
+	var hp *di.Provider
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				panic(fmt.Sprintf("keel: route %s %s: %v", method, full, p))
+			}
+		}()
+		hp = di.Provide(handler)
+	}()
+	rt := &route{app: a, method: method, pattern: full, handler: hp, cfg: base}
+	rt.fnName = goName(hv)
+	for i, o := range opts {
+		switch v := o.(type) {
+		case RouteOption:
+			v.applyRoute(&rt.cfg)
+		case di.Source:
+			rt.explicit = append(rt.explicit, di.Depends(v))
+		case nil:
+			panic(fmt.Sprintf("%s: argument #%d is nil", rt.describe(), i+3))
+		default:
+			panic(fmt.Sprintf("%s: argument #%d has type %T; want a router option or a dependency (di.Source)", rt.describe(), i+3, o))
+		}
+	}
+	rt.status = rt.cfg.status
+	if rt.status == 0 {
+		rt.status = 200
+	}
+	if rt.cfg.name != "" {
+		rt.fnName = rt.cfg.name
+	}
+	// spec §3.2: app, then groups outer to inner, then the route's own.
+	rt.effects = append(slices.Clone(a.cfg.deps), rt.cfg.effects...)
+	muxPattern, docPath, wild, err := translatePattern(full)
+	if err != nil {
+		panic(rt.describe() + ": " + err.Error())
+	}
+	rt.docPath, rt.wild = docPath, wild
+	plan, err := a.compile(rt, nil)
+	if err != nil {
+		panic(rt.describe() + ": " + err.Error())
+	}
+	rt.docPlan = plan
+	if len(a.overrides) > 0 {
+		if plan, err = a.compile(rt, a.overrides); err != nil {
+			panic(rt.describe() + ": with overrides: " + err.Error())
+		}
+	}
+	rt.plan.Store(plan)
+	if err := a.checkRoute(rt); err != nil {
+		panic(rt.describe() + ": " + err.Error())
+	}
+	var h http.Handler = rt
+	for i := len(rt.cfg.middleware) - 1; i >= 0; i-- {
+		h = rt.cfg.middleware[i](h)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				panic(fmt.Sprintf("%s: %v", rt.describe(), p))
+			}
+		}()
+		a.mux.Handle(method+" "+muxPattern, h)
+	}()
+	if !slices.Contains(a.methods, method) {
+		a.methods = append(a.methods, method)
+	}
+	a.routes = append(a.routes, rt)
+	a.docOnce = sync.Once{}
+}
+
+func (a *App) compile(rt *route, overrides map[*di.Provider]*di.Provider) (*di.Plan, error) {
+	return di.Compile(rt.handler, rt.effects, rt.explicit, di.Config{Resolvers: a.resolvers(), Overrides: overrides})
+}
+
+// translatePattern turns a Keel pattern into a ServeMux pattern and an OpenAPI
+// path. "/items/" is exact (ServeMux would treat it as a prefix), so it becomes
+// "/items/{$}"; "{name...}" stays a rest wildcard and is documented as "{name}".
+func translatePattern(p string) (mux, doc string, wild []string, err error) {
+	segs := strings.Split(p, "/")
+	var docSegs []string
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") {
+			if !strings.HasSuffix(s, "}") {
+				return "", "", nil, fmt.Errorf("bad wildcard segment %q; write {name} or {name...}", s)
+			}
+			name := s[1 : len(s)-1]
+			if name == "$" {
+				return "", "", nil, fmt.Errorf("do not write {$}; a pattern ending in / is already exact")
+			}
+			rest := strings.HasSuffix(name, "...")
+			name = strings.TrimSuffix(name, "...")
+			if rest && i != len(segs)-1 {
+				return "", "", nil, fmt.Errorf("{%s...} must be the last segment", name)
+			}
+			wild = append(wild, name)
+			docSegs = append(docSegs, "{"+name+"}")
+			continue
+		}
+		docSegs = append(docSegs, s)
+	}
+	doc = strings.Join(docSegs, "/")
+	mux = p
+	if strings.HasSuffix(p, "/") {
+		mux = p + "{$}"
+	}
+	return mux, doc, wild, nil
+}
+
+// checkRoute verifies what needs the whole graph: every path field names a
+// wildcard of the pattern, and every wildcard is bound by some path field.
+func (a *App) checkRoute(rt *route) error {
+	bound := map[string]bool{}
+	var err error
+	walkTree(rt.docPlan.Tree(), func(n *di.Node) {
+		b, ok := n.Provider.Meta().(*params.Binder)
+		if !ok || err != nil {
+			return
+		}
+		for _, name := range b.PathNames() {
+			if !slices.Contains(rt.wild, name) {
+				err = fmt.Errorf("%s has a path field %q that the pattern %q lacks; add {%s} to the pattern or change the tag", b.Type(), name, rt.pattern, name)
+				return
+			}
+			bound[name] = true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range rt.wild {
+		if !bound[w] {
+			return fmt.Errorf("the pattern wildcard {%s} is bound to nothing; add a field tagged `path:%q` to a parameter struct of the handler or a dependency", w, w)
+		}
+	}
+	return a.checkSchemes(rt)
+}
+
+func walkTree(n *di.Node, f func(*di.Node)) {
+	f(n)
+	for _, c := range n.Children {
+		walkTree(c, f)
+	}
+}
+
+func goName(v reflect.Value) string {
+	f := runtime.FuncForPC(v.Pointer())
+	if f == nil {
+		return "handler"
+	}
+	name := f.Name()
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.Index(name, "."); i >= 0 {
+		name = name[i+1:]
+	}
+	// methods: "(*T).name" or "T.name"; closures: "fn.func1"
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}

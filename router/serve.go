@@ -1,0 +1,105 @@
+package router
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+)
+
+// jsonCT is assigned directly to the header map to avoid allocating a slice per
+// response; its capacity equals its length, so an Add elsewhere copies it.
+var jsonCT = []string{"application/json"}[:1:1]
+
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func (a *App) getEncoder() *encoder {
+	if e, ok := a.encoders.Get().(*encoder); ok {
+		return e
+	}
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false) // FastAPI does not escape <, >, & (spec §0)
+	return e
+}
+
+func (a *App) putEncoder(e *encoder) {
+	if e.buf.Cap() > 64<<10 {
+		return // let a huge buffer go rather than keep it alive
+	}
+	e.buf.Reset()
+	a.encoders.Put(e)
+}
+
+// ServeHTTP runs the route's compiled plan for one request: resolve the
+// dependencies and call the handler, encode the result, run function-scope
+// cleanups, write the response, then run request-scope cleanups (spec §3.5).
+func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a := rt.app
+	plan := rt.plan.Load()
+	st := plan.Acquire(r)
+	done := false
+	defer func() {
+		if !done {
+			p := recover()
+			var err error = &di.PanicError{Value: p, Stack: debug.Stack()}
+			err = st.CloseAll(err)
+			plan.Release(st)
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			a.writeError(w, r, err)
+			return
+		}
+		plan.Release(st)
+	}()
+
+	v, err := st.Run()
+	var enc *encoder
+	if err == nil {
+		enc = a.getEncoder()
+		if v.IsValid() {
+			err = enc.enc.Encode(v.Interface())
+		} else {
+			enc.buf.WriteString("null\n") // a handler returning only error answers null, as FastAPI's None
+		}
+	}
+	err = st.Close(di.ScopeFunction, err)
+	if err != nil {
+		if enc != nil {
+			a.putEncoder(enc)
+		}
+		err = st.Close(di.ScopeRequest, err)
+		a.writeError(w, r, err)
+		done = true
+		return
+	}
+	status := rt.status
+	resp := st.Response()
+	if hs := resp.Headers(); hs != nil {
+		copyHeaders(w.Header(), hs)
+	}
+	if s := resp.Status(); s != 0 {
+		status = s
+	}
+	if keel.BodyAllowed(status) {
+		w.Header()["Content-Type"] = jsonCT
+		w.WriteHeader(status)
+		b := enc.buf.Bytes()
+		w.Write(b[:len(b)-1])
+	} else {
+		w.WriteHeader(status)
+	}
+	a.putEncoder(enc)
+	if cerr := st.Close(di.ScopeRequest, nil); cerr != nil {
+		// The response is already sent; the client saw success (spec §3.5).
+		a.cfg.logger.ErrorContext(r.Context(), "keel: request-scope cleanup failed after the response", "method", r.Method, "path", r.URL.Path, "error", cerr.Error())
+	}
+	done = true
+}
