@@ -1,0 +1,87 @@
+package openapi
+
+import (
+	"strings"
+	"unicode"
+)
+
+// pyTitle is Python's str.title() (spec §0): a cased letter is upper-cased
+// when the previous rune is not a cased letter, lower-cased otherwise.
+func pyTitle(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	prevCased := false
+	for _, r := range s {
+		cased := unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
+		switch {
+		case cased && !prevCased:
+			r = unicode.ToTitle(r)
+		case cased:
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+		prevCased = cased
+	}
+	return b.String()
+}
+
+// wireTitle is the default title of a parameter or field: the wire name with
+// "_" replaced by a space, title-cased (spec §4.6: "ads_id" is "Ads Id").
+func wireTitle(name string) string {
+	return pyTitle(strings.ReplaceAll(name, "_", " "))
+}
+
+// snakeCase turns a Go identifier into snake_case: "readOwnItems" is
+// "read_own_items", "getUserID" is "get_user_id", "HTTPServer" is
+// "http_server". Underscores already present are kept.
+func snakeCase(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	for i, r := range rs {
+		if unicode.IsUpper(r) {
+			if i > 0 && rs[i-1] != '_' {
+				prev := rs[i-1]
+				nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+				if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+					b.WriteByte('_')
+				}
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// summaryFor is FastAPI's default summary applied to the snake_case handler
+// name (spec §6.2): "readOwnItems" is "Read Own Items".
+func summaryFor(name string) string {
+	return wireTitle(snakeCase(name))
+}
+
+// uniqueID is FastAPI's generate_unique_id (spec §6.2) on the snake_case
+// handler name: re.sub(r"\W", "_", name+path) + "_" + method.lower().
+func uniqueID(name, path, method string) string {
+	s := snakeCase(name) + path
+	var b strings.Builder
+	b.Grow(len(s) + len(method) + 1)
+	for _, r := range s {
+		if r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	b.WriteByte('_')
+	b.WriteString(strings.ToLower(method))
+	return b.String()
+}
+
+// cutDescription cuts text at the first form feed and trims it (spec §6.2).
+func cutDescription(s string) string {
+	if i := strings.IndexByte(s, '\f'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
