@@ -103,8 +103,11 @@ func ProvideMeta(meta any, fn any, deps ...Source) *Provider {
 }
 
 // RawFunc is a provider body called without reflection: in holds the values of the
-// declared input types, in order. Keel's binders use it for speed.
-type RawFunc func(in []reflect.Value) (reflect.Value, error)
+// declared input types, in order, and dst is an addressable, zeroed value of the
+// provided type to fill. dst's memory is reused by later requests once this one is
+// done; the resolver hands copies of it to the functions that take it. Keel's
+// parameter binders use it for speed.
+type RawFunc func(in []reflect.Value, dst reflect.Value) error
 
 // ProvideRaw registers a provider whose inputs are the given types (resolved like
 // any provider's parameters) and whose output has type out. name appears in

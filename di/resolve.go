@@ -32,6 +32,7 @@ type State struct {
 	vals     []reflect.Value
 	cache    []int32
 	args     []reflect.Value
+	scratch  []reflect.Value // per occurrence: reusable destination of raw providers
 	verrs    []keel.ErrorDetail
 	cleanups []cleanupEntry
 	ctxV     reflect.Value
@@ -56,7 +57,8 @@ func (p *Plan) Acquire(r *http.Request) *State {
 		st = &State{plan: p,
 			vals:  make([]reflect.Value, p.nOcc),
 			cache: make([]int32, p.nKeys),
-			args:  make([]reflect.Value, p.maxArgs),
+			args:    make([]reflect.Value, p.maxArgs),
+			scratch: make([]reflect.Value, p.nOcc),
 		}
 		st.ctxV = reflect.ValueOf(&st.ctx).Elem()
 		st.respV = reflect.ValueOf(&st.resp)
@@ -188,7 +190,17 @@ func (st *State) call(o *occ) (reflect.Value, error) {
 	}
 	p := o.p
 	if p.raw != nil {
-		return p.raw(args)
+		dst := st.scratch[o.id]
+		if dst.IsValid() {
+			dst.SetZero()
+		} else {
+			dst = reflect.New(p.out).Elem()
+			st.scratch[o.id] = dst
+		}
+		if err := p.raw(args, dst); err != nil {
+			return reflect.Value{}, err
+		}
+		return dst, nil
 	}
 	out := p.fn.Call(args)
 	switch p.shape {

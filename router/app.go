@@ -134,12 +134,13 @@ func New(info Info, opts ...Option) *App {
 	a.params = params.NewCompiler(c.params)
 	limit := c.maxBody
 	a.body = di.ProvideRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
-		func(in []reflect.Value) (reflect.Value, error) {
+		func(in []reflect.Value, dst reflect.Value) error {
 			b, err := params.ReadBody(in[0].Interface().(*http.Request), limit)
 			if err != nil {
-				return reflect.Value{}, err
+				return err
 			}
-			return reflect.ValueOf(b), nil
+			dst.Set(reflect.ValueOf(b))
+			return nil
 		})
 	a.mux.Handle("/", http.HandlerFunc(a.unmatched))
 	a.handler = a.mux
@@ -265,17 +266,13 @@ func (a *App) binderProvider(b *params.Binder) *di.Provider {
 		in = append(in, reflect.TypeFor[*params.Body]())
 		deps = append(deps, a.body)
 	}
-	return di.ProvideRaw(b, name, t, in, func(in []reflect.Value) (reflect.Value, error) {
+	return di.ProvideRaw(b, name, t, in, func(in []reflect.Value, dst reflect.Value) error {
 		r := in[0].Interface().(*http.Request)
 		var body *params.Body
 		if len(in) > 1 {
 			body = in[1].Interface().(*params.Body)
 		}
-		v := reflect.New(t).Elem()
-		if err := b.Bind(r, body, v); err != nil {
-			return reflect.Value{}, err
-		}
-		return v, nil
+		return b.Bind(r, body, dst)
 	}, deps...)
 }
 
