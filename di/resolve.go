@@ -55,8 +55,8 @@ func (p *Plan) Acquire(r *http.Request) *State {
 	st, _ := p.pool.pool.Get().(*State)
 	if st == nil {
 		st = &State{plan: p,
-			vals:  make([]reflect.Value, p.nOcc),
-			cache: make([]int32, p.nKeys),
+			vals:    make([]reflect.Value, p.nOcc),
+			cache:   make([]int32, p.nKeys),
 			args:    make([]reflect.Value, p.maxArgs),
 			scratch: make([]reflect.Value, p.nOcc),
 		}
