@@ -1,0 +1,170 @@
+package security
+
+import (
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+)
+
+// APIKey is the value of an API key, as read by APIKeyQuery, APIKeyHeader and
+// APIKeyCookie. Compare it with CompareSecret.
+//
+// A handler that needs two API keys cannot tell two APIKey parameters apart; wrap
+// each scheme in a provider returning a type of its own.
+type APIKey string
+
+// apiKeyChallenge is FastAPI's custom challenge for API keys (spec §1.2).
+const apiKeyChallenge = "APIKey"
+
+// APIKeyQuery reads an API key from a query parameter (FastAPI's APIKeyQuery,
+// spec §1.2). The parameter name is case-sensitive; when it is repeated, the last
+// value wins. A missing or empty value is not authenticated: 401 with
+// WWW-Authenticate: APIKey.
+type APIKeyQuery struct {
+	// Param is the query parameter's name. Required.
+	Param string
+	// Name is the scheme name in OpenAPI; default "APIKeyQuery".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *APIKey, nil when there is no key,
+	// instead of answering 401 (FastAPI's auto_error=False).
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the
+	// default 401 (FastAPI's make_not_authenticated_error).
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the key of r. When r has none it returns (nil, nil) if the
+// scheme is Optional, else the not-authenticated error, a *keel.HTTPError.
+func (s *APIKeyQuery) Authenticate(r *http.Request) (*APIKey, error) {
+	var v string
+	if vs := r.URL.Query()[s.Param]; len(vs) > 0 {
+		v = vs[len(vs)-1]
+	}
+	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *APIKeyQuery) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"apiKey","in":"query","name":Param}.
+func (s *APIKeyQuery) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "apiKey", In: "query", Name: s.Param, Description: s.Description}
+}
+
+// Dependency implements di.Source. It panics if Param is empty.
+func (s *APIKeyQuery) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		if s.Param == "" {
+			return nil, configError(s, "Param (the query parameter name) is required")
+		}
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// APIKeyHeader reads an API key from a request header (FastAPI's APIKeyHeader,
+// spec §1.2). The header name is case-insensitive; when the header is repeated,
+// the first value wins. A missing or empty value is not authenticated: 401 with
+// WWW-Authenticate: APIKey.
+type APIKeyHeader struct {
+	// Header is the header's name, documented as written. Required.
+	Header string
+	// Name is the scheme name in OpenAPI; default "APIKeyHeader".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *APIKey, nil when there is no key.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the key of r. When r has none it returns (nil, nil) if the
+// scheme is Optional, else the not-authenticated error, a *keel.HTTPError.
+func (s *APIKeyHeader) Authenticate(r *http.Request) (*APIKey, error) {
+	return apiKeyResult(r.Header.Get(s.Header), s.Optional, s.NotAuthenticated)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *APIKeyHeader) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"apiKey","in":"header","name":Header}.
+func (s *APIKeyHeader) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "apiKey", In: "header", Name: s.Header, Description: s.Description}
+}
+
+// Dependency implements di.Source. It panics if Header is empty.
+func (s *APIKeyHeader) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		if s.Header == "" {
+			return nil, configError(s, "Header (the header name) is required")
+		}
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// APIKeyCookie reads an API key from a cookie (FastAPI's APIKeyCookie, spec
+// §1.2). When the cookie is repeated the last one wins, as in Starlette's cookie
+// parser. A missing or empty value is not authenticated: 401 with
+// WWW-Authenticate: APIKey.
+type APIKeyCookie struct {
+	// Cookie is the cookie's name. Required.
+	Cookie string
+	// Name is the scheme name in OpenAPI; default "APIKeyCookie".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *APIKey, nil when there is no key.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the key of r. When r has none it returns (nil, nil) if the
+// scheme is Optional, else the not-authenticated error, a *keel.HTTPError.
+func (s *APIKeyCookie) Authenticate(r *http.Request) (*APIKey, error) {
+	var v string
+	if cs := r.CookiesNamed(s.Cookie); len(cs) > 0 {
+		v = cs[len(cs)-1].Value
+	}
+	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *APIKeyCookie) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"apiKey","in":"cookie","name":Cookie}.
+func (s *APIKeyCookie) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "apiKey", In: "cookie", Name: s.Cookie, Description: s.Description}
+}
+
+// Dependency implements di.Source. It panics if Cookie is empty.
+func (s *APIKeyCookie) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		if s.Cookie == "" {
+			return nil, configError(s, "Cookie (the cookie name) is required")
+		}
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// apiKeyResult applies FastAPI's rule: missing and empty are alike (spec §1.2).
+func apiKeyResult(v string, optional bool, custom func() *keel.HTTPError) (*APIKey, error) {
+	if v == "" {
+		if optional {
+			return nil, nil
+		}
+		return nil, notAuthenticated(custom, apiKeyChallenge)
+	}
+	k := APIKey(v)
+	return &k, nil
+}

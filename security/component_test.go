@@ -1,0 +1,241 @@
+package security
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/keelgo/keel/di"
+)
+
+// TestComponentJSON checks each class's OpenAPI component, byte for byte
+// (spec §1.2).
+func TestComponentJSON(t *testing.T) {
+	tests := []struct {
+		scheme Scheme
+		name   string
+		want   string
+	}{
+		{&APIKeyQuery{Param: "key"}, "APIKeyQuery", `{"in":"query","name":"key","type":"apiKey"}`},
+		{&APIKeyHeader{Header: "X-Key"}, "APIKeyHeader", `{"in":"header","name":"X-Key","type":"apiKey"}`},
+		{&APIKeyCookie{Cookie: "key", Description: "API Key Cookie"}, "APIKeyCookie", `{"description":"API Key Cookie","in":"cookie","name":"key","type":"apiKey"}`},
+		{&HTTPBase{Scheme: "Other"}, "HTTPBase", `{"scheme":"Other","type":"http"}`},
+		{&HTTPBase{Scheme: "other-scheme", Description: "d"}, "HTTPBase", `{"description":"d","scheme":"other-scheme","type":"http"}`},
+		{&HTTPBasic{Realm: "simple"}, "HTTPBasic", `{"scheme":"basic","type":"http"}`},
+		{&HTTPBasic{Realm: "simple", Description: "HTTPBasic scheme"}, "HTTPBasic", `{"description":"HTTPBasic scheme","scheme":"basic","type":"http"}`},
+		{&HTTPBearer{}, "HTTPBearer", `{"scheme":"bearer","type":"http"}`},
+		{&HTTPBearer{BearerFormat: "JWT", Name: "bearer"}, "bearer", `{"bearerFormat":"JWT","scheme":"bearer","type":"http"}`},
+		{&HTTPDigest{}, "HTTPDigest", `{"scheme":"digest","type":"http"}`},
+		{&DigestAuth{Realm: "r"}, "DigestAuth", `{"scheme":"digest","type":"http"}`},
+		{&OAuth2{}, "OAuth2", `{"flows":{},"type":"oauth2"}`},
+		{&OAuth2{Description: "OAuth2 scheme", Flows: OAuthFlows{
+			Password: &OAuthFlow{TokenURL: "token", Scopes: map[string]string{"read:users": "Read the users", "write:users": "Create users"}},
+		}}, "OAuth2", `{"description":"OAuth2 scheme","flows":{"password":{"scopes":{"read:users":"Read the users","write:users":"Create users"},"tokenUrl":"token"}},"type":"oauth2"}`},
+		{&OAuth2{Flows: OAuthFlows{
+			Implicit:          &OAuthFlow{AuthorizationURL: "auth"},
+			ClientCredentials: &OAuthFlow{TokenURL: "token", RefreshURL: "refresh"},
+			AuthorizationCode: &OAuthFlow{AuthorizationURL: "auth", TokenURL: "token", Extra: map[string]any{"x-extra": 1}},
+			Extra:             map[string]any{"x-flows": true},
+		}}, "OAuth2", `{"flows":{"authorizationCode":{"authorizationUrl":"auth","scopes":{},"tokenUrl":"token","x-extra":1},"clientCredentials":{"refreshUrl":"refresh","scopes":{},"tokenUrl":"token"},"implicit":{"authorizationUrl":"auth","scopes":{}},"x-flows":true},"type":"oauth2"}`},
+		{&OAuth2PasswordBearer{TokenURL: "token"}, "OAuth2PasswordBearer", `{"flows":{"password":{"scopes":{},"tokenUrl":"token"}},"type":"oauth2"}`},
+		{&OAuth2PasswordBearer{TokenURL: "/token", RefreshURL: "/refresh", Scopes: map[string]string{"me": "Read information about the current user.", "items": "Read items."}, Description: "d"},
+			"OAuth2PasswordBearer", `{"description":"d","flows":{"password":{"refreshUrl":"/refresh","scopes":{"items":"Read items.","me":"Read information about the current user."},"tokenUrl":"/token"}},"type":"oauth2"}`},
+		{&OAuth2AuthorizationCodeBearer{AuthorizationURL: "authorize", TokenURL: "token"}, "OAuth2AuthorizationCodeBearer",
+			`{"flows":{"authorizationCode":{"authorizationUrl":"authorize","scopes":{},"tokenUrl":"token"}},"type":"oauth2"}`},
+		{&OAuth2AuthorizationCodeBearer{AuthorizationURL: "authorize", TokenURL: "token", RefreshURL: "refresh", Scopes: map[string]string{"read": "Read"}, Description: "OAuth2 Code Bearer"}, "OAuth2AuthorizationCodeBearer",
+			`{"description":"OAuth2 Code Bearer","flows":{"authorizationCode":{"authorizationUrl":"authorize","refreshUrl":"refresh","scopes":{"read":"Read"},"tokenUrl":"token"}},"type":"oauth2"}`},
+		{&OpenIdConnect{URL: "/openid"}, "OpenIdConnect", `{"openIdConnectUrl":"/openid","type":"openIdConnect"}`},
+		{&OpenIdConnect{URL: "/openid", Description: "OpenIdConnect security scheme"}, "OpenIdConnect", `{"description":"OpenIdConnect security scheme","openIdConnectUrl":"/openid","type":"openIdConnect"}`},
+		{&JWTBearer[Claims]{Key: []byte("k")}, "JWTBearer", `{"bearerFormat":"JWT","scheme":"bearer","type":"http"}`},
+		{&JWTBearer[Claims]{Key: []byte("k"), TokenURL: "token", Scopes: map[string]string{"me": "Me"}, Name: "OAuth2PasswordBearer"}, "OAuth2PasswordBearer",
+			`{"flows":{"password":{"scopes":{"me":"Me"},"tokenUrl":"token"}},"type":"oauth2"}`},
+	}
+	for _, tt := range tests {
+		b, err := ComponentJSON(tt.scheme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != tt.want {
+			t.Errorf("%T component:\n got %s\nwant %s", tt.scheme, b, tt.want)
+		}
+		if n := tt.scheme.SchemeName(); n != tt.name {
+			t.Errorf("%T SchemeName = %q, want %q", tt.scheme, n, tt.name)
+		}
+		if !SameComponent(tt.scheme, tt.scheme) {
+			t.Errorf("%T: SameComponent(s, s) = false", tt.scheme)
+		}
+	}
+	if SameComponent(&APIKeyHeader{Header: "a"}, &APIKeyHeader{Header: "b"}) {
+		t.Error("SameComponent of two header names = true")
+	}
+	if !SameComponent(&HTTPBearer{}, &HTTPBearer{}) {
+		t.Error("SameComponent of two equal bearers = false")
+	}
+}
+
+// The scopes map of a flow is never shared with the scheme's.
+func TestComponentIsACopy(t *testing.T) {
+	s := &OAuth2PasswordBearer{TokenURL: "t", Scopes: map[string]string{"a": "A"}}
+	s.OpenAPISecurityScheme().Flows.Password.Scopes["b"] = "B"
+	if len(s.Scopes) != 1 {
+		t.Fatal("component shares the Scopes map")
+	}
+}
+
+// TestDependency checks that each scheme provides through one provider per
+// instance (its identity is the cache key, spec §2.4), carrying the scheme as
+// meta and the documented type.
+func TestDependency(t *testing.T) {
+	tests := []struct {
+		scheme Scheme
+		want   string
+	}{
+		{&APIKeyQuery{Param: "k"}, "security.APIKey"},
+		{&APIKeyHeader{Header: "k", Optional: true}, "*security.APIKey"},
+		{&APIKeyCookie{Cookie: "k"}, "security.APIKey"},
+		{&HTTPBase{Scheme: "x"}, "security.HTTPAuthorizationCredentials"},
+		{&HTTPBasic{}, "security.HTTPBasicCredentials"},
+		{&HTTPBasic{Optional: true}, "*security.HTTPBasicCredentials"},
+		{&HTTPBearer{}, "security.HTTPAuthorizationCredentials"},
+		{&HTTPDigest{Optional: true}, "*security.HTTPAuthorizationCredentials"},
+		{&OAuth2{}, "security.Token"},
+		{&OAuth2PasswordBearer{TokenURL: "t"}, "security.Token"},
+		{&OAuth2PasswordBearer{TokenURL: "t", Optional: true}, "*security.Token"},
+		{&OAuth2AuthorizationCodeBearer{AuthorizationURL: "a", TokenURL: "t"}, "security.Token"},
+		{&OpenIdConnect{URL: "u"}, "security.Token"},
+		{&DigestAuth{Realm: "r", Lookup: noUsers}, "security.DigestUser"},
+		{&JWTBearer[Claims]{Key: []byte("k")}, "security.Claims"},
+		{&JWTBearer[Claims]{Key: []byte("k"), Optional: true}, "*security.Claims"},
+	}
+	for _, tt := range tests {
+		d1, d2 := tt.scheme.Dependency(), di.Depends(tt.scheme)
+		p := d1.Provider()
+		if p == nil || p != d2.Provider() {
+			t.Fatalf("%T: provider not built once", tt.scheme)
+		}
+		if p.Meta() != any(tt.scheme) {
+			t.Errorf("%T: meta = %v", tt.scheme, p.Meta())
+		}
+		if _, ok := p.Meta().(di.SecurityScheme); !ok {
+			t.Errorf("%T: meta is not a di.SecurityScheme", tt.scheme)
+		}
+		if got := p.Type().String(); got != tt.want {
+			t.Errorf("%T: provides %s, want %s", tt.scheme, got, tt.want)
+		}
+	}
+}
+
+func TestDependencyConfigErrors(t *testing.T) {
+	tests := []struct {
+		scheme Scheme
+		msg    string
+	}{
+		{&APIKeyQuery{}, "Param"},
+		{&APIKeyHeader{}, "Header"},
+		{&APIKeyCookie{}, "Cookie"},
+		{&HTTPBase{}, "Scheme is required"},
+		{&OAuth2PasswordBearer{}, "TokenURL is required"},
+		{&OAuth2AuthorizationCodeBearer{TokenURL: "t"}, "AuthorizationURL"},
+		{&OpenIdConnect{}, "URL"},
+		{&DigestAuth{Lookup: noUsers}, "Realm is required"},
+		{&DigestAuth{Realm: "r"}, "Lookup is required"},
+		{&DigestAuth{Realm: "r", Lookup: noUsers, Secret: []byte("short")}, "16 bytes"},
+		{&DigestAuth{Realm: "r", Lookup: noUsers, Algorithms: []string{"SHA-1"}}, `unknown algorithm "SHA-1"`},
+		{&JWTBearer[Claims]{}, "exactly one of Key and KeyFunc"},
+		{&JWTBearer[Claims]{Key: "secret"}, "[]byte"},
+		{&JWTBearer[Claims]{Key: []byte("k"), Algorithms: []string{"RS256"}}, `"RS256" does not fit`},
+		{&JWTBearer[Claims]{Key: []byte("k"), Algorithms: []string{"none"}}, `"none" does not fit`},
+		{&JWTBearer[Claims]{KeyFunc: nil, Key: nil}, "exactly one"},
+		{&JWTBearer[struct{ X int }]{Key: []byte("k")}, "does not implement jwt.Claims"},
+	}
+	for _, tt := range tests {
+		func() {
+			defer func() {
+				r := recover()
+				if s, _ := r.(string); !strings.Contains(s, tt.msg) {
+					t.Errorf("%T: panic %v, want one containing %q", tt.scheme, r, tt.msg)
+				}
+			}()
+			tt.scheme.Dependency()
+		}()
+		func() { // and again: the error is kept
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%T: second Dependency did not panic", tt.scheme)
+				}
+			}()
+			tt.scheme.Dependency()
+		}()
+	}
+}
+
+func TestPasswordForm(t *testing.T) {
+	p := func(s string) *string { return &s }
+	f := OAuth2PasswordRequestForm{Username: "johndoe", Password: "secret", Scope: "  a b\tc  \u3000d\x1fe"}
+	wantJSON(t, f, `{"grant_type":null,"username":"johndoe","password":"secret","scopes":["a","b","c","d","e"],"client_id":null,"client_secret":null}`)
+	s := OAuth2PasswordRequestFormStrict{GrantType: "password", Username: "johndoe", Password: "secret", ClientID: p("id"), ClientSecret: p("cs")}
+	wantJSON(t, s, `{"grant_type":"password","username":"johndoe","password":"secret","scopes":[],"client_id":"id","client_secret":"cs"}`)
+	if got := (OAuth2PasswordRequestForm{Scope: "me items"}).Scopes(); strings.Join(got, ",") != "me,items" {
+		t.Errorf("Scopes = %q", got)
+	}
+	if got := (OAuth2PasswordRequestFormStrict{}).Scopes(); got == nil || len(got) != 0 {
+		t.Errorf("Scopes of empty = %#v, want []", got)
+	}
+}
+
+// TestBase64AgainstPython compares decodeBase64Lenient with Python's
+// base64.b64decode on random inputs, when python3 is installed.
+func TestBase64AgainstPython(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed")
+	}
+	const alphabet = "AB+/=-_ !Og9z"
+	rng := rand.New(rand.NewPCG(1, 2))
+	var inputs []string
+	for range 3000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		inputs = append(inputs, string(b))
+	}
+	in, _ := json.Marshal(inputs)
+	cmd := exec.Command(py, "-c", `
+import base64, binascii, json, sys
+for s in json.load(sys.stdin):
+    try:
+        print(base64.b64decode(s).hex())
+    except (ValueError, binascii.Error):
+        print("ERR")
+`)
+	cmd.Stdin = bytes.NewReader(in)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Skipf("python3: %v", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for i := 0; sc.Scan(); i++ {
+		b, ok := decodeBase64Lenient(inputs[i])
+		got := "ERR"
+		if ok {
+			got = strings.ToLower(hexString(b))
+		}
+		if got != sc.Text() {
+			t.Errorf("decode(%q) = %s, Python %s", inputs[i], got, sc.Text())
+		}
+	}
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(out)
+}

@@ -1,0 +1,453 @@
+package security
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/icholy/digest"
+	"github.com/keelgo/keel"
+)
+
+func noUsers(context.Context, string, string, string) (DigestSecret, bool, error) {
+	return DigestSecret{}, false, nil
+}
+
+// testLookup knows alice by password and bob by stored HA1 (password "builder").
+func testLookup(_ context.Context, user, realm, hash string) (DigestSecret, bool, error) {
+	switch user {
+	case "alice", "Jäsper":
+		return DigestSecret{Password: "wonderland"}, true, nil
+	case "bob":
+		var sum []byte
+		switch hash {
+		case "MD5":
+			s := md5.Sum([]byte("bob:" + realm + ":builder"))
+			sum = s[:]
+		case "SHA-256":
+			s := sha256.Sum256([]byte("bob:" + realm + ":builder"))
+			sum = s[:]
+		default:
+			return DigestSecret{}, false, nil
+		}
+		return DigestSecret{HA1: strings.ToUpper(hex.EncodeToString(sum))}, true, nil
+	case "broken":
+		return DigestSecret{}, false, errors.New("database on fire")
+	}
+	return DigestSecret{}, false, nil
+}
+
+type fakeClock struct{ ns atomic.Int64 }
+
+func newClock() *fakeClock {
+	c := &fakeClock{}
+	c.ns.Store(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano())
+	return c
+}
+func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// serve writes the result of an Authenticate-style call as Keel would.
+func serve[T any](auth func(*http.Request) (*T, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := auth(r)
+		var he *keel.HTTPError
+		switch {
+		case errors.As(err, &he):
+			for k, vs := range he.Headers {
+				w.Header()[k] = vs
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(he.Status)
+			_ = json.NewEncoder(w).Encode(map[string]any{"detail": he.DetailValue()})
+		case err != nil:
+			http.Error(w, `{"detail":"Internal Server Error"}`, 500)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(v)
+		}
+	})
+}
+
+func newDigest(clock *fakeClock, algs ...string) *DigestAuth {
+	return &DigestAuth{
+		Realm:      "keel@example.org",
+		Lookup:     testLookup,
+		Secret:     []byte("0123456789abcdef0123456789abcdef"),
+		Algorithms: algs,
+		Now:        clock.Now,
+	}
+}
+
+func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
+	t.Helper()
+	res, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, strings.TrimSpace(string(b)), res.Header
+}
+
+var challengeRE = regexp.MustCompile(`^Digest realm="keel@example\.org", qop="auth", algorithm=([A-Za-z0-9-]+), nonce="([A-Za-z0-9_-]{48})", opaque="([0-9a-f]{32})"(, stale=true)?$`)
+
+func TestDigestChallenge(t *testing.T) {
+	d := newDigest(newClock())
+	_, err := d.Authenticate(httptest.NewRequest("GET", "/x", nil))
+	var he *keel.HTTPError
+	if !errors.As(err, &he) || he.Status != 401 || he.Detail != "Not authenticated" {
+		t.Fatalf("error = %v", err)
+	}
+	vs := he.Headers.Values("WWW-Authenticate")
+	if len(vs) != 2 {
+		t.Fatalf("challenges = %q", vs)
+	}
+	var nonces []string
+	for i, alg := range []string{"SHA-256", "MD5"} {
+		m := challengeRE.FindStringSubmatch(vs[i])
+		if m == nil || m[1] != alg || m[4] != "" {
+			t.Fatalf("challenge %d = %q, want algorithm %s", i, vs[i], alg)
+		}
+		nonces = append(nonces, m[2])
+	}
+	if nonces[0] != nonces[1] {
+		t.Error("the two challenges carry different nonces")
+	}
+	if _, ok := d.checkNonce(nonces[0]); !ok {
+		t.Error("own nonce does not verify")
+	}
+	// Another secret does not accept it.
+	other := newDigest(newClock())
+	other.Secret = []byte("another secret of sixteen bytes+")
+	if _, ok := other.checkNonce(nonces[0]); ok {
+		t.Error("nonce verifies under another secret")
+	}
+	// Optional: no credentials is nil, other schemes too.
+	d.Optional = true
+	for _, h := range []string{"", "Basic dTpw", "Digestx"} {
+		if u, err := d.Authenticate(authRequest(h)); u != nil || err != nil {
+			t.Errorf("optional %q: (%v, %v)", h, u, err)
+		}
+	}
+	// Present but wrong Digest credentials still fail when optional.
+	if _, err := d.Authenticate(authRequest(`Digest username="alice"`)); !errors.As(err, &he) || he.Status != 401 {
+		t.Errorf("optional with bad credentials: %v", err)
+	}
+}
+
+// TestDigestIcholy authenticates with an independent client, github.com/icholy/digest.
+func TestDigestIcholy(t *testing.T) {
+	clock := newClock()
+	tests := []struct {
+		name, user, pass string
+		algs             []string
+		sess             bool
+		wantAlg          string
+	}{
+		{"sha256 default", "alice", "wonderland", nil, false, "SHA-256"},
+		{"md5 only", "alice", "wonderland", []string{"MD5"}, false, "MD5"},
+		{"sha512-256", "alice", "wonderland", []string{"SHA-512-256"}, false, "SHA-512-256"},
+		{"stored HA1 sha256", "bob", "builder", nil, false, "SHA-256"},
+		{"stored HA1 md5", "bob", "builder", []string{"MD5"}, false, "MD5"},
+		{"md5-sess", "alice", "wonderland", []string{"MD5-sess"}, true, "MD5-sess"},
+		{"sha256-sess", "bob", "builder", []string{"SHA-256-sess"}, true, "SHA-256-sess"},
+		{"non-ASCII user", "Jäsper", "wonderland", nil, false, "SHA-256"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDigest(clock, tt.algs...)
+			d.Counter = NewMemoryNonceCounter(0)
+			srv := httptest.NewServer(serve(d.Authenticate))
+			defer srv.Close()
+			tr := &digest.Transport{Username: tt.user, Password: tt.pass}
+			if tt.sess {
+				tr.Digest = sessDigest
+				tr.FindChallenge = func(h http.Header) (*digest.Challenge, error) {
+					return digest.ParseChallenge(h.Get("WWW-Authenticate"))
+				}
+			}
+			c := &http.Client{Transport: tr}
+			for i := range 3 { // the challenge is reused with nc 1, 2, 3
+				code, body, _ := get(t, c, srv.URL+"/items/?q=1")
+				want := fmt.Sprintf(`{"username":%q,"realm":"keel@example.org","algorithm":%q}`, tt.user, tt.wantAlg)
+				if code != 200 || body != want {
+					t.Fatalf("request %d: %d %s, want 200 %s", i, code, body, want)
+				}
+			}
+			// Wrong password.
+			c = &http.Client{Transport: &digest.Transport{Username: tt.user, Password: "wrong", Digest: tr.Digest, FindChallenge: tr.FindChallenge}}
+			code, body, h := get(t, c, srv.URL+"/items/")
+			if code != 401 || body != `{"detail":"Not authenticated"}` || len(h.Values("WWW-Authenticate")) != len(d.algs) {
+				t.Fatalf("wrong password: %d %s %v", code, body, h)
+			}
+			if strings.Contains(h.Get("WWW-Authenticate"), "stale") {
+				t.Fatal("wrong password answered stale=true")
+			}
+		})
+	}
+}
+
+// sessDigest computes -sess credentials with icholy/digest, which lacks them:
+// it computes the session HA1 itself and lets the library do the rest.
+func sessDigest(req *http.Request, chal *digest.Challenge, o digest.Options) (*digest.Credentials, error) {
+	base := strings.TrimSuffix(chal.Algorithm, "-sess")
+	h := func(s string) string {
+		if base == "MD5" {
+			x := md5.Sum([]byte(s))
+			return hex.EncodeToString(x[:])
+		}
+		x := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(x[:])
+	}
+	o.Cnonce = "0a4f113b"
+	o.A1 = h(h(o.Username+":"+chal.Realm+":"+o.Password) + ":" + chal.Nonce + ":" + o.Cnonce)
+	c := *chal
+	c.Algorithm = base
+	cred, err := digest.Digest(&c, o)
+	if err != nil {
+		return nil, err
+	}
+	cred.Algorithm = chal.Algorithm
+	return cred, nil
+}
+
+// credentials builds an Authorization value for a challenge with icholy/digest.
+func credentials(t *testing.T, chalHeader, method, uri, user, pass string, nc int) string {
+	t.Helper()
+	chal, err := digest.ParseChallenge(chalHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := digest.Digest(chal, digest.Options{Method: method, URI: uri, Username: user, Password: pass, Count: nc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred.String()
+}
+
+func challengeOf(t *testing.T, d *DigestAuth) string {
+	t.Helper()
+	return d.Challenge(false).Headers.Get("WWW-Authenticate")
+}
+
+func digestRequest(method, uri, auth string) *http.Request {
+	r := httptest.NewRequest(method, uri, nil)
+	r.Header.Set("Authorization", auth)
+	return r
+}
+
+func TestDigestStaleAndReplay(t *testing.T) {
+	clock := newClock()
+	d := newDigest(clock)
+	auth := credentials(t, challengeOf(t, d), "GET", "/a", "alice", "wonderland", 1)
+
+	// Stateless: the same credentials are accepted again (a replay) until the
+	// nonce expires.
+	for range 2 {
+		if _, err := d.Authenticate(digestRequest("GET", "/a", auth)); err != nil {
+			t.Fatalf("stateless: %v", err)
+		}
+	}
+	// Not for another method or URI.
+	for _, r := range []*http.Request{digestRequest("POST", "/a", auth), digestRequest("GET", "/b", auth), digestRequest("GET", "/a?x", auth)} {
+		if _, err := d.Authenticate(r); err == nil {
+			t.Errorf("%s %s accepted credentials for GET /a", r.Method, r.RequestURI)
+		}
+	}
+	// Expired nonce with the right password: stale=true.
+	clock.Advance(DefaultDigestNonceLifetime)
+	_, err := d.Authenticate(digestRequest("GET", "/a", auth))
+	assertChallenge(t, err, true)
+	// Expired nonce with a wrong password: no stale.
+	bad := credentials(t, challengeOf(t, d), "GET", "/a", "alice", "nope", 1)
+	_, err = d.Authenticate(digestRequest("GET", "/a", bad))
+	assertChallenge(t, err, false)
+
+	// With a counter, a reused nc is refused with stale=true, counts may arrive
+	// out of order, each once.
+	d.Counter = NewMemoryNonceCounter(10)
+	chal := challengeOf(t, d)
+	for _, step := range []struct {
+		nc int
+		ok bool
+	}{{1, true}, {1, false}, {3, true}, {2, true}, {2, false}, {3, false}, {100, true}, {30, false}, {99, true}} {
+		_, err := d.Authenticate(digestRequest("GET", "/a", credentials(t, chal, "GET", "/a", "alice", "wonderland", step.nc)))
+		if step.ok && err != nil {
+			t.Fatalf("nc %d: %v", step.nc, err)
+		}
+		if !step.ok {
+			assertChallenge(t, err, true)
+		}
+	}
+}
+
+func assertChallenge(t *testing.T, err error, stale bool) {
+	t.Helper()
+	var he *keel.HTTPError
+	if !errors.As(err, &he) || he.Status != 401 || he.Detail != "Not authenticated" {
+		t.Fatalf("error = %v, want the 401 challenge", err)
+	}
+	for _, v := range he.Headers.Values("WWW-Authenticate") {
+		m := challengeRE.FindStringSubmatch(v)
+		if m == nil {
+			t.Fatalf("challenge %q malformed", v)
+		}
+		if (m[4] != "") != stale {
+			t.Fatalf("challenge %q: stale = %v, want %v", v, m[4] != "", stale)
+		}
+	}
+}
+
+func TestDigestRejects(t *testing.T) {
+	clock := newClock()
+	d := newDigest(clock)
+	chal := challengeOf(t, d)
+	good := credentials(t, chal, "GET", "/a", "alice", "wonderland", 1)
+	if _, err := d.Authenticate(digestRequest("GET", "/a", good)); err != nil {
+		t.Fatalf("good credentials: %v", err)
+	}
+	m := challengeRE.FindStringSubmatch(chal)
+	nonce, opaque := m[2], m[3]
+	replace := func(old, new string) string {
+		if !strings.Contains(good, old) {
+			t.Fatalf("%q not in %q", old, good)
+		}
+		return strings.Replace(good, old, new, 1)
+	}
+	forged := []byte(nonce)
+	forged[10] ^= 1
+	tests := map[string]string{
+		"wrong realm":          replace(`realm="keel@example.org"`, `realm="other"`),
+		"forged nonce":         replace(nonce, string(forged)),
+		"short nonce":          replace(nonce, nonce[:40]),
+		"wrong opaque":         replace(opaque, strings.Repeat("0", 32)),
+		"no opaque":            replace(`opaque="`+opaque+`"`, `x="y"`),
+		"unknown user":         replace(`username="alice"`, `username="mallory"`),
+		"no qop":               replace(`qop=auth`, `x=y`),
+		"qop auth-int":         replace(`qop=auth`, `qop=auth-int`),
+		"algorithm not served": replace(`algorithm=SHA-256`, `algorithm=SHA-512-256`),
+		"bad nc":               replace(`nc=00000001`, `nc=0000001`),
+		"nc not hex":           replace(`nc=00000001`, `nc=0000000g`),
+		"duplicate username":   good + `, username="alice"`,
+		"userhash":             good + `, userhash=true`,
+		"unterminated":         good + `, x="abc`,
+		"garbage":              "Digest ,,,=",
+		"both usernames":       good + `, username*=UTF-8''alice`,
+		"response tampered":    strings.Replace(good, `response="`, `response="0`, 1),
+		"empty":                "Digest",
+		"too long":             good + ", x=\"" + strings.Repeat("a", maxDigestHeader) + "\"",
+	}
+	for name, h := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := d.Authenticate(digestRequest("GET", "/a", h))
+			assertChallenge(t, err, false)
+		})
+	}
+	// Algorithm absent means MD5 (RFC 7616 §3.4); accepted when MD5 is served.
+	md5Chal := strings.Replace(chal, "algorithm=SHA-256", "algorithm=MD5", 1)
+	noAlg := strings.Replace(credentials(t, md5Chal, "GET", "/a", "alice", "wonderland", 1), "algorithm=MD5, ", "", 1)
+	if _, err := d.Authenticate(digestRequest("GET", "/a", noAlg)); err != nil {
+		t.Errorf("no algorithm (MD5): %v", err)
+	}
+	sha := newDigest(clock, "SHA-256")
+	if _, err := sha.Authenticate(digestRequest("GET", "/a", noAlg)); err == nil {
+		t.Error("no algorithm accepted without MD5 served")
+	}
+	// username* (RFC 8187).
+	star := strings.Replace(credentials(t, chal, "GET", "/a", "Jäsper", "wonderland", 1), `username="Jäsper"`, `username*=UTF-8''J%C3%A4sper`, 1)
+	if u, err := d.Authenticate(digestRequest("GET", "/a", star)); err != nil || u.Username != "Jäsper" {
+		t.Errorf("username*: (%v, %v)", u, err)
+	}
+	// A Lookup error is not an HTTPError and does not reach the client.
+	broken := credentials(t, chal, "GET", "/a", "broken", "x", 1)
+	_, err := d.Authenticate(digestRequest("GET", "/a", broken))
+	var he *keel.HTTPError
+	if err == nil || errors.As(err, &he) || !errors.Is(err, errDigestLookup) {
+		t.Errorf("lookup error: %v", err)
+	}
+	// A nonce issued in the future (beyond a minute of skew) is refused.
+	future := newDigest(newClock())
+	future.Now = func() time.Time { return clock.Now().Add(time.Hour) }
+	fchal := challengeOf(t, future)
+	_, err = d.Authenticate(digestRequest("GET", "/a", credentials(t, fchal, "GET", "/a", "alice", "wonderland", 1)))
+	assertChallenge(t, err, false)
+}
+
+func TestMemoryNonceCounterBounded(t *testing.T) {
+	c := NewMemoryNonceCounter(3)
+	now := time.Unix(1000, 0)
+	exp := func(s int) time.Time { return now.Add(time.Duration(s) * time.Second) }
+	for i := range 3 {
+		if !c.Use(fmt.Sprint("n", i), 1, exp(10+i), now) {
+			t.Fatalf("n%d refused", i)
+		}
+	}
+	// Full: n0 (expiring first) is dropped to make room for n3.
+	if !c.Use("n3", 1, exp(20), now) || c.Len() != 3 {
+		t.Fatalf("n3 refused or len %d", c.Len())
+	}
+	// n0 is forgotten but must not be replayable: refused (stale).
+	if c.Use("n0", 1, exp(10), now) {
+		t.Fatal("dropped nonce accepted again")
+	}
+	// A nonce expiring after the watermark is accepted (dropping n1).
+	if !c.Use("n4", 1, exp(21), now) {
+		t.Fatal("n4 refused")
+	}
+	// Expired entries are dropped.
+	if c.Use("n4", 2, exp(21), exp(30)); c.Len() != 1 {
+		t.Fatalf("len after expiry = %d, want 1", c.Len())
+	}
+	for i := range 1000 {
+		c.Use(fmt.Sprint("m", i), 1, exp(100+i), now)
+	}
+	if c.Len() > 3 {
+		t.Fatalf("len %d exceeds the size", c.Len())
+	}
+}
+
+// TestDigestCurl authenticates with curl --digest, when curl is installed.
+func TestDigestCurl(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl not installed")
+	}
+	for _, algs := range [][]string{nil, {"MD5"}, {"SHA-256-sess"}, {"MD5-sess"}} {
+		t.Run(strings.Join(algs, ","), func(t *testing.T) {
+			d := newDigest(newClock(), algs...)
+			d.Now = nil // curl runs in real time
+			d.Counter = NewMemoryNonceCounter(0)
+			srv := httptest.NewServer(serve(d.Authenticate))
+			defer srv.Close()
+			out, err := exec.Command(curl, "-s", "--digest", "-u", "alice:wonderland", srv.URL+"/items/?a=1&b=2").Output()
+			if err != nil {
+				t.Fatalf("curl: %v", err)
+			}
+			want := "SHA-256"
+			if algs != nil {
+				want = algs[0]
+			}
+			if got := strings.TrimSpace(string(out)); got != `{"username":"alice","realm":"keel@example.org","algorithm":"`+want+`"}` {
+				t.Fatalf("curl got %s", got)
+			}
+			out, _ = exec.Command(curl, "-s", "--digest", "-u", "alice:wrong", srv.URL+"/items/").Output()
+			if strings.TrimSpace(string(out)) != `{"detail":"Not authenticated"}` {
+				t.Fatalf("curl with a wrong password got %s", out)
+			}
+		})
+	}
+}

@@ -1,0 +1,35 @@
+// Package security holds Keel's security schemes: values that, used as a
+// dependency, read and check credentials on each request and describe themselves
+// as an OpenAPI security scheme.
+//
+// Every scheme is a struct used by pointer. It implements di.Source, so it can be
+// given wherever a dependency is expected:
+//
+//	var oauth2 = &security.OAuth2PasswordBearer{TokenURL: "token"}
+//	app.Get("/items/", readItems, di.Depends(oauth2))           // handler takes a security.Token
+//	currentUser := di.Provide(getUser, oauth2)                   // getUser(token security.Token) (*User, error)
+//	app.Get("/me", readMe, di.Security(currentUser, "me"))       // scopes reach getUser's SecurityScopes
+//
+// The schemes of FastAPI behave exactly as FastAPI 0.141.1 does on the wire (spec
+// §1): the same status, `{"detail":"Not authenticated"}` body, WWW-Authenticate
+// challenge and OpenAPI component. Each has an Authenticate method usable without
+// dependency injection (in middleware or tests); the provider calls it.
+//
+// What a scheme provides to the handler:
+//
+//	APIKeyQuery, APIKeyHeader, APIKeyCookie           APIKey
+//	HTTPBase, HTTPBearer, HTTPDigest                  HTTPAuthorizationCredentials
+//	HTTPBasic                                         HTTPBasicCredentials
+//	OAuth2PasswordBearer, OAuth2AuthorizationCodeBearer Token (the bearer token)
+//	OAuth2, OpenIdConnect                             Token (the whole Authorization value)
+//	DigestAuth                                        DigestUser
+//	JWTBearer[C]                                      C (the verified claims)
+//
+// With Optional set (FastAPI's auto_error=False) the provider provides a pointer to
+// that type instead, nil when the request carries no credentials. Configure a scheme
+// before its first use: the provider is built once, on the first call of Dependency.
+//
+// Beyond FastAPI, DigestAuth really authenticates (RFC 7616) and JWTBearer verifies
+// JSON Web Tokens and checks the SecurityScopes required where it is used. CompareSecret
+// compares secrets in constant time.
+package security

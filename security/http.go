@@ -1,0 +1,321 @@
+package security
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+)
+
+// HTTPAuthorizationCredentials is the parsed Authorization header that HTTPBase,
+// HTTPBearer and HTTPDigest provide: the scheme as the client sent it (any case)
+// and the credentials after it. It encodes as {"scheme":...,"credentials":...}.
+type HTTPAuthorizationCredentials struct {
+	Scheme      string `json:"scheme"`
+	Credentials string `json:"credentials"`
+}
+
+// HTTPBasicCredentials is what HTTPBasic provides. It encodes as
+// {"username":...,"password":...}. Check the password with CompareSecret.
+type HTTPBasicCredentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// HTTPBase accepts any Authorization header with a non-empty scheme and
+// non-empty credentials (FastAPI's HTTPBase, spec §1.2). It does not check that
+// the client's scheme equals Scheme, which is only documented and used, title-cased
+// as Python's str.title() does, as the challenge: Scheme "other-scheme" answers
+// 401 with WWW-Authenticate: Other-Scheme.
+type HTTPBase struct {
+	// Scheme is the HTTP authentication scheme documented in OpenAPI, as given.
+	// Required.
+	Scheme string
+	// Name is the scheme name in OpenAPI; default "HTTPBase".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *HTTPAuthorizationCredentials, nil when
+	// there are no credentials.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the credentials of r. When r has none it returns (nil,
+// nil) if the scheme is Optional, else the not-authenticated error.
+func (s *HTTPBase) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
+	return httpCredentials(r, "", s.Optional, s.NotAuthenticated, titleCase(s.Scheme))
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *HTTPBase) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":Scheme}.
+func (s *HTTPBase) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "http", Scheme: s.Scheme, Description: s.Description}
+}
+
+// Dependency implements di.Source. It panics if Scheme is empty.
+func (s *HTTPBase) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		if s.Scheme == "" {
+			return nil, configError(s, "Scheme is required")
+		}
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// HTTPBearer accepts "Authorization: Bearer <token>", the scheme in any case
+// (FastAPI's HTTPBearer, spec §1.2). A missing header, another scheme, or an empty
+// token is not authenticated: 401 with WWW-Authenticate: Bearer. It does not verify
+// the token; JWTBearer does.
+type HTTPBearer struct {
+	// BearerFormat documents the token's format in OpenAPI, for example "JWT".
+	BearerFormat string
+	// Name is the scheme name in OpenAPI; default "HTTPBearer".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *HTTPAuthorizationCredentials, nil when
+	// there are no credentials.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default
+	// 401. See the package example for FastAPI's "403 without a challenge" variant.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the credentials of r. When r has none it returns (nil,
+// nil) if the scheme is Optional, else the not-authenticated error.
+func (s *HTTPBearer) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
+	return httpCredentials(r, "bearer", s.Optional, s.NotAuthenticated, "Bearer")
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *HTTPBearer) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":"bearer"},
+// with "bearerFormat" when set.
+func (s *HTTPBearer) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "http", Scheme: "bearer", BearerFormat: s.BearerFormat, Description: s.Description}
+}
+
+// Dependency implements di.Source.
+func (s *HTTPBearer) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// HTTPDigest is FastAPI's HTTPDigest stub (spec §1.2): it accepts
+// "Authorization: Digest <params>" and provides the unparsed parameters, checking
+// nothing. A missing header, another scheme or empty parameters answer 401 with
+// WWW-Authenticate: Digest. For real Digest authentication use DigestAuth.
+type HTTPDigest struct {
+	// Name is the scheme name in OpenAPI; default "HTTPDigest".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *HTTPAuthorizationCredentials, nil when
+	// there are no credentials.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the credentials of r. When r has none it returns (nil,
+// nil) if the scheme is Optional, else the not-authenticated error.
+func (s *HTTPDigest) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
+	return httpCredentials(r, "digest", s.Optional, s.NotAuthenticated, "Digest")
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *HTTPDigest) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":"digest"}.
+func (s *HTTPDigest) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "http", Scheme: "digest", Description: s.Description}
+}
+
+// Dependency implements di.Source.
+func (s *HTTPDigest) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// httpCredentials is FastAPI's HTTPBase/HTTPBearer/HTTPDigest logic: the header,
+// its scheme and its credentials must all be non-empty, and the scheme must equal
+// want (ASCII case-insensitively) unless want is "".
+func httpCredentials(r *http.Request, want string, optional bool, custom func() *keel.HTTPError, challenge string) (*HTTPAuthorizationCredentials, error) {
+	scheme, cred := ParseAuthorization(r.Header.Get("Authorization"))
+	if scheme == "" || cred == "" || (want != "" && !asciiEqualFold(scheme, want)) {
+		if optional {
+			return nil, nil
+		}
+		return nil, notAuthenticated(custom, challenge)
+	}
+	return &HTTPAuthorizationCredentials{Scheme: scheme, Credentials: cred}, nil
+}
+
+// HTTPBasic reads "Authorization: Basic <base64(user:password)>" (FastAPI's
+// HTTPBasic, spec §1.2). It decodes base64 as leniently as Python's
+// base64.b64decode(validate=False): characters outside the alphabet are dropped,
+// '=' after a complete group and anything after the padding are ignored, but
+// missing padding fails. The decoded text must be ASCII and contain a colon; the
+// username is what precedes the first colon (it may be empty), the password the
+// rest.
+//
+// A missing header or another scheme is not authenticated. Malformed credentials
+// are always answered with the not-authenticated error, even when Optional. The
+// challenge is `Basic realm="<Realm>"`, or `Basic` without a realm. HTTPBasic
+// does not check the password: compare it with CompareSecret.
+type HTTPBasic struct {
+	// Realm is sent in the challenge; it is not part of the OpenAPI component.
+	Realm string
+	// Name is the scheme name in OpenAPI; default "HTTPBasic".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *HTTPBasicCredentials, nil when the
+	// request has no Basic credentials. Malformed credentials still fail.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default
+	// 401, for missing and malformed credentials alike.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the credentials of r. When r has no Basic credentials it
+// returns (nil, nil) if the scheme is Optional, else the not-authenticated error;
+// malformed credentials always give the not-authenticated error.
+func (s *HTTPBasic) Authenticate(r *http.Request) (*HTTPBasicCredentials, error) {
+	h := r.Header.Get("Authorization")
+	scheme, cred := ParseAuthorization(h)
+	if h == "" || !asciiEqualFold(scheme, "basic") {
+		if s.Optional {
+			return nil, nil
+		}
+		return nil, notAuthenticated(s.NotAuthenticated, s.challenge())
+	}
+	c, ok := parseBasic(cred)
+	if !ok {
+		return nil, notAuthenticated(s.NotAuthenticated, s.challenge())
+	}
+	return &c, nil
+}
+
+func (s *HTTPBasic) challenge() string {
+	if s.Realm == "" {
+		return "Basic"
+	}
+	return "Basic realm=" + quote(s.Realm)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *HTTPBasic) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":"basic"}.
+func (s *HTTPBasic) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "http", Scheme: "basic", Description: s.Description}
+}
+
+// Dependency implements di.Source.
+func (s *HTTPBasic) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// parseBasic decodes Basic credentials: lenient base64, ASCII, first colon.
+func parseBasic(cred string) (HTTPBasicCredentials, bool) {
+	b, ok := decodeBase64Lenient(cred)
+	if !ok {
+		return HTTPBasicCredentials{}, false
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return HTTPBasicCredentials{}, false
+		}
+	}
+	user, pass, found := strings.Cut(string(b), ":")
+	if !found {
+		return HTTPBasicCredentials{}, false
+	}
+	return HTTPBasicCredentials{Username: user, Password: pass}, true
+}
+
+// base64Value maps a byte to its value in the standard base64 alphabet, or 0xff.
+var base64Value = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	return t
+}()
+
+// decodeBase64Lenient is Python's base64.b64decode(s, validate=False) on a str
+// (CPython binascii.a2b_base64, non-strict mode):
+//
+//   - a non-ASCII character fails (b64decode only accepts ASCII strings);
+//   - other characters outside the standard alphabet are skipped;
+//   - '=' before the third character of a group is skipped; padding that completes
+//     a group ("xx==" or "xxx=", skipped characters allowed in between) ends the
+//     input, and whatever follows is ignored;
+//   - input that ends inside a group fails ("Incorrect padding").
+func decodeBase64Lenient(s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return nil, false
+		}
+	}
+	out := make([]byte, 0, len(s)*3/4+1)
+	var quad, pads int
+	var left byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '=' {
+			if quad >= 2 {
+				pads++
+				if quad+pads >= 4 {
+					return out, true
+				}
+			}
+			continue
+		}
+		v := base64Value[c]
+		if v == 0xff {
+			continue
+		}
+		pads = 0
+		switch quad {
+		case 0:
+			left = v
+			quad = 1
+		case 1:
+			out = append(out, left<<2|v>>4)
+			left = v & 0x0f
+			quad = 2
+		case 2:
+			out = append(out, left<<4|v>>2)
+			left = v & 0x03
+			quad = 3
+		case 3:
+			out = append(out, left<<6|v)
+			quad = 0
+		}
+	}
+	return out, quad == 0
+}

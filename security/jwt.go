@@ -1,0 +1,382 @@
+package security
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+)
+
+// Claims is a ready-made claims type for JWTBearer: the registered claims (sub,
+// iss, aud, exp, nbf, iat, jti), the scope claims, and every claim as decoded
+// JSON in Raw.
+type Claims struct {
+	jwt.RegisteredClaims
+	// Scope is the "scope" claim (RFC 8693 §4.2): space-separated scopes. A list
+	// is accepted too.
+	Scope jwt.ClaimStrings `json:"scope,omitempty"`
+	// Scp is the "scp" claim some issuers use: a list, or space-separated scopes.
+	Scp jwt.ClaimStrings `json:"scp,omitempty"`
+	// Raw holds all claims of the token.
+	Raw map[string]any `json:"-"`
+}
+
+// UnmarshalJSON decodes the claims and keeps them all in Raw.
+func (c *Claims) UnmarshalJSON(b []byte) error {
+	type plain Claims
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &p.Raw); err != nil {
+		return err
+	}
+	*c = Claims(p)
+	return nil
+}
+
+// Scopes returns the scopes the token grants: the "scope" and "scp" claims, each
+// entry split on spaces.
+func (c Claims) Scopes() []string {
+	var out []string
+	for _, s := range c.Scope {
+		out = append(out, strings.Fields(s)...)
+	}
+	for _, s := range c.Scp {
+		out = append(out, strings.Fields(s)...)
+	}
+	return out
+}
+
+// ScopedClaims is implemented by claims types that know the scopes their token
+// grants, as Claims does. JWTBearer uses it unless ClaimScopes is set.
+type ScopedClaims interface {
+	Scopes() []string
+}
+
+// JWTBearer verifies a JSON Web Token sent as "Authorization: Bearer <token>" and
+// provides its claims, decoded into C. *C must implement jwt.Claims: embed
+// jwt.RegisteredClaims in C, or use Claims.
+//
+// Verification: the signature with Key or KeyFunc, for the algorithms in
+// Algorithms only (never "none"); exp (required unless AllowNoExpiry) and nbf,
+// with Leeway; iss when Issuer is set; aud when Audience is set (any of them).
+// Then the SecurityScopes required where the scheme is used in the dependency
+// graph must all be granted by the token: the scopes of ClaimScopes, else of
+// C's Scopes method (ScopedClaims), else of the "scope" (space-separated) and
+// "scp" (list) claims.
+//
+// Errors follow RFC 6750 §3:
+//   - no bearer token: 401 {"detail":"Not authenticated"}, WWW-Authenticate:
+//     Bearer (no error code, RFC 6750 §3.1), or NotAuthenticated();
+//   - a token that fails verification: 401 {"detail":"Could not validate
+//     credentials"}, WWW-Authenticate: Bearer error="invalid_token";
+//   - a missing scope: 403 {"detail":"Not enough permissions"},
+//     WWW-Authenticate: Bearer error="insufficient_scope", scope="<required>".
+//
+// FastAPI's tutorial answers a missing scope with 401; 403 is what RFC 6750
+// prescribes, and tells clients that logging in again will not help. With Realm
+// set, each challenge starts with realm="...".
+//
+// Its OpenAPI component is {"type":"http","scheme":"bearer","bearerFormat":"JWT"},
+// or, when TokenURL is set, an OAuth2 password flow so that Swagger UI's
+// Authorize dialog obtains tokens from TokenURL.
+type JWTBearer[C any] struct {
+	// Key verifies signatures: a []byte secret for HS256/384/512, an
+	// *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey (the matching private
+	// keys are accepted too and their public half used). Exactly one of Key and
+	// KeyFunc is required.
+	Key any
+	// KeyFunc chooses the key per token, for example by its "kid" header from a
+	// JWKS. It may return a jwt.VerificationKeySet. An error makes the token
+	// invalid (401). Algorithms is required with it.
+	KeyFunc func(ctx context.Context, token *jwt.Token) (any, error)
+	// Algorithms are the accepted "alg" values. Default, by Key's type: HS256,
+	// HS384 and HS512 for a secret; RS256, RS384 and RS512 for RSA; the ES
+	// algorithm of an ECDSA key's curve; EdDSA for Ed25519.
+	Algorithms []string
+	// Issuer, when set, must equal the "iss" claim.
+	Issuer string
+	// Audience, when set, must contain one of the "aud" claim's values.
+	Audience []string
+	// Leeway is the clock skew allowed for exp and nbf.
+	Leeway time.Duration
+	// AllowNoExpiry accepts tokens without an "exp" claim.
+	AllowNoExpiry bool
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// ClaimScopes returns the scopes a token grants, replacing the default.
+	ClaimScopes func(claims *C) []string
+	// Realm, when set, is sent in every challenge.
+	Realm string
+	// TokenURL, when set, documents the scheme as an OAuth2 password flow
+	// obtaining tokens there, with RefreshURL and Scopes.
+	TokenURL   string
+	RefreshURL string
+	Scopes     map[string]string
+	// BearerFormat documents the token format of the http bearer component;
+	// default "JWT".
+	BearerFormat string
+	// Name is the scheme name in OpenAPI; default "JWTBearer".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *C, nil when the request has no bearer
+	// token. A token that is present but invalid, or lacks a scope, still fails.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default
+	// 401 when there is no bearer token.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy   lazyProvider
+	setup  sync.Once
+	err    error
+	parser *jwt.Parser
+	key    any
+}
+
+var jwtAlgorithms = map[string]bool{
+	"HS256": true, "HS384": true, "HS512": true,
+	"RS256": true, "RS384": true, "RS512": true,
+	"PS256": true, "PS384": true, "PS512": true,
+	"ES256": true, "ES384": true, "ES512": true,
+	"EdDSA": true,
+}
+
+func (b *JWTBearer[C]) init() error {
+	b.setup.Do(func() { b.err = b.configure() })
+	return b.err
+}
+
+func (b *JWTBearer[C]) configure() error {
+	if _, ok := any(new(C)).(jwt.Claims); !ok {
+		var c C
+		return configError(b, "*%T does not implement jwt.Claims; embed jwt.RegisteredClaims or use security.Claims", c)
+	}
+	if (b.Key == nil) == (b.KeyFunc == nil) {
+		return configError(b, "exactly one of Key and KeyFunc is required")
+	}
+	algs := b.Algorithms
+	if b.Key != nil {
+		key, defaults, fits, err := verificationKey(b.Key)
+		if err != nil {
+			return configError(b, "%v", err)
+		}
+		b.key = key
+		if len(algs) == 0 {
+			algs = defaults
+		}
+		for _, a := range algs {
+			if !slices.Contains(fits, a) {
+				return configError(b, "algorithm %q does not fit the key (%T)", a, b.Key)
+			}
+		}
+	}
+	if len(algs) == 0 {
+		return configError(b, "Algorithms is required with KeyFunc")
+	}
+	for _, a := range algs {
+		if !jwtAlgorithms[a] {
+			return configError(b, "unsupported algorithm %q", a)
+		}
+	}
+	if b.Leeway < 0 {
+		return configError(b, "Leeway must not be negative")
+	}
+	opts := []jwt.ParserOption{jwt.WithValidMethods(slices.Clone(algs)), jwt.WithLeeway(b.Leeway)}
+	if !b.AllowNoExpiry {
+		opts = append(opts, jwt.WithExpirationRequired())
+	}
+	if b.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(b.Issuer))
+	}
+	if len(b.Audience) > 0 {
+		opts = append(opts, jwt.WithAudience(b.Audience...))
+	}
+	if b.Now != nil {
+		opts = append(opts, jwt.WithTimeFunc(b.Now))
+	}
+	b.parser = jwt.NewParser(opts...)
+	return nil
+}
+
+// verificationKey returns the public key to verify with, the algorithms used
+// by default with it, and all the algorithms that fit it.
+func verificationKey(k any) (key any, defaults, fits []string, err error) {
+	switch p := k.(type) {
+	case *rsa.PrivateKey:
+		k = p.Public()
+	case *ecdsa.PrivateKey:
+		k = p.Public()
+	case ed25519.PrivateKey:
+		k = p.Public()
+	}
+	switch k := k.(type) {
+	case []byte:
+		if len(k) == 0 {
+			return nil, nil, nil, errorString("empty HMAC secret")
+		}
+		hs := []string{"HS256", "HS384", "HS512"}
+		return k, hs, hs, nil
+	case *rsa.PublicKey:
+		return k, []string{"RS256", "RS384", "RS512"}, []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}, nil
+	case *ecdsa.PublicKey:
+		var alg string
+		switch k.Curve {
+		case elliptic.P256():
+			alg = "ES256"
+		case elliptic.P384():
+			alg = "ES384"
+		case elliptic.P521():
+			alg = "ES512"
+		default:
+			return nil, nil, nil, errorString("unsupported ECDSA curve")
+		}
+		return k, []string{alg}, []string{alg}, nil
+	case ed25519.PublicKey:
+		return k, []string{"EdDSA"}, []string{"EdDSA"}, nil
+	case jwt.VerificationKeySet:
+		return nil, nil, nil, errorString("give a jwt.VerificationKeySet through KeyFunc, with Algorithms")
+	case string:
+		return nil, nil, nil, errorString("a string Key: give an HMAC secret as []byte")
+	}
+	return nil, nil, nil, errorString("unsupported Key type")
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func (b *JWTBearer[C]) challenge(params string) string {
+	var parts []string
+	if b.Realm != "" {
+		parts = append(parts, "realm="+quote(b.Realm))
+	}
+	if params != "" {
+		parts = append(parts, params)
+	}
+	if len(parts) == 0 {
+		return "Bearer"
+	}
+	return "Bearer " + strings.Join(parts, ", ")
+}
+
+// Authenticate verifies r's bearer token and checks that it grants every scope
+// in required. When r has no bearer token it returns (nil, nil) if the scheme is
+// Optional, else the not-authenticated error. Failures are *keel.HTTPError.
+func (b *JWTBearer[C]) Authenticate(r *http.Request, required []string) (*C, error) {
+	if err := b.init(); err != nil {
+		return nil, err
+	}
+	h := r.Header.Get("Authorization")
+	scheme, raw := ParseAuthorization(h)
+	if h == "" || !asciiEqualFold(scheme, "bearer") || raw == "" {
+		if b.Optional {
+			return nil, nil
+		}
+		return nil, notAuthenticated(b.NotAuthenticated, b.challenge(""))
+	}
+	claims := new(C)
+	keyFunc := func(*jwt.Token) (any, error) { return b.key, nil }
+	if b.KeyFunc != nil {
+		ctx := r.Context()
+		keyFunc = func(t *jwt.Token) (any, error) { return b.KeyFunc(ctx, t) }
+	}
+	tok, err := b.parser.ParseWithClaims(raw, any(claims).(jwt.Claims), keyFunc)
+	if err != nil || !tok.Valid {
+		return nil, keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
+			WithHeader("WWW-Authenticate", b.challenge(`error="invalid_token"`))
+	}
+	if len(required) > 0 {
+		granted := b.granted(claims, tok)
+		for _, s := range required {
+			if !slices.Contains(granted, s) {
+				return nil, keel.NewHTTPError(http.StatusForbidden, "Not enough permissions").
+					WithHeader("WWW-Authenticate", b.challenge(`error="insufficient_scope", scope=`+quote(strings.Join(required, " "))))
+			}
+		}
+	}
+	return claims, nil
+}
+
+// granted returns the scopes the verified token grants.
+func (b *JWTBearer[C]) granted(claims *C, tok *jwt.Token) []string {
+	if b.ClaimScopes != nil {
+		return b.ClaimScopes(claims)
+	}
+	if s, ok := any(claims).(ScopedClaims); ok {
+		return s.Scopes()
+	}
+	// Default: read "scope" and "scp" from the (verified) payload.
+	parts := strings.Split(tok.Raw, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	payload, err := b.parser.DecodeSegment(parts[1])
+	if err != nil {
+		return nil
+	}
+	var c struct {
+		Scope jwt.ClaimStrings `json:"scope"`
+		Scp   jwt.ClaimStrings `json:"scp"`
+	}
+	if json.Unmarshal(payload, &c) != nil {
+		return nil
+	}
+	return Claims{Scope: c.Scope, Scp: c.Scp}.Scopes()
+}
+
+// SchemeName implements di.SecurityScheme.
+func (b *JWTBearer[C]) SchemeName() string { return schemeName(b.Name, b) }
+
+// OpenAPISecurityScheme implements Scheme.
+func (b *JWTBearer[C]) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	if b.TokenURL != "" {
+		return &openapi3.SecurityScheme{
+			Type:        "oauth2",
+			Description: b.Description,
+			Flows:       &openapi3.OAuthFlows{Password: oauthFlow("", b.TokenURL, b.RefreshURL, b.Scopes, nil)},
+		}
+	}
+	format := b.BearerFormat
+	if format == "" {
+		format = "JWT"
+	}
+	return &openapi3.SecurityScheme{Type: "http", Scheme: "bearer", BearerFormat: format, Description: b.Description}
+}
+
+// Dependency implements di.Source. Its provider takes the request and the
+// SecurityScopes at its place in the graph. It panics if the configuration is
+// invalid.
+func (b *JWTBearer[C]) Dependency() di.Dependency {
+	return b.lazy.get(func() (*di.Provider, error) {
+		if err := b.init(); err != nil {
+			return nil, err
+		}
+		if b.Optional {
+			return di.ProvideMeta(b, func(r *http.Request, s di.SecurityScopes) (*C, error) {
+				return b.Authenticate(r, s.Scopes)
+			}), nil
+		}
+		return di.ProvideMeta(b, func(r *http.Request, s di.SecurityScopes) (C, error) {
+			c, err := b.Authenticate(r, s.Scopes)
+			if err != nil {
+				var zero C
+				return zero, err
+			}
+			return *c, nil
+		}), nil
+	})
+}

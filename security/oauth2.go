@@ -1,0 +1,289 @@
+package security
+
+import (
+	"maps"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+)
+
+// Token is what the OAuth2 schemes provide. For OAuth2PasswordBearer and
+// OAuth2AuthorizationCodeBearer it is the bearer token; for OAuth2 and
+// OpenIdConnect it is the whole Authorization header value, scheme included, as
+// in FastAPI (spec §1.2).
+type Token string
+
+// bearerToken is FastAPI's OAuth2PasswordBearer logic: present header, scheme
+// "bearer" in any case; "Authorization: Bearer" gives the empty token.
+func bearerToken(r *http.Request, optional bool, custom func() *keel.HTTPError) (*Token, error) {
+	h := r.Header.Get("Authorization")
+	scheme, cred := ParseAuthorization(h)
+	if h == "" || !asciiEqualFold(scheme, "bearer") {
+		if optional {
+			return nil, nil
+		}
+		return nil, notAuthenticated(custom, "Bearer")
+	}
+	t := Token(cred)
+	return &t, nil
+}
+
+// rawAuthorization is FastAPI's OAuth2/OpenIdConnect logic: the header must only
+// be present, and its whole value is the result.
+func rawAuthorization(r *http.Request, optional bool, custom func() *keel.HTTPError) (*Token, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		if optional {
+			return nil, nil
+		}
+		return nil, notAuthenticated(custom, "Bearer")
+	}
+	t := Token(h)
+	return &t, nil
+}
+
+// OAuthFlow is one OAuth2 flow of an OpenAPI OAuth2 security scheme.
+type OAuthFlow struct {
+	// AuthorizationURL is for the implicit and authorizationCode flows.
+	AuthorizationURL string
+	// TokenURL is for the password, clientCredentials and authorizationCode flows.
+	TokenURL string
+	// RefreshURL is documented when set.
+	RefreshURL string
+	// Scopes maps scope names to their descriptions. It is always documented, as
+	// {} when empty.
+	Scopes map[string]string
+	// Extra holds more keys for the flow object (for example "x-..." extensions),
+	// passed through as given.
+	Extra map[string]any
+}
+
+func (f *OAuthFlow) openAPI() *openapi3.OAuthFlow {
+	if f == nil {
+		return nil
+	}
+	return oauthFlow(f.AuthorizationURL, f.TokenURL, f.RefreshURL, f.Scopes, f.Extra)
+}
+
+func oauthFlow(authURL, tokenURL, refreshURL string, scopes map[string]string, extra map[string]any) *openapi3.OAuthFlow {
+	s := make(map[string]string, len(scopes))
+	maps.Copy(s, scopes)
+	var ext map[string]any
+	if len(extra) > 0 {
+		ext = maps.Clone(extra)
+	}
+	return &openapi3.OAuthFlow{Extensions: ext, AuthorizationURL: authURL, TokenURL: tokenURL, RefreshURL: refreshURL, Scopes: s}
+}
+
+// OAuthFlows are the flows of an OAuth2 scheme; nil flows are not documented.
+type OAuthFlows struct {
+	Implicit          *OAuthFlow
+	Password          *OAuthFlow
+	ClientCredentials *OAuthFlow
+	AuthorizationCode *OAuthFlow
+	// Extra holds more keys for the flows object, passed through as given.
+	Extra map[string]any
+}
+
+// OAuth2 is FastAPI's OAuth2 base class (spec §1.2): it documents any set of
+// flows and at request time only checks that an Authorization header is present,
+// providing its whole value as the Token ("Bearer abc", "Other abc", even
+// "Token"). A missing header answers 401 with WWW-Authenticate: Bearer.
+type OAuth2 struct {
+	// Flows are documented in OpenAPI; none gives "flows":{}.
+	Flows OAuthFlows
+	// Name is the scheme name in OpenAPI; default "OAuth2".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *Token, nil when there is no header.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the Authorization header of r. When r has none it returns
+// (nil, nil) if the scheme is Optional, else the not-authenticated error.
+func (s *OAuth2) Authenticate(r *http.Request) (*Token, error) {
+	return rawAuthorization(r, s.Optional, s.NotAuthenticated)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *OAuth2) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"oauth2","flows":{...}}.
+func (s *OAuth2) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	f := &openapi3.OAuthFlows{
+		Implicit:          s.Flows.Implicit.openAPI(),
+		Password:          s.Flows.Password.openAPI(),
+		ClientCredentials: s.Flows.ClientCredentials.openAPI(),
+		AuthorizationCode: s.Flows.AuthorizationCode.openAPI(),
+	}
+	if len(s.Flows.Extra) > 0 {
+		f.Extensions = maps.Clone(s.Flows.Extra)
+	}
+	return &openapi3.SecurityScheme{Type: "oauth2", Flows: f, Description: s.Description}
+}
+
+// Dependency implements di.Source.
+func (s *OAuth2) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// OAuth2PasswordBearer reads a bearer token obtained with OAuth2's password flow
+// from TokenURL (FastAPI's OAuth2PasswordBearer, spec §1.2). It provides the
+// token, unverified: "Authorization: Bearer" alone gives the empty token. A
+// missing header or another scheme answers 401 with WWW-Authenticate: Bearer.
+// Swagger UI's Authorize dialog posts the user's name and password to TokenURL
+// (see OAuth2PasswordRequestForm).
+type OAuth2PasswordBearer struct {
+	// TokenURL is where clients obtain a token, relative to the API's base. Required.
+	TokenURL string
+	// RefreshURL is documented when set.
+	RefreshURL string
+	// Scopes maps the scopes the API knows to their descriptions, for OpenAPI.
+	Scopes map[string]string
+	// Name is the scheme name in OpenAPI; default "OAuth2PasswordBearer".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *Token, nil when there is no bearer token.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the bearer token of r. When r has none it returns (nil,
+// nil) if the scheme is Optional, else the not-authenticated error.
+func (s *OAuth2PasswordBearer) Authenticate(r *http.Request) (*Token, error) {
+	return bearerToken(r, s.Optional, s.NotAuthenticated)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *OAuth2PasswordBearer) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme:
+// {"type":"oauth2","flows":{"password":{"scopes":{...},"tokenUrl":TokenURL}}}.
+func (s *OAuth2PasswordBearer) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{
+		Type:        "oauth2",
+		Description: s.Description,
+		Flows:       &openapi3.OAuthFlows{Password: oauthFlow("", s.TokenURL, s.RefreshURL, s.Scopes, nil)},
+	}
+}
+
+// Dependency implements di.Source. It panics if TokenURL is empty.
+func (s *OAuth2PasswordBearer) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		if s.TokenURL == "" {
+			return nil, configError(s, "TokenURL is required")
+		}
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// OAuth2AuthorizationCodeBearer reads a bearer token obtained with OAuth2's
+// authorization code flow (FastAPI's OAuth2AuthorizationCodeBearer, spec §1.2).
+// At request time it behaves exactly as OAuth2PasswordBearer.
+type OAuth2AuthorizationCodeBearer struct {
+	// AuthorizationURL is the authorization endpoint. Required.
+	AuthorizationURL string
+	// TokenURL is the token endpoint. Required.
+	TokenURL string
+	// RefreshURL is documented when set.
+	RefreshURL string
+	// Scopes maps the scopes the API knows to their descriptions, for OpenAPI.
+	Scopes map[string]string
+	// Name is the scheme name in OpenAPI; default "OAuth2AuthorizationCodeBearer".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *Token, nil when there is no bearer token.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the bearer token of r. When r has none it returns (nil,
+// nil) if the scheme is Optional, else the not-authenticated error.
+func (s *OAuth2AuthorizationCodeBearer) Authenticate(r *http.Request) (*Token, error) {
+	return bearerToken(r, s.Optional, s.NotAuthenticated)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *OAuth2AuthorizationCodeBearer) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"oauth2","flows":
+// {"authorizationCode":{"scopes":{...},"authorizationUrl":...,"tokenUrl":...}}}.
+func (s *OAuth2AuthorizationCodeBearer) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{
+		Type:        "oauth2",
+		Description: s.Description,
+		Flows: &openapi3.OAuthFlows{
+			AuthorizationCode: oauthFlow(s.AuthorizationURL, s.TokenURL, s.RefreshURL, s.Scopes, nil),
+		},
+	}
+}
+
+// Dependency implements di.Source. It panics if AuthorizationURL or TokenURL is empty.
+func (s *OAuth2AuthorizationCodeBearer) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		if s.AuthorizationURL == "" || s.TokenURL == "" {
+			return nil, configError(s, "AuthorizationURL and TokenURL are required")
+		}
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}
+
+// OpenIdConnect documents an OpenID Connect provider by its discovery URL
+// (FastAPI's OpenIdConnect, spec §1.2). The URL is never fetched: at request time
+// it behaves as OAuth2, providing the whole Authorization header value. The type
+// keeps FastAPI's spelling because its name is the default scheme name.
+type OpenIdConnect struct { //nolint:revive // FastAPI's class name is the default scheme name
+	// URL is the OpenID Connect discovery URL (openIdConnectUrl). Required.
+	URL string
+	// Name is the scheme name in OpenAPI; default "OpenIdConnect".
+	Name string
+	// Description is the OpenAPI description of the scheme.
+	Description string
+	// Optional makes the provider provide *Token, nil when there is no header.
+	Optional bool
+	// NotAuthenticated, when set, makes the error returned instead of the default 401.
+	NotAuthenticated func() *keel.HTTPError
+
+	lazy lazyProvider
+}
+
+// Authenticate returns the Authorization header of r. When r has none it returns
+// (nil, nil) if the scheme is Optional, else the not-authenticated error.
+func (s *OpenIdConnect) Authenticate(r *http.Request) (*Token, error) {
+	return rawAuthorization(r, s.Optional, s.NotAuthenticated)
+}
+
+// SchemeName implements di.SecurityScheme.
+func (s *OpenIdConnect) SchemeName() string { return schemeName(s.Name, s) }
+
+// OpenAPISecurityScheme implements Scheme: {"type":"openIdConnect","openIdConnectUrl":URL}.
+func (s *OpenIdConnect) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: s.URL, Description: s.Description}
+}
+
+// Dependency implements di.Source. It panics if URL is empty.
+func (s *OpenIdConnect) Dependency() di.Dependency {
+	return s.lazy.get(func() (*di.Provider, error) {
+		if s.URL == "" {
+			return nil, configError(s, "URL (openIdConnectUrl) is required")
+		}
+		return provide(s, s.Authenticate, s.Optional), nil
+	})
+}

@@ -1,0 +1,220 @@
+package security
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+)
+
+// Scheme is implemented by every security scheme of this package. The router
+// puts OpenAPISecurityScheme under components.securitySchemes[SchemeName()] and
+// refuses two schemes with one name whose components differ (SameComponent).
+type Scheme interface {
+	di.Source
+	di.SecurityScheme
+	// OpenAPISecurityScheme returns the scheme's OpenAPI security scheme object,
+	// a new value on every call. Marshalled with encoding/json it is exactly the
+	// component FastAPI writes for the same scheme (spec §1.2).
+	OpenAPISecurityScheme() *openapi3.SecurityScheme
+}
+
+// ComponentJSON returns the JSON of s's OpenAPI component. The encoding is
+// canonical (object keys sorted), so two schemes describe the same component
+// exactly when their ComponentJSON are equal.
+func ComponentJSON(s interface {
+	OpenAPISecurityScheme() *openapi3.SecurityScheme
+}) ([]byte, error) {
+	return json.Marshal(s.OpenAPISecurityScheme())
+}
+
+// SameComponent reports whether a and b describe the same OpenAPI component. The
+// router uses it to refuse two different schemes registered under one name (FastAPI
+// silently keeps the last one, spec §1.5).
+func SameComponent(a, b Scheme) bool {
+	ja, errA := ComponentJSON(a)
+	jb, errB := ComponentJSON(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// CompareSecret reports whether a and b are equal, in time that depends on
+// neither their contents nor their lengths: both are hashed with SHA-256 and the
+// digests compared with crypto/subtle. Use it for passwords, API keys and any
+// other secret a request is checked against.
+func CompareSecret(a, b string) bool {
+	ha := sha256.Sum256([]byte(a))
+	hb := sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
+}
+
+// ParseAuthorization splits an Authorization header value as FastAPI does (spec
+// §1.1, get_authorization_scheme_param): at the first U+0020 space. scheme is the
+// part before it, not trimmed; credentials is the rest with surrounding
+// whitespace removed. With no space, scheme is the whole value and credentials
+// is "". An empty value gives ("", "").
+//
+// Whitespace is what Python's str.strip removes from an ASCII string: tab, line
+// feed, vertical tab, form feed, carriage return, U+001C–U+001F and space.
+// Python also strips the Latin-1 bytes 0x85 and 0xA0, because Starlette decodes
+// headers as Latin-1; Keel keeps header bytes as sent (they are usually UTF-8,
+// where those bytes continue a multi-byte character), so it leaves them.
+func ParseAuthorization(value string) (scheme, credentials string) {
+	if value == "" {
+		return "", ""
+	}
+	scheme, rest, _ := strings.Cut(value, " ")
+	return scheme, trimPySpace(rest)
+}
+
+func isPySpace(c byte) bool {
+	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
+}
+
+func trimPySpace(s string) string {
+	i, j := 0, len(s)
+	for i < j && isPySpace(s[i]) {
+		i++
+	}
+	for j > i && isPySpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+// asciiEqualFold compares s with lower, an ASCII lower-case word, ignoring ASCII
+// case only. Python's str.lower() maps no non-ASCII character to an ASCII letter,
+// while strings.EqualFold would match "ſ" (U+017F) with "s" and "K" (U+212A) with "k".
+func asciiEqualFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// titleCase is Python's str.title() (spec §0): a cased letter that follows a
+// cased letter is lowered, any other letter is title-cased. Python's few
+// multi-rune title mappings (such as "ß" to "Ss") keep their single-rune form.
+func titleCase(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	prevCased := false
+	for _, r := range s {
+		cased := unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
+		switch {
+		case !cased:
+			b.WriteRune(r)
+		case prevCased:
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteRune(unicode.ToTitle(r))
+		}
+		prevCased = cased
+	}
+	return b.String()
+}
+
+// quote returns s as an RFC 9110 quoted-string.
+func quote(s string) string {
+	if !strings.ContainsAny(s, `"\`) {
+		return `"` + s + `"`
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// notAuthenticated returns custom() when it is set and gives an error, otherwise
+// FastAPI's not-authenticated error: 401 {"detail":"Not authenticated"} with the
+// WWW-Authenticate challenge (spec §1.1). A new value every time: HTTPError is
+// mutable.
+func notAuthenticated(custom func() *keel.HTTPError, challenge string) error {
+	if custom != nil {
+		if e := custom(); e != nil {
+			return e
+		}
+	}
+	return keel.NewHTTPError(http.StatusUnauthorized, "Not authenticated").WithHeader("WWW-Authenticate", challenge)
+}
+
+// schemeName is the explicit name, else the Go type name of the scheme (without
+// type arguments), as FastAPI uses the class name (spec §1.1).
+func schemeName(explicit string, scheme any) string {
+	if explicit != "" {
+		return explicit
+	}
+	t := reflect.TypeOf(scheme)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	name := t.Name()
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		name = name[:i]
+	}
+	return name
+}
+
+// lazyProvider builds a scheme's provider once; its identity is the scheme's
+// identity in the dependency graph (spec §2.4 cache keys).
+type lazyProvider struct {
+	once sync.Once
+	p    *di.Provider
+	err  error
+}
+
+func (l *lazyProvider) get(build func() (*di.Provider, error)) di.Dependency {
+	l.once.Do(func() { l.p, l.err = build() })
+	if l.err != nil {
+		panic(l.err.Error())
+	}
+	return di.Depends(l.p)
+}
+
+// provide makes the provider of a scheme whose Authenticate returns (*T, error):
+// with optional it provides *T (nil when not authenticated), otherwise T.
+func provide[T any](meta any, authenticate func(*http.Request) (*T, error), optional bool) *di.Provider {
+	if optional {
+		return di.ProvideMeta(meta, func(r *http.Request) (*T, error) {
+			return authenticate(r)
+		})
+	}
+	return di.ProvideMeta(meta, func(r *http.Request) (T, error) {
+		v, err := authenticate(r)
+		if err != nil || v == nil {
+			var zero T
+			if err == nil { // unreachable: a required scheme returns an error
+				err = keel.NewHTTPError(http.StatusUnauthorized, "Not authenticated")
+			}
+			return zero, err
+		}
+		return *v, nil
+	})
+}
+
+func configError(scheme any, format string, args ...any) error {
+	return fmt.Errorf("keel/security: %T: %s", scheme, fmt.Sprintf(format, args...))
+}
