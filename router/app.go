@@ -130,7 +130,7 @@ func New(info Info, opts ...Option) *App {
 	c.params.Validate = c.validate
 	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]*di.Provider{},
 		binders: map[reflect.Type]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
-		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
+		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}, methods: []string{"GET"}}
 	a.params = params.NewCompiler(c.params)
 	limit := c.maxBody
 	a.body = di.ProvideRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
