@@ -5,15 +5,15 @@ import "testing"
 func TestPyTitle(t *testing.T) {
 	// spec §0 and §4.6
 	for in, want := range map[string]string{
-		"user-agent":    "User-Agent",
-		"item-query":    "Item-Query",
-		"ads id":        "Ads Id",
-		"x-token":       "X-Token",
-		"X-Custom Name": "X-Custom Name",
-		"v2items":       "V2Items",
-		"userID":        "Userid",
-		"":              "",
-		"ÉTÉ été":       "Été Été",
+		"user-agent":                     "User-Agent",
+		"item-query":                     "Item-Query",
+		"ads id":                         "Ads Id",
+		"x-token":                        "X-Token",
+		"X-Custom Name":                  "X-Custom Name",
+		"v2items":                        "V2Items",
+		"userID":                         "Userid",
+		"":                               "",
+		"ÉTÉ été":                        "Été Été",
 		"Response Read Items Items  Get": "Response Read Items Items  Get",
 	} {
 		if got := pyTitle(in); got != want {

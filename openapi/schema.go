@@ -416,9 +416,41 @@ type meta struct {
 	examples                   []any
 }
 
+// jsonNative returns v as encoding/json would decode its encoding (float64,
+// string, bool, nil, []any, map[string]any), which is what schema validators
+// expect of default and example values. v is kept when it cannot be encoded.
+func jsonNative(v any) any {
+	switch v.(type) {
+	case nil, string, bool, float64:
+		return v
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return v
+	}
+	return out
+}
+
+func jsonNatives(vs []any) []any {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = jsonNative(v)
+	}
+	return out
+}
+
 // decorate adds m to s. A bare $ref gets no title (spec §4.6); its other
 // keywords are written next to $ref, as OpenAPI 3.1 allows.
 func decorate(s *openapi3.SchemaRef, m meta) *openapi3.SchemaRef {
+	m.def = jsonNative(m.def)
+	m.examples = jsonNatives(m.examples)
 	if s.Ref != "" || s.Value == nil {
 		ext := map[string]any{}
 		if m.description != "" {
