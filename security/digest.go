@@ -408,7 +408,7 @@ func hashHex(newHash func() hash.Hash, parts ...string) string {
 // DigestAuth reads (RFC 7616 §3.4); others are ignored.
 type digestParams struct {
 	username, usernameStar, realm, nonce, uri, response string
-	algorithm, cnonce, opaque, qop, nc, userhash       string
+	algorithm, cnonce, opaque, qop, nc, userhash        string
 }
 
 // user returns the username, from username or, RFC 8187 encoded, username*

@@ -317,5 +317,8 @@ func decodeBase64Lenient(s string) ([]byte, bool) {
 			quad = 0
 		}
 	}
-	return out, quad == 0
+	if quad != 0 {
+		return nil, false
+	}
+	return out, true
 }
