@@ -1,0 +1,115 @@
+package security_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/security"
+)
+
+// A scheme's Authenticate method works without dependency injection, for
+// example in plain net/http middleware.
+func Example() {
+	basic := &security.HTTPBasic{Realm: "admin"}
+	h := func(w http.ResponseWriter, r *http.Request) {
+		c, err := basic.Authenticate(r)
+		if err == nil && !(security.CompareSecret(c.Username, "admin") && security.CompareSecret(c.Password, "s3cret")) {
+			err = keel.NewHTTPError(401, "Incorrect username or password").WithHeader("WWW-Authenticate", `Basic realm="admin"`)
+		}
+		var he *keel.HTTPError
+		if errors.As(err, &he) {
+			fmt.Println(he.Status, he.DetailValue(), he.Headers.Get("WWW-Authenticate"))
+			return
+		}
+		fmt.Println("hello", c.Username)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	h(nil, r)
+	r.SetBasicAuth("admin", "s3cret")
+	h(nil, r)
+	r.SetBasicAuth("admin", "guess")
+	h(nil, r)
+	// Output:
+	// 401 Not authenticated Basic realm="admin"
+	// hello admin
+	// 401 Incorrect username or password Basic realm="admin"
+}
+
+// FastAPI's documented "old behaviour" variant: 403 without a challenge when
+// credentials are missing (spec §1.1).
+func ExampleHTTPBearer_notAuthenticated() {
+	bearer := &security.HTTPBearer{
+		NotAuthenticated: func() *keel.HTTPError { return keel.NewHTTPError(http.StatusForbidden, "Not authenticated") },
+	}
+	_, err := bearer.Authenticate(httptest.NewRequest("GET", "/", nil))
+	fmt.Println(err, len(err.(*keel.HTTPError).Headers))
+	// Output: 403 Not authenticated 0
+}
+
+func ExampleOAuth2PasswordBearer() {
+	oauth2 := &security.OAuth2PasswordBearer{TokenURL: "token", Scopes: map[string]string{"me": "Read your profile."}}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer  abc ")
+	tok, _ := oauth2.Authenticate(r)
+	fmt.Printf("%q\n", *tok)
+	comp, _ := security.ComponentJSON(oauth2)
+	fmt.Println(oauth2.SchemeName(), string(comp))
+	// Output:
+	// "abc"
+	// OAuth2PasswordBearer {"flows":{"password":{"scopes":{"me":"Read your profile."},"tokenUrl":"token"}},"type":"oauth2"}
+}
+
+func ExampleJWTBearer() {
+	secret := []byte("a secret of at least 32 bytes...")
+	auth := &security.JWTBearer[security.Claims]{Key: secret, Issuer: "keel-example"}
+
+	tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "alice", "iss": "keel-example", "scope": "me items",
+		"exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(secret)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+
+	// Used as a dependency, the scopes come from di.Security along the graph.
+	claims, err := auth.Authenticate(r, []string{"me"})
+	fmt.Println(claims.Subject, claims.Scopes(), err)
+	_, err = auth.Authenticate(r, []string{"admin"})
+	fmt.Println(err, err.(*keel.HTTPError).Headers.Get("WWW-Authenticate"))
+	// Output:
+	// alice [me items] <nil>
+	// 403 Not enough permissions Bearer error="insufficient_scope", scope="admin"
+}
+
+func ExampleDigestAuth() {
+	users := map[string]string{"alice": "wonderland"}
+	auth := &security.DigestAuth{
+		Realm:  "api@example.org",
+		Secret: []byte("shared by every instance, 32 B.."),
+		Lookup: func(_ context.Context, user, realm, hash string) (security.DigestSecret, bool, error) {
+			p, ok := users[user]
+			return security.DigestSecret{Password: p}, ok, nil
+		},
+		Counter: security.NewMemoryNonceCounter(0),
+	}
+	_, err := auth.Authenticate(httptest.NewRequest("GET", "/", nil))
+	for _, c := range err.(*keel.HTTPError).Headers.Values("WWW-Authenticate") {
+		head, _, _ := strings.Cut(c, ", nonce=")
+		fmt.Println(head, "...")
+	}
+	// Output:
+	// Digest realm="api@example.org", qop="auth", algorithm=SHA-256 ...
+	// Digest realm="api@example.org", qop="auth", algorithm=MD5 ...
+}
+
+func ExampleOAuth2PasswordRequestForm_Scopes() {
+	f := security.OAuth2PasswordRequestForm{Username: "alice", Password: "x", Scope: "  me items\tadmin "}
+	fmt.Printf("%q\n", f.Scopes())
+	// Output: ["me" "items" "admin"]
+}
