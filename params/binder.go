@@ -1,0 +1,542 @@
+package params
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/keelgo/keel"
+)
+
+// bindMode is the shape of a bound field.
+type bindMode uint8
+
+const (
+	modeScalar bindMode = iota // T
+	modePtr                    // *T: optional, nil when missing
+	modeSlice                  // []T: all values
+	modeFile                   // File
+	modeFilePtr                // *File
+	modeFileSlice              // []File
+	modeFilePtrSlice           // []*File
+	modeFileBytes              // []byte: the contents of one file
+)
+
+// binding is one compiled path/query/header/cookie/form/file field.
+type binding struct {
+	loc      Location
+	name     string // wire name
+	canon    string // canonical header key
+	offset   uintptr
+	typ      reflect.Type
+	mode     bindMode
+	el       *elem
+	required bool
+	hasDef   bool
+	def      reflect.Value
+	desc     int // index in Binder.fields
+
+	minItems, maxItems int    // slices; -1 none
+	sliceOther         string // validator tags for the whole slice
+}
+
+// bodyBinding is one compiled JSON body value.
+type bodyBinding struct {
+	name     string // embedding key
+	offset   uintptr
+	typ      reflect.Type
+	dec      decodeFn
+	required bool
+	hasDef   bool
+	defIn    any      // the default as a JSON value, decoded afresh per use
+	defDec   decodeFn // decodes defIn without constraints
+	desc     int
+}
+
+// Binder binds one parameter struct (or one body type) from a request. It is
+// immutable after compilation and safe for concurrent use.
+type Binder struct {
+	c      *Compiler
+	typ    reflect.Type
+	fields []Field
+
+	path, query, header, cookie, form []*binding
+	queryIndex                        map[string]int // when there are many query fields
+
+	body        []*bodyBinding
+	whole       *bodyBinding // the single non-embedded body (also Compiler.Body)
+	embedForced bool
+	embed       bool
+	isBody      bool // compiled by Compiler.Body: the value is the body
+	media       string
+}
+
+// add files a binding under its location.
+func (b *Binder) add(bd *binding) {
+	switch bd.loc {
+	case InPath:
+		b.path = append(b.path, bd)
+	case InQuery:
+		b.query = append(b.query, bd)
+	case InHeader:
+		b.header = append(b.header, bd)
+	case InCookie:
+		b.cookie = append(b.cookie, bd)
+	default:
+		b.form = append(b.form, bd)
+	}
+}
+
+// finish checks the struct as a whole and settles the body shape.
+func (b *Binder) finish() error {
+	seen := map[string]string{}
+	for _, f := range b.fields {
+		key := string(f.In) + "\x00" + f.Name
+		if f.In == InHeader {
+			key = "header\x00" + strings.ToLower(f.Name)
+		}
+		if f.In == InForm || f.In == InFile || f.In == InBody {
+			key = "body\x00" + f.Name
+		}
+		if other, ok := seen[key]; ok {
+			return fmt.Errorf("params: fields %s and %s of %s both bind %s %q; give one of them another name", other, f.GoName, b.typ, f.In, f.Name)
+		}
+		seen[key] = f.GoName
+	}
+	if len(b.body) > 0 && len(b.form) > 0 {
+		return fmt.Errorf("params: %s mixes body fields with form/file fields; a request body is either JSON or a form, so keep one kind", b.typ)
+	}
+	switch {
+	case len(b.form) > 0:
+		b.media = "application/x-www-form-urlencoded"
+		for _, f := range b.form {
+			if f.loc == InFile {
+				b.media = "multipart/form-data"
+			}
+		}
+	case len(b.body) > 0:
+		b.media = "application/json"
+		b.embed = b.embedForced || len(b.body) > 1
+		if !b.embed {
+			b.whole = b.body[0]
+		}
+	}
+	if len(b.query) > 8 {
+		b.queryIndex = make(map[string]int, len(b.query))
+		for i, q := range b.query {
+			b.queryIndex[q.name] = i
+		}
+	}
+	return nil
+}
+
+// Type returns the bound type.
+func (b *Binder) Type() reflect.Type { return b.typ }
+
+// Fields describes every bound field (body, form and file fields included) in
+// declaration order, for OpenAPI. The slice must not be modified.
+func (b *Binder) Fields() []Field { return b.fields }
+
+// PathNames returns the wire names of the path fields.
+func (b *Binder) PathNames() []string {
+	names := make([]string, len(b.path))
+	for i, p := range b.path {
+		names[i] = p.name
+	}
+	return names
+}
+
+// NeedsBody reports whether the binder reads the request body (body, form or
+// file fields).
+func (b *Binder) NeedsBody() bool { return b.whole != nil || len(b.body) > 0 || len(b.form) > 0 }
+
+// NeedsJSON reports whether the binder decodes a JSON body (as opposed to a form).
+func (b *Binder) NeedsJSON() bool { return b.whole != nil || len(b.body) > 0 }
+
+// BodyEmbedded reports whether the JSON body is an object keyed by the body
+// fields' names (more than one body field, or the embed option; spec §4.5).
+func (b *Binder) BodyEmbedded() bool { return b.embed }
+
+// BodyMedia is the request body's media type for OpenAPI: "application/json",
+// "application/x-www-form-urlencoded", "multipart/form-data" (any file field),
+// or "" when the binder reads no body.
+func (b *Binder) BodyMedia() string { return b.media }
+
+// Embedded returns a binder whose body fields are embedded under their names
+// even if there is only one. The router uses it when the route as a whole has
+// more than one body parameter (FastAPI counts them across all dependencies,
+// spec §4.5). A binder without body fields is returned as is.
+func (b *Binder) Embedded() *Binder {
+	if b.embed || len(b.body) == 0 {
+		return b
+	}
+	nb := *b
+	nb.embed = true
+	nb.whole = nil
+	return &nb
+}
+
+// CheckBody parses the body the way FastAPI does before anything is validated
+// (spec §4.5) and returns what would stop the request there: a
+// *keel.ValidationError holding the single json_invalid error, or a
+// *keel.HTTPError (400 "There was an error parsing the body"). It returns nil
+// when the binder reads no JSON, or when the body parses. The router may call
+// it for every binder of a route before resolving dependencies; Bind calls it
+// too.
+func (b *Binder) CheckBody(body *Body) error {
+	if !b.NeedsJSON() || body == nil {
+		return nil
+	}
+	_, _, err := body.jsonValue(b.c.opts.LaxContentType)
+	return err
+}
+
+// Bind fills dst, an addressable value of Type(), from the request. body is
+// the request body from ReadBody (nil is an empty body). It returns nil, a
+// *keel.ValidationError listing every error of this struct in the order path,
+// query, header, cookie, body (spec §3.3, §5.1), or a *keel.HTTPError when the
+// body cannot be read as a form (400, 413). A JSON syntax error is returned
+// alone, as FastAPI reports it before validating anything.
+//
+// Every bound field is written: missing optional values get their default or
+// the zero value, so dst may be reused.
+func (b *Binder) Bind(r *http.Request, body *Body, dst reflect.Value) error {
+	if dst.Type() != b.typ || !dst.CanAddr() {
+		panic("params: Bind needs an addressable " + b.typ.String() + ", got " + dst.Type().String())
+	}
+	base := dst.Addr().UnsafePointer()
+	var errs []keel.ErrorDetail
+	if b.isBody {
+		// Compiler.Body: the value is the body.
+		if err := b.bindJSON(body, base, &errs); err != nil {
+			return err
+		}
+		return result(errs)
+	}
+	for _, bd := range b.path {
+		p := fieldPtr(base, bd.offset)
+		v := r.PathValue(bd.name)
+		if f := bd.el.set(p, v); f != nil {
+			errs = append(errs, detail(f, []any{"path", bd.name}, v))
+		}
+	}
+	if len(b.query) > 0 {
+		b.bindQuery(r.URL.RawQuery, base, &errs)
+	}
+	for _, bd := range b.header {
+		vals := r.Header[bd.canon]
+		if len(vals) == 0 {
+			bd.missing(base, &errs)
+			continue
+		}
+		bd.bindValues(base, vals, vals[0], &errs)
+	}
+	for _, bd := range b.cookie {
+		v, ok := cookieValue(r.Header["Cookie"], bd.name)
+		if !ok {
+			bd.missing(base, &errs)
+			continue
+		}
+		bd.bindOne(base, v, &errs)
+	}
+	if len(b.form) > 0 {
+		if err := b.bindForm(body, base, &errs); err != nil {
+			return err
+		}
+	}
+	if len(b.body) > 0 {
+		if err := b.bindJSON(body, base, &errs); err != nil {
+			return err
+		}
+	}
+	return result(errs)
+}
+
+func result(errs []keel.ErrorDetail) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return &keel.ValidationError{Errors: errs}
+}
+
+// detail turns a failure into an ErrorDetail.
+func detail(f *failure, loc []any, input any) keel.ErrorDetail {
+	return keel.ErrorDetail{Type: f.typ, Loc: loc, Msg: f.msg, Input: input, Ctx: f.ctx}
+}
+
+func missingDetail(loc []any, input any) keel.ErrorDetail {
+	return keel.ErrorDetail{Type: "missing", Loc: loc, Msg: msgMissing, Input: input}
+}
+
+// errLoc is the location prefix of a binding in errors: form and file fields
+// are reported under "body" (spec §5.2 example 10).
+func (bd *binding) errLoc() string {
+	switch bd.loc {
+	case InForm, InFile:
+		return "body"
+	}
+	return string(bd.loc)
+}
+
+// missing handles an absent value: an error when required, else the default
+// (copied for slices) or the zero value.
+func (bd *binding) missing(base unsafe.Pointer, errs *[]keel.ErrorDetail) {
+	if bd.required {
+		*errs = append(*errs, missingDetail([]any{bd.errLoc(), bd.name}, nil))
+		return
+	}
+	v := reflect.NewAt(bd.typ, fieldPtr(base, bd.offset)).Elem()
+	switch {
+	case !bd.hasDef:
+		v.SetZero()
+	case bd.mode == modeSlice:
+		s := reflect.MakeSlice(bd.typ, bd.def.Len(), bd.def.Len())
+		reflect.Copy(s, bd.def)
+		v.Set(s)
+	default:
+		v.Set(bd.def)
+	}
+}
+
+// bindOne binds a single present value (scalar or pointer mode).
+func (bd *binding) bindOne(base unsafe.Pointer, s string, errs *[]keel.ErrorDetail) {
+	p := fieldPtr(base, bd.offset)
+	if bd.mode == modePtr {
+		nv := reflect.New(bd.el.sc.typ)
+		if f := bd.el.set(nv.UnsafePointer(), s); f != nil {
+			*errs = append(*errs, detail(f, []any{bd.errLoc(), bd.name}, s))
+			*(*unsafe.Pointer)(p) = nil
+			return
+		}
+		*(*unsafe.Pointer)(p) = nv.UnsafePointer()
+		return
+	}
+	if f := bd.el.set(p, s); f != nil {
+		*errs = append(*errs, detail(f, []any{bd.errLoc(), bd.name}, s))
+	}
+}
+
+// bindValues binds a present value list: all of them for a slice, else one.
+func (bd *binding) bindValues(base unsafe.Pointer, all []string, one string, errs *[]keel.ErrorDetail) {
+	if bd.mode != modeSlice {
+		bd.bindOne(base, one, errs)
+		return
+	}
+	bd.bindSlice(base, all, errs)
+}
+
+// bindSlice converts every value, one error per failing index (spec §5.2
+// example 2); too_long is reported alone, too_short only when the items are
+// valid (pydantic's order, §4.4).
+func (bd *binding) bindSlice(base unsafe.Pointer, vals []string, errs *[]keel.ErrorDetail) {
+	loc := bd.errLoc()
+	if bd.maxItems >= 0 && len(vals) > bd.maxItems {
+		*errs = append(*errs, detail(lengthFailure(false, bd.maxItems, len(vals)), []any{loc, bd.name}, stringsAny(vals)))
+		return
+	}
+	s := reflect.MakeSlice(bd.typ, len(vals), len(vals))
+	n := len(*errs)
+	for i, v := range vals {
+		if f := bd.el.set(s.Index(i).Addr().UnsafePointer(), v); f != nil {
+			*errs = append(*errs, detail(f, []any{loc, bd.name, i}, v))
+		}
+	}
+	if len(*errs) > n {
+		return
+	}
+	if bd.minItems >= 0 && len(vals) < bd.minItems {
+		*errs = append(*errs, detail(lengthFailure(true, bd.minItems, len(vals)), []any{loc, bd.name}, stringsAny(vals)))
+		return
+	}
+	if bd.sliceOther != "" {
+		if f := validatorFailure(bd.el.validate.Var(s.Interface(), bd.sliceOther)); f != nil {
+			*errs = append(*errs, detail(f, []any{loc, bd.name}, stringsAny(vals)))
+			return
+		}
+	}
+	reflect.NewAt(bd.typ, fieldPtr(base, bd.offset)).Elem().Set(s)
+}
+
+func stringsAny(vals []string) []any {
+	a := make([]any, len(vals))
+	for i, v := range vals {
+		a[i] = v
+	}
+	return a
+}
+
+// qspan records the last raw value and the count of one query key.
+type qspan struct {
+	val string
+	n   int
+}
+
+// bindQuery scans the raw query once (spec §4.2: '&'-separated, '+' is a
+// space, lenient percent-decoding, a key without '=' has the value "").
+// Values are unescaped only when they contain '%' or '+'.
+func (b *Binder) bindQuery(raw string, base unsafe.Pointer, errs *[]keel.ErrorDetail) {
+	var stack [8]qspan
+	var spans []qspan
+	if len(b.query) <= len(stack) {
+		spans = stack[:len(b.query)]
+	} else {
+		spans = make([]qspan, len(b.query))
+	}
+	for rest := raw; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if i := b.queryField(k); i >= 0 {
+			spans[i].val = v
+			spans[i].n++
+		}
+	}
+	for i, bd := range b.query {
+		sp := spans[i]
+		if sp.n == 0 {
+			bd.missing(base, errs)
+			continue
+		}
+		if bd.mode == modeSlice {
+			vals := make([]string, 0, sp.n)
+			for rest := raw; rest != ""; {
+				var pair string
+				pair, rest, _ = strings.Cut(rest, "&")
+				k, v, _ := strings.Cut(pair, "=")
+				if pair != "" && b.queryField(k) == i {
+					vals = append(vals, unescapeQuery(v))
+				}
+			}
+			bd.bindSlice(base, vals, errs)
+			continue
+		}
+		bd.bindOne(base, unescapeQuery(sp.val), errs)
+	}
+}
+
+// queryField returns the index of the query binding named by the raw key k.
+func (b *Binder) queryField(k string) int {
+	if strings.IndexByte(k, '%') >= 0 || strings.IndexByte(k, '+') >= 0 {
+		k = unescapeQuery(k)
+	}
+	if b.queryIndex != nil {
+		if i, ok := b.queryIndex[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, q := range b.query {
+		if q.name == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// unescapeQuery decodes like Python's unquote_plus with errors="replace":
+// '+' is a space, valid %XX escapes are bytes, invalid ones stay as written,
+// and bytes that are not UTF-8 become U+FFFD.
+func unescapeQuery(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
+	buf := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '+':
+			buf = append(buf, ' ')
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			buf = append(buf, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return toValidUTF8(buf)
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// cookieValue finds a cookie like Starlette's cookie_parser: ';'-separated
+// chunks, split at the first '=', trimmed, quotes removed; the last wins.
+func cookieValue(headers []string, name string) (string, bool) {
+	val, found := "", false
+	for _, h := range headers {
+		for rest := h; rest != ""; {
+			var chunk string
+			chunk, rest, _ = strings.Cut(rest, ";")
+			k, v, ok := strings.Cut(chunk, "=")
+			if !ok {
+				k, v = "", chunk
+			}
+			if strings.TrimSpace(k) == name {
+				val, found = unquoteCookie(strings.TrimSpace(v)), true
+			}
+		}
+	}
+	return val, found
+}
+
+// unquoteCookie is Python's http.cookies._unquote: a value in double quotes
+// loses them, and backslash escapes (\" and \ooo octal) are decoded.
+func unquoteCookie(s string) string {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return s
+	}
+	s = s[1 : len(s)-1]
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	buf := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			buf = append(buf, c)
+			continue
+		}
+		if i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) && s[i+1] <= '3' {
+			buf = append(buf, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
+			i += 3
+			continue
+		}
+		buf = append(buf, s[i+1])
+		i++
+	}
+	return toValidUTF8(buf)
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// toValidUTF8 replaces each byte that is not part of valid UTF-8 with U+FFFD.
+func toValidUTF8(b []byte) string {
+	s := string(b)
+	if utf8.ValidString(s) {
+		return s
+	}
+	var out strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		out.WriteRune(r)
+		i += size
+	}
+	return out.String()
+}

@@ -1,0 +1,319 @@
+package params
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"unsafe"
+
+	"github.com/keelgo/keel"
+)
+
+// File is an uploaded file from a multipart/form-data body, held in memory
+// (at most Options.MaxFileSize bytes), so no temporary files are ever
+// created. Declare a field of type File (required), *File (optional), []File
+// or []*File (several), or []byte for the contents only.
+type File struct {
+	Filename    string               // the client's file name, as sent
+	ContentType string               // the part's Content-Type, "" when absent
+	Header      textproto.MIMEHeader // all headers of the part
+	Size        int64                // length of the contents in bytes
+	data        []byte
+}
+
+// NewFile returns a File with the given contents, for tests and dependency
+// overrides.
+func NewFile(filename, contentType string, data []byte) File {
+	return File{Filename: filename, ContentType: contentType, Size: int64(len(data)), data: data}
+}
+
+// Bytes returns the contents. They are shared: do not modify them.
+func (f *File) Bytes() []byte { return f.data }
+
+// Open returns a reader over the contents (Close does nothing).
+func (f *File) Open() (multipart.File, error) {
+	return memFile{bytes.NewReader(f.data)}, nil
+}
+
+type memFile struct{ *bytes.Reader }
+
+func (memFile) Close() error { return nil }
+
+// formEntry is one form value: text, or a file.
+type formEntry struct {
+	value string
+	file  *File
+}
+
+// formData is a parsed form, values in arrival order per key.
+type formData struct {
+	entries map[string][]formEntry
+}
+
+func (fd *formData) get(name string) []formEntry {
+	if fd == nil {
+		return nil
+	}
+	return fd.entries[name]
+}
+
+// Starlette's multipart limits (spec §4.5 reads forms with Starlette).
+const (
+	maxFormParts   = 1000
+	maxFieldSize   = 1 << 20
+	msgTooManyFld  = "Too many fields. Maximum number of fields is 1000."
+	msgTooManyFile = "Too many files. Maximum number of files is 1000."
+	msgPartTooBig  = "Part exceeded maximum size of 1024KB."
+	msgNoBoundary  = "Missing boundary in multipart."
+)
+
+// formValue parses the body as a form once: urlencoded or multipart by
+// Content-Type, and an empty form for any other type ("JSON bodies simply
+// provide no fields", spec §4.5).
+func (b *Body) formValue(maxMemory, maxFile int64) (*formData, error) {
+	if b == nil {
+		return nil, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.formDone {
+		b.formDone = true
+		b.form, b.formErr = parseForm(b.data, b.contentType, maxMemory, maxFile)
+	}
+	return b.form, b.formErr
+}
+
+func parseForm(data []byte, contentType string, maxMemory, maxFile int64) (*formData, error) {
+	fd := &formData{entries: map[string][]formEntry{}}
+	switch mediaType(contentType) {
+	case "application/x-www-form-urlencoded":
+		for rest := string(data); rest != ""; {
+			var pair string
+			pair, rest, _ = strings.Cut(rest, "&")
+			if pair == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(pair, "=")
+			k = unescapeQuery(k)
+			fd.entries[k] = append(fd.entries[k], formEntry{value: unescapeQuery(v)})
+		}
+	case "multipart/form-data":
+		if len(data) == 0 {
+			return fd, nil
+		}
+		_, params, _ := mime.ParseMediaType(contentType)
+		boundary := params["boundary"]
+		if boundary == "" {
+			return nil, keel.NewHTTPError(http.StatusBadRequest, msgNoBoundary)
+		}
+		if err := parseMultipart(fd, data, boundary, maxMemory, maxFile); err != nil {
+			return nil, err
+		}
+	}
+	return fd, nil
+}
+
+func parseMultipart(fd *formData, data []byte, boundary string, maxMemory, maxFile int64) error {
+	mr := multipart.NewReader(bytes.NewReader(data), boundary)
+	badBody := keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse)
+	fields, files := 0, 0
+	var total int64
+	for {
+		part, err := mr.NextRawPart()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return badBody
+		}
+		_, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+		name, hasName := params["name"]
+		if err != nil || !hasName {
+			return badBody
+		}
+		filename, isFile := params["filename"]
+		limit := int64(maxFieldSize)
+		if isFile {
+			files++
+			if files > maxFormParts {
+				return keel.NewHTTPError(http.StatusBadRequest, msgTooManyFile)
+			}
+			limit = maxFile
+		} else {
+			fields++
+			if fields > maxFormParts {
+				return keel.NewHTTPError(http.StatusBadRequest, msgTooManyFld)
+			}
+		}
+		content, err := io.ReadAll(io.LimitReader(part, limit+1))
+		if err != nil {
+			return badBody
+		}
+		if int64(len(content)) > limit {
+			if isFile {
+				return keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailFileTooLarge)
+			}
+			return keel.NewHTTPError(http.StatusBadRequest, msgPartTooBig)
+		}
+		total += int64(len(content))
+		if total > maxMemory {
+			return keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
+		}
+		if isFile {
+			f := &File{Filename: filename, ContentType: part.Header.Get("Content-Type"),
+				Header: part.Header, Size: int64(len(content)), data: content}
+			fd.entries[name] = append(fd.entries[name], formEntry{file: f})
+		} else {
+			fd.entries[name] = append(fd.entries[name], formEntry{value: toValidUTF8(content)})
+		}
+	}
+}
+
+// bindForm binds form and file fields; errors are located under "body".
+func (b *Binder) bindForm(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDetail) error {
+	fd, err := body.formValue(b.c.opts.MaxMemory, b.c.opts.MaxFileSize)
+	if err != nil {
+		var he *keel.HTTPError
+		if errors.As(err, &he) {
+			return he
+		}
+		return keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse)
+	}
+	for _, bd := range b.form {
+		ents := fd.get(bd.name)
+		if bd.loc == InFile {
+			bd.bindFile(base, ents, errs)
+			continue
+		}
+		if bd.mode == modeSlice {
+			if len(ents) == 0 {
+				bd.missing(base, errs)
+				continue
+			}
+			vals := make([]string, len(ents))
+			for i, e := range ents {
+				vals[i] = e.value
+				if e.file != nil {
+					vals[i] = e.file.Filename
+				}
+			}
+			bd.bindSlice(base, vals, errs)
+			continue
+		}
+		if len(ents) == 0 {
+			bd.missing(base, errs)
+			continue
+		}
+		last := ents[len(ents)-1]
+		if last.file != nil {
+			*errs = append(*errs, detail(fail("string_type", msgStringType), []any{"body", bd.name}, last.file.Filename))
+			continue
+		}
+		if last.value == "" { // an empty form value is missing (spec §4.2)
+			bd.missing(base, errs)
+			continue
+		}
+		bd.bindOne(base, last.value, errs)
+	}
+	return nil
+}
+
+// notAFile is FastAPI's error for a text value where a file is expected.
+func notAFile() *failure {
+	return valueError("Expected UploadFile, received: <class 'str'>")
+}
+
+func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.ErrorDetail) {
+	p := fieldPtr(base, bd.offset)
+	missing := func() {
+		if bd.required {
+			*errs = append(*errs, missingDetail([]any{"body", bd.name}, nil))
+			return
+		}
+		switch bd.mode {
+		case modeFilePtr:
+			*(**File)(p) = nil
+		case modeFileSlice:
+			*(*[]File)(p) = nil
+		case modeFilePtrSlice:
+			*(*[]*File)(p) = nil
+		}
+	}
+	switch bd.mode {
+	case modeFile, modeFilePtr, modeFileBytes:
+		if len(ents) == 0 {
+			missing()
+			return
+		}
+		last := ents[len(ents)-1]
+		if last.file == nil {
+			if last.value == "" {
+				missing()
+				return
+			}
+			*errs = append(*errs, detail(notAFile(), []any{"body", bd.name}, last.value))
+			return
+		}
+		switch bd.mode {
+		case modeFile:
+			*(*File)(p) = *last.file
+		case modeFilePtr:
+			*(**File)(p) = last.file
+		default:
+			*(*[]byte)(p) = last.file.data
+		}
+	default:
+		if len(ents) == 0 {
+			missing()
+			return
+		}
+		if bd.maxItems >= 0 && len(ents) > bd.maxItems {
+			*errs = append(*errs, detail(lengthFailure(false, bd.maxItems, len(ents)), []any{"body", bd.name}, fileInputs(ents)))
+			return
+		}
+		n := len(*errs)
+		files := make([]*File, len(ents))
+		for i, e := range ents {
+			if e.file == nil {
+				*errs = append(*errs, detail(notAFile(), []any{"body", bd.name, i}, e.value))
+				continue
+			}
+			files[i] = e.file
+		}
+		if len(*errs) > n {
+			return
+		}
+		if bd.minItems >= 0 && len(ents) < bd.minItems {
+			*errs = append(*errs, detail(lengthFailure(true, bd.minItems, len(ents)), []any{"body", bd.name}, fileInputs(ents)))
+			return
+		}
+		if bd.mode == modeFilePtrSlice {
+			*(*[]*File)(p) = files
+			return
+		}
+		vals := make([]File, len(files))
+		for i, f := range files {
+			vals[i] = *f
+		}
+		*(*[]File)(p) = vals
+	}
+}
+
+// fileInputs renders form entries as error inputs (file names for files).
+func fileInputs(ents []formEntry) []any {
+	out := make([]any, len(ents))
+	for i, e := range ents {
+		if e.file != nil {
+			out[i] = e.file.Filename
+		} else {
+			out[i] = e.value
+		}
+	}
+	return out
+}
+
