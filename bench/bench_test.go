@@ -1,0 +1,125 @@
+package bench
+
+import (
+	"net/http"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// endpoint is one benchmarked request and its expected status.
+type endpoint struct {
+	name   string
+	req    request
+	status int
+}
+
+func endpoints() []endpoint {
+	jwtTok := MakeToken("johndoe", "me items", 24*time.Hour)
+	return []endpoint{
+		{"Ping", request{method: "GET", target: "/ping"}, 200},
+		{"Items", request{method: "GET", target: "/items/42?limit=10&q=abc", header: auth("Bearer " + ItemToken)}, 200},
+		{"Scopes", request{method: "GET", target: "/users/me/items", header: auth("Bearer " + jwtTok)}, 200},
+		{"Body", request{method: "POST", target: "/things", header: map[string]string{"Content-Type": "application/json"}, body: validThing}, 201},
+	}
+}
+
+// BenchmarkEndpoints times each endpoint in each implementation: one
+// pre-built request, one reusable ResponseWriter. Names are
+// Endpoints/<endpoint>/impl=<name>, so that benchstat can put the
+// implementations side by side (-col /impl).
+func BenchmarkEndpoints(b *testing.B) {
+	for _, e := range endpoints() {
+		b.Run(e.name, func(b *testing.B) {
+			for _, impl := range Impls() {
+				b.Run("impl="+impl.Name, func(b *testing.B) {
+					benchServe(b, impl.New(), e)
+				})
+			}
+		})
+	}
+}
+
+func benchServe(b *testing.B, h http.Handler, e endpoint) {
+	r, body := e.req.build()
+	w := newBenchWriter()
+	serve := func() {
+		w.reset()
+		if body != nil {
+			body.rewind()
+			r.Body = body // some frameworks replace r.Body (e.g. with a MaxBytesReader)
+		}
+		h.ServeHTTP(w, r)
+	}
+	serve()
+	if w.status != e.status {
+		b.Fatalf("status %d, want %d", w.status, e.status)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		serve()
+	}
+}
+
+// routeCount is the size of the registration, OpenAPI and heap benchmarks.
+const routeCount = 1000
+
+// BenchmarkRegister times building an application with 1,000 Items routes,
+// each with its authentication dependencies and validated parameters.
+func BenchmarkRegister(b *testing.B) {
+	for _, impl := range Impls() {
+		b.Run("impl="+impl.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				runtime.KeepAlive(impl.Routes(routeCount))
+			}
+		})
+	}
+}
+
+// BenchmarkOpenAPI times rendering the OpenAPI document of a 1,000-route
+// application, built outside the timer (huma and fuego build their document
+// while routes are registered; Keel when it is first asked for).
+func BenchmarkOpenAPI(b *testing.B) {
+	for _, impl := range Impls() {
+		if impl.OpenAPI == nil {
+			continue
+		}
+		b.Run("impl="+impl.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				h := impl.Routes(routeCount)
+				b.StartTimer()
+				doc, err := impl.OpenAPI(h)
+				if err != nil || len(doc) == 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkIdleHeap reports the live heap of an idle 1,000-route application
+// (after GC) as the metric heap-B; its ns/op means nothing. Run it with a
+// small -benchtime such as 3x.
+func BenchmarkIdleHeap(b *testing.B) {
+	for _, impl := range Impls() {
+		b.Run("impl="+impl.Name, func(b *testing.B) {
+			var total uint64
+			var n int
+			for b.Loop() {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				h := impl.Routes(routeCount)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				runtime.KeepAlive(h)
+				total += after.HeapAlloc - before.HeapAlloc
+				n++
+			}
+			b.ReportMetric(float64(total)/float64(n), "heap-B")
+		})
+	}
+}
