@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -55,7 +54,7 @@ func Build(cfg Config, routes []Route) (*openapi3.T, []byte, error) {
 	for _, p := range b.optional {
 		p.Extensions = map[string]any{"required": false}
 	}
-	data, err := json.Marshal(doc)
+	data, err := marshalDoc(doc)
 	for _, p := range b.optional {
 		p.Extensions = nil
 	}
