@@ -105,8 +105,8 @@ type DigestAuth struct {
 	// Lookup returns a user's password or HA1. Required.
 	Lookup DigestLookup
 	// Secret is the key nonces are signed with; every instance serving the realm
-	// must share it. At least 16 bytes. When nil a random secret is made for this
-	// value, which works with a single instance only.
+	// must share it. At least 16 bytes. When empty a random secret is made for
+	// this value, which works with a single instance only.
 	Secret []byte
 	// Algorithms are offered in this order; default SHA-256, MD5. The -sess
 	// variants are offered only when listed.
@@ -158,7 +158,7 @@ func (d *DigestAuth) init() error {
 		case d.Lookup == nil:
 			d.err = configError(d, "Lookup is required")
 			return
-		case d.Secret != nil && len(d.Secret) < 16:
+		case len(d.Secret) > 0 && len(d.Secret) < 16:
 			d.err = configError(d, "Secret must be at least 16 bytes")
 			return
 		case d.NonceLifetime < 0:
@@ -166,7 +166,7 @@ func (d *DigestAuth) init() error {
 			return
 		}
 		d.key = d.Secret
-		if d.key == nil {
+		if len(d.key) == 0 {
 			d.key = make([]byte, 32)
 			_, _ = rand.Read(d.key)
 		}
