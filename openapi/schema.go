@@ -242,13 +242,11 @@ func (g *schemas) enum(t reflect.Type) (*openapi3.SchemaRef, error) {
 
 // jsonField is one property of a struct as encoding/json sees it.
 type jsonField struct {
-	name      string
-	tagged    bool
-	index     []int
-	sf        reflect.StructField
-	omitEmpty bool
-	asString  bool
-	viaPtr    bool // promoted through an embedded pointer: may be absent
+	name     string
+	tagged   bool
+	index    []int
+	sf       reflect.StructField
+	asString bool
 }
 
 // jsonFields lists the fields encoding/json writes for struct type t, with
@@ -256,9 +254,8 @@ type jsonField struct {
 // tagged) one wins a name, ambiguous names are dropped.
 func jsonFields(t reflect.Type) []jsonField {
 	type level struct {
-		t      reflect.Type
-		index  []int
-		viaPtr bool
+		t     reflect.Type
+		index []int
 	}
 	var fields []jsonField
 	current := []level{{t: t}}
@@ -289,22 +286,16 @@ func jsonFields(t reflect.Type) []jsonField {
 				}
 				name, opts, _ := strings.Cut(tag, ",")
 				index := append(slices.Clip(lv.index), i)
-				viaPtr := lv.viaPtr
 				if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
-					next = append(next, level{t: ft, index: index, viaPtr: viaPtr || sf.Type.Kind() == reflect.Pointer})
+					next = append(next, level{t: ft, index: index})
 					continue
 				}
-				f := jsonField{name: name, tagged: name != "", index: index, sf: sf, viaPtr: viaPtr}
+				f := jsonField{name: name, tagged: name != "", index: index, sf: sf}
 				if f.name == "" {
 					f.name = sf.Name
 				}
 				for o := range strings.SplitSeq(opts, ",") {
-					switch o {
-					case "omitempty", "omitzero":
-						f.omitEmpty = true
-					case "string":
-						f.asString = true
-					}
+					f.asString = f.asString || o == "string"
 				}
 				fields = append(fields, f)
 			}
@@ -344,6 +335,9 @@ func (g *schemas) fillStruct(s *openapi3.Schema, t reflect.Type) error {
 	s.Type = &openapi3.Types{"object"}
 	s.Properties = openapi3.Schemas{}
 	for _, f := range jsonFields(t) {
+		if hidden, _ := strconv.ParseBool(f.sf.Tag.Get("hidden")); hidden {
+			continue
+		}
 		prop, required, err := g.property(f)
 		if err != nil {
 			return fmt.Errorf("%w (field %s.%s)", err, t.Name(), f.sf.Name)
@@ -357,14 +351,17 @@ func (g *schemas) fillStruct(s *openapi3.Schema, t reflect.Type) error {
 }
 
 // property is the schema of one struct field of a JSON model, and whether it
-// is required: non-pointer, non-slice, non-map, without a `default` tag or
-// omitempty, unless validate:"required" says so.
+// is required, by the rule of the params body decoder: validate:"required",
+// or no `default` tag and a type that is not a pointer, slice, map or
+// interface. Tags read: validate, pattern, multipleOf (through
+// params.ParseConstraints), title, description, format, default, example,
+// deprecated.
 func (g *schemas) property(f jsonField) (*openapi3.SchemaRef, bool, error) {
 	sf := f.sf
 	ft := sf.Type
-	cons, err := fieldConstraints(sf)
+	cons, err := params.ParseConstraints(sf)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("openapi: %v", err)
 	}
 	var base *openapi3.SchemaRef
 	switch k := deref(ft).Kind(); {
@@ -378,14 +375,14 @@ func (g *schemas) property(f jsonField) (*openapi3.SchemaRef, bool, error) {
 	applyConstraints(base, cons, ft)
 	defText, hasDefault := sf.Tag.Lookup("default")
 	kind := ft.Kind()
-	required := cons.Required || (!f.omitEmpty && !hasDefault && !f.viaPtr &&
+	required := cons.Required || (!hasDefault &&
 		kind != reflect.Pointer && kind != reflect.Slice && kind != reflect.Map && kind != reflect.Interface)
 	m := meta{
 		title:       sf.Tag.Get("title"),
 		description: sf.Tag.Get("description"),
 		format:      sf.Tag.Get("format"),
-		deprecated:  sf.Tag.Get("deprecated") == "true",
 	}
+	m.deprecated, _ = strconv.ParseBool(sf.Tag.Get("deprecated"))
 	if m.title == "" {
 		m.title = wireTitle(f.name)
 	}

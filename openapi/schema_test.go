@@ -76,6 +76,7 @@ type Derived struct {
 	Count    int    `json:"count,string"`
 	Maybe    int    `json:"maybe,omitempty"`
 	Untagged float32
+	Secret   string `json:"secret" hidden:"true"`
 	hidden   int
 }
 
@@ -166,7 +167,7 @@ func TestSchemaComponents(t *testing.T) {
 				"at":{"type":"array","items":{"type":"number"},"title":"At"},
 				"note":{"anyOf":[{"type":"string"},{"type":"null"}],"title":"Note"}}}}`},
 		{"embedded", reflect.TypeFor[Derived](), `{"$ref":"#/components/schemas/Derived"}`, `{
-			"Derived":{"type":"object","title":"Derived","required":["id","created","name","-","count","Untagged"],"properties":{
+			"Derived":{"type":"object","title":"Derived","required":["id","created","flag","name","-","count","maybe","Untagged"],"properties":{
 				"id":{"type":"integer","title":"Id"},
 				"created":{"type":"string","title":"Created"},
 				"flag":{"type":"boolean","title":"Flag"},
