@@ -1,0 +1,104 @@
+package params
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestJSONMatchesPython checks the parser against Python 3.11's json.loads on
+// ~1300 documents (testdata/gen_json_python.py made them): the same verdict,
+// and for rejected documents the same message and character offset (spec §4.5).
+func TestJSONMatchesPython(t *testing.T) {
+	raw, err := os.ReadFile("testdata/json_python.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		In    *string `json:"in"`
+		B64   string  `json:"b64"`
+		OK    bool    `json:"ok"`
+		Msg   string  `json:"msg"`
+		Pos   int     `json:"pos"`
+		Other string  `json:"other"`
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		var in []byte
+		if c.In != nil {
+			in = []byte(*c.In)
+		} else {
+			in, _ = base64.StdEncoding.DecodeString(c.B64)
+		}
+		_, err := parseJSON(in)
+		var se *jsonSyntaxError
+		switch {
+		case c.OK:
+			if err != nil {
+				t.Errorf("%q: Python accepts, got %v", in, err)
+			}
+		case c.Other != "":
+			if !errors.Is(err, errJSONEncoding) {
+				t.Errorf("%q: Python raises %s, got %v", in, c.Other, err)
+			}
+		case errors.As(err, &se):
+			if se.Msg != c.Msg || se.Pos != c.Pos {
+				t.Errorf("%q: got %q at %d, Python says %q at %d", in, se.Msg, se.Pos, c.Msg, c.Pos)
+			}
+		default:
+			t.Errorf("%q: want %q at %d, got %v", in, c.Msg, c.Pos, err)
+		}
+	}
+}
+
+func TestJSONDepthAndValues(t *testing.T) {
+	deep := strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1)
+	if _, err := parseJSON([]byte(deep)); !errors.Is(err, errJSONTooDeep) {
+		t.Fatalf("deep: %v", err)
+	}
+	ok := strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth)
+	if _, err := parseJSON([]byte(ok)); err != nil {
+		t.Fatalf("depth %d: %v", maxJSONDepth, err)
+	}
+	v, err := parseJSON([]byte(`{"a":[1,2.5,"x\u00e9\ud83d\ude00",true,null],"a2":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(v)
+	if string(got) != `{"a":[1,2.5,"xé😀",true,null],"a2":{}}` {
+		t.Fatalf("got %s", got)
+	}
+	for _, s := range []string{"NaN", "Infinity", "-Infinity", `{"a":NaN}`} {
+		var se *jsonSyntaxError
+		if _, err := parseJSON([]byte(s)); !errors.As(err, &se) || se.Msg != msgExpectingValue {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+}
+
+// FuzzJSONParse: never panics, agrees with encoding/json on validity for
+// plain UTF-8 input (the parser differs only where documented).
+func FuzzJSONParse(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `[1,2`, `"\ud800"`, `{"a":"\u00zz"}`, `01`, `-`, "\xef\xbb\xbf{}", `1e5`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := parseJSON(b)
+		if detectEncoding(b) != "utf-8" || errors.Is(err, errJSONTooDeep) || errors.Is(err, errJSONEncoding) {
+			return
+		}
+		if (err == nil) != json.Valid(b) {
+			t.Fatalf("%q: parse err %v, json.Valid %v", b, err, json.Valid(b))
+		}
+		if err == nil {
+			if _, merr := json.Marshal(v); merr != nil {
+				t.Fatalf("%q: value does not marshal: %v", b, merr)
+			}
+		}
+	})
+}
