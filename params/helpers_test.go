@@ -101,3 +101,5 @@ func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 func valueOf(p any) reflect.Value { return reflect.ValueOf(p).Elem() }
 
 func join(s []string) string { return strings.Join(s, " ") }
+
+var errTest = errors.New("test read failure")
