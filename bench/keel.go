@@ -1,0 +1,86 @@
+//go:build keel
+
+package bench
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/router"
+	"github.com/keelgo/keel/security"
+)
+
+func keelImpls() []Impl {
+	return []Impl{{Name: "keel", New: NewKeel, Routes: RoutesKeel, OpenAPI: OpenAPIKeel}}
+}
+
+// keelItemParams are the Items parameters as Keel declares them.
+type keelItemParams struct {
+	ID    int    `path:"id"`
+	Limit int    `query:"limit" default:"10" validate:"gte=1,lte=100"`
+	Q     string `query:"q" default:"" validate:"max=50"`
+}
+
+// keelItemsUser is the Items endpoint's current user: the bearer token of an
+// OAuth2 password flow, looked up in the user table.
+func keelItemsUser() *di.Provider {
+	oauth2 := &security.OAuth2PasswordBearer{TokenURL: "token"}
+	return di.Provide(func(t security.Token) (*User, error) {
+		u, ok := users[string(t)]
+		if !ok {
+			return nil, keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
+				WithHeader("WWW-Authenticate", "Bearer")
+		}
+		return u, nil
+	}, oauth2)
+}
+
+func keelItems(p keelItemParams, u *User) (Item, error) {
+	return Item{ID: p.ID, Limit: p.Limit, Q: p.Q, User: u.Name}, nil
+}
+
+// NewKeel serves the endpoints with Keel: typed handlers, providers for the
+// current user, a security scheme per endpoint, parameter structs and a body
+// struct validated from their tags.
+func NewKeel() http.Handler {
+	app := router.New(router.Info{Title: "bench", Version: "1"})
+	app.Get("/ping", func() (Pong, error) { return Pong{OK: true}, nil })
+
+	app.Get("/items/{id}", keelItems, di.Depends(keelItemsUser()))
+
+	jwtBearer := &security.JWTBearer[Claims]{
+		Key:        Secret,
+		Algorithms: []string{"HS256"},
+		TokenURL:   "token",
+		Scopes:     map[string]string{"me": "Read your profile.", "items": "Read items."},
+	}
+	claimsUser := di.Provide(func(c Claims) (*User, error) {
+		u, ok := users[c.Subject]
+		if !ok {
+			return nil, keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
+				WithHeader("WWW-Authenticate", `Bearer error="invalid_token"`)
+		}
+		return u, nil
+	}, jwtBearer)
+	app.Get("/users/me/items", func(u *User) (Owned, error) {
+		return Owned{ItemID: "Foo", Owner: u.Name}, nil
+	}, di.Security(claimsUser, "items"))
+
+	app.Post("/things", func(t Thing) (Thing, error) { return t, nil }, router.Status(http.StatusCreated))
+	return app
+}
+
+// RoutesKeel registers n Items routes with Keel.
+func RoutesKeel(n int) http.Handler {
+	app := router.New(router.Info{Title: "bench", Version: "1"})
+	user := keelItemsUser()
+	for i := range n {
+		app.Get(fmt.Sprintf("/r%d/items/{id}", i), keelItems, di.Depends(user))
+	}
+	return app
+}
+
+// OpenAPIKeel renders the OpenAPI document of a RoutesKeel application.
+func OpenAPIKeel(h http.Handler) ([]byte, error) { return h.(*router.App).OpenAPI() }
