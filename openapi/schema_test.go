@@ -72,12 +72,12 @@ type Derived struct {
 	*Extra
 	Name     string `json:"name"`
 	Skip     string `json:"-"`
-	Dash     string `json:"-,"`
 	Count    int    `json:"count,string"`
 	Maybe    int    `json:"maybe,omitempty"`
 	Untagged float32
 	Secret   string `json:"secret" hidden:"true"`
-	hidden   int
+	//lint:ignore U1000 unexported fields are skipped
+	hidden int
 }
 
 type Paged[T any] struct {
@@ -167,12 +167,11 @@ func TestSchemaComponents(t *testing.T) {
 				"at":{"type":"array","items":{"type":"number"},"title":"At"},
 				"note":{"anyOf":[{"type":"string"},{"type":"null"}],"title":"Note"}}}}`},
 		{"embedded", reflect.TypeFor[Derived](), `{"$ref":"#/components/schemas/Derived"}`, `{
-			"Derived":{"type":"object","title":"Derived","required":["id","created","flag","name","-","count","maybe","Untagged"],"properties":{
+			"Derived":{"type":"object","title":"Derived","required":["id","created","flag","name","count","maybe","Untagged"],"properties":{
 				"id":{"type":"integer","title":"Id"},
 				"created":{"type":"string","title":"Created"},
 				"flag":{"type":"boolean","title":"Flag"},
 				"name":{"type":"string","title":"Name"},
-				"-":{"type":"string","title":"-"},
 				"count":{"type":"string","title":"Count"},
 				"maybe":{"type":"integer","title":"Maybe"},
 				"Untagged":{"type":"number","title":"Untagged"}}}}`},
