@@ -316,4 +316,3 @@ func fileInputs(ents []formEntry) []any {
 	}
 	return out
 }
-
