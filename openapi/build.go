@@ -168,6 +168,9 @@ func (b *builder) route(r *Route) error {
 	if len(r.Security) > 0 {
 		sec := make(openapi3.SecurityRequirements, 0, len(r.Security))
 		for _, req := range r.Security {
+			if req.Scheme == nil {
+				return fmt.Errorf("openapi: %s has a security requirement without a scheme", where())
+			}
 			name := req.Scheme.SchemeName()
 			scopes := req.Scopes
 			if scopes == nil {
@@ -225,11 +228,14 @@ func normalizeScheme(s *openapi3.SecurityScheme) *openapi3.SecurityScheme {
 func (b *builder) fieldSchema(f params.Field) (*openapi3.SchemaRef, error) {
 	var base *openapi3.SchemaRef
 	var null bool
+	if f.Type == nil && f.In != params.InFile {
+		return nil, fmt.Errorf("openapi: field %s %q has no type", f.In, f.Name)
+	}
 	if f.In == params.InFile {
 		// A file is {"type": "string", "format": "binary"}; optional when not
 		// required (spec §4.5).
 		base = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "binary"}}
-		if k := deref(f.Type).Kind(); k == reflect.Slice || k == reflect.Array {
+		if f.Type != nil && (deref(f.Type).Kind() == reflect.Slice || deref(f.Type).Kind() == reflect.Array) {
 			base = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: base}}
 		}
 		null = !f.Required
