@@ -232,11 +232,20 @@ func (b *builder) fieldSchema(f params.Field) (*openapi3.SchemaRef, error) {
 		return nil, fmt.Errorf("openapi: field %s %q has no type", f.In, f.Name)
 	}
 	if f.In == params.InFile {
-		// A file is {"type": "string", "format": "binary"}; optional when not
-		// required (spec §4.5).
+		// A file is {"type": "string", "format": "binary"} (its contents when
+		// the field is []byte); several files are an array of them. Optional
+		// when not required (spec §4.5).
 		base = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "binary"}}
-		if f.Type != nil && (deref(f.Type).Kind() == reflect.Slice || deref(f.Type).Kind() == reflect.Array) {
-			base = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: base}}
+		if t := f.Type; t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 {
+			arr := &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: base}
+			if n := f.Constraints.MinLength; n != nil {
+				arr.MinItems = uint64(*n)
+			}
+			if n := f.Constraints.MaxLength; n != nil {
+				m := uint64(*n)
+				arr.MaxItems = &m
+			}
+			base = &openapi3.SchemaRef{Value: arr}
 		}
 		null = !f.Required
 	} else {

@@ -287,15 +287,17 @@ func TestBodies(t *testing.T) {
 			"Item":{"type":"object","title":"Item","required":["name","price"],"properties":{"name":{"type":"string","title":"Name"},"price":{"type":"number","title":"Price"}}}}`},
 		{"multipart", "POST", Body{Required: true, Fields: []params.Field{
 			{In: params.InFile, Name: "file", Type: fileT, Required: true, Description: "A file."},
-			{In: params.InFile, Name: "more", Type: reflect.TypeFor[[]*struct{}]()},
+			{In: params.InFile, Name: "more", Type: reflect.TypeFor[[]*struct{}](), Constraints: params.Constraints{MaxLength: intp(3)}},
+			{In: params.InFile, Name: "raw", Type: reflect.TypeFor[[]byte](), Required: true},
 			{In: params.InFile, Name: "opt", Type: fileT},
 			{In: params.InForm, Name: "token", Type: reflect.TypeFor[string](), Required: true},
 			{In: params.InForm, Name: "hidden", Type: reflect.TypeFor[string](), Hidden: true},
 		}},
 			`{"content":{"multipart/form-data":{"schema":{"$ref":"#/components/schemas/Body_b_b_post"}}},"required":true}`,
-			`{"Body_b_b_post":{"type":"object","title":"Body_b_b_post","required":["file","token"],"properties":{
+			`{"Body_b_b_post":{"type":"object","title":"Body_b_b_post","required":["file","raw","token"],"properties":{
 				"file":{"type":"string","format":"binary","title":"File","description":"A file."},
-				"more":{"anyOf":[{"type":"array","items":{"type":"string","format":"binary"}},{"type":"null"}],"title":"More"},
+				"more":{"anyOf":[{"type":"array","items":{"type":"string","format":"binary"},"maxItems":3},{"type":"null"}],"title":"More"},
+				"raw":{"type":"string","format":"binary","title":"Raw"},
 				"opt":{"anyOf":[{"type":"string","format":"binary"},{"type":"null"}],"title":"Opt"},
 				"token":{"type":"string","title":"Token"}}}}`},
 	}
