@@ -83,6 +83,9 @@ func TestRegistrationErrors(t *testing.T) {
 			A Item `body:"a" validate:"gte=1"`
 		}](), "validate rule gte does not apply to this type"},
 		{typeOf[struct {
+			A int `query:"a" validate:"email"`
+		}](), "validate rule email applies to strings, not int"},
+		{typeOf[struct {
 			A int `query:"a" multipleOf:"0"`
 		}](), `multipleOf:"0" must be a positive number`},
 	} {

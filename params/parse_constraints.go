@@ -92,7 +92,7 @@ func ParseConstraints(f reflect.StructField) (Constraints, error) {
 				}
 			case "oneof":
 				if class != classString && class != classNumber {
-					return c, fmt.Errorf("validate rule oneof applies to strings and numbers, not %s; for slice items use dive,oneof=...", f.Type)
+					return c, fmt.Errorf("validate rule oneof applies to strings and numbers, not %s; for slice items use dive,oneof=a b", f.Type)
 				}
 				vals := splitOneOf(param)
 				if len(vals) == 0 {
@@ -107,8 +107,13 @@ func ParseConstraints(f reflect.StructField) (Constraints, error) {
 				}
 				c.Enum = vals
 			default:
-				if format, ok := formatOf[name]; ok && c.Format == "" {
-					c.Format = format
+				if format, ok := formatOf[name]; ok {
+					if class != classString {
+						return c, fmt.Errorf("validate rule %s applies to strings, not %s", name, f.Type)
+					}
+					if c.Format == "" {
+						c.Format = format
+					}
 				}
 				other = append(other, part)
 			}
