@@ -1,5 +1,3 @@
-//go:build keel
-
 package bench
 
 import (
