@@ -1,0 +1,746 @@
+package main
+
+// Black-box tests of the example over HTTP: every route, every error path the
+// example's issue names, exact statuses, headers and JSON bodies. Messages and
+// statuses of the OAuth2 routes are those of FastAPI's tutorial005; 422 bodies
+// are spec §4.5 and §5.2.
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/icholy/digest"
+
+	"github.com/keelgo/keel/cmd/example/app"
+)
+
+var (
+	testSecret = []byte("test-secret-test-secret-test-secret!")
+	testNow    = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+)
+
+// fixture is the example app over a fresh database, with a fixed clock and a
+// record of how each request's transaction ended.
+type fixture struct {
+	t   *testing.T
+	app *app.App
+
+	mu  sync.Mutex
+	txs []bool // committed?
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t}
+	a, err := app.New(app.Config{
+		DBPath:   filepath.Join(t.TempDir(), "example.db"),
+		Secret:   testSecret,
+		Now:      func() time.Time { return testNow },
+		OnTxDone: f.txDone,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	f.app = a
+	return f
+}
+
+func (f *fixture) txDone(committed bool) {
+	f.mu.Lock()
+	f.txs = append(f.txs, committed)
+	f.mu.Unlock()
+}
+
+// takeTxs returns the transaction outcomes recorded since the last call.
+func (f *fixture) takeTxs() []bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.txs
+	f.txs = nil
+	return out
+}
+
+func (f *fixture) do(r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	f.app.ServeHTTP(w, r)
+	return w
+}
+
+// login gets a token from /token.
+func (f *fixture) login(user, password, scope string) string {
+	f.t.Helper()
+	w := f.do(form("/token", url.Values{"username": {user}, "password": {password}, "scope": {scope}}))
+	if w.Code != 200 {
+		f.t.Fatalf("login %s: %d %s", user, w.Code, w.Body)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
+		f.t.Fatal(err)
+	}
+	f.takeTxs()
+	return tok.AccessToken
+}
+
+func form(path string, v url.Values) *http.Request {
+	r := httptest.NewRequest("POST", path, strings.NewReader(v.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+func get(path string, header ...string) *http.Request {
+	r := httptest.NewRequest("GET", path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Add(header[i], header[i+1])
+	}
+	return r
+}
+
+func bearer(path, token string) *http.Request {
+	return get(path, "Authorization", "Bearer "+token)
+}
+
+func post(path, contentType, body string) *http.Request {
+	r := httptest.NewRequest("POST", path, strings.NewReader(body))
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	return r
+}
+
+// sign makes a token with arbitrary claims, signed with key by method.
+func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// want is an expected response: status, headers (each listed value exactly, in
+// order; "" means the header must be absent) and the JSON body, compared by
+// value (spec §0: key order and 1.0 versus 1 carry no meaning).
+type want struct {
+	status int
+	header map[string][]string
+	body   string
+}
+
+func check(t *testing.T, w *httptest.ResponseRecorder, exp want) {
+	t.Helper()
+	if w.Code != exp.status {
+		t.Errorf("status %d, want %d (body %s)", w.Code, exp.status, w.Body)
+	}
+	for k, vs := range exp.header {
+		got := w.Header().Values(k)
+		if len(vs) == 1 && vs[0] == "" {
+			if len(got) != 0 {
+				t.Errorf("header %s = %q, want none", k, got)
+			}
+			continue
+		}
+		if !slices.Equal(got, vs) {
+			t.Errorf("header %s = %q, want %q", k, got, vs)
+		}
+	}
+	if exp.body != "" {
+		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Content-Type %q, want application/json", ct)
+		}
+		var got, wantV any
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+			t.Fatalf("body %q: %v", w.Body, err)
+		}
+		if err := json.Unmarshal([]byte(exp.body), &wantV); err != nil {
+			t.Fatalf("bad expected body %q: %v", exp.body, err)
+		}
+		if !reflect.DeepEqual(got, wantV) {
+			t.Errorf("body\n got %s\nwant %s", w.Body, exp.body)
+		}
+	}
+}
+
+func hdr(kv ...string) map[string][]string {
+	m := map[string][]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = append(m[kv[i]], kv[i+1])
+	}
+	return m
+}
+
+const (
+	johnJSON      = `{"username":"johndoe","email":"johndoe@example.com","full_name":"John Doe","disabled":false}`
+	johnItems     = `[{"item_id":"Foo","owner":"johndoe"}]`
+	invalidCreds  = `{"detail":"Could not validate credentials"}`
+	notEnough     = `{"detail":"Not enough permissions"}`
+	notAuth       = `{"detail":"Not authenticated"}`
+	incorrectUser = `{"detail":"Incorrect username or password"}`
+)
+
+// TestToken covers POST /token: the token's claims, and the errors of the form
+// and of the credentials.
+func TestToken(t *testing.T) {
+	f := newFixture(t)
+
+	t.Run("claims", func(t *testing.T) {
+		w := f.do(form("/token", url.Values{"grant_type": {"password"}, "username": {"johndoe"}, "password": {"secret"}, "scope": {"me items"}}))
+		if w.Code != 200 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		var tok map[string]string
+		if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
+			t.Fatal(err)
+		}
+		if len(tok) != 2 || tok["token_type"] != "bearer" || tok["access_token"] == "" {
+			t.Fatalf("token %v", tok)
+		}
+		parts := strings.Split(tok["access_token"], ".")
+		if len(parts) != 3 {
+			t.Fatalf("not a JWS: %q", tok["access_token"])
+		}
+		var head, claims map[string]any
+		for i, dst := range []*map[string]any{&head, &claims} {
+			b, err := base64.RawURLEncoding.DecodeString(parts[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, dst); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if head["alg"] != "HS256" {
+			t.Errorf("alg %v", head["alg"])
+		}
+		wantClaims := map[string]any{"sub": "johndoe", "scope": "me items", "exp": float64(testNow.Add(30 * time.Minute).Unix())}
+		if !reflect.DeepEqual(claims, wantClaims) {
+			t.Errorf("claims %v, want %v", claims, wantClaims)
+		}
+		// Verifiable with the secret, HS256.
+		if _, err := jwt.Parse(tok["access_token"], func(*jwt.Token) (any, error) { return testSecret, nil },
+			jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return testNow })); err != nil {
+			t.Errorf("verify: %v", err)
+		}
+	})
+
+	tests := []struct {
+		name string
+		form url.Values
+		want want
+	}{
+		{"no scope", url.Values{"username": {"johndoe"}, "password": {"secret"}}, want{status: 200}},
+		{"disabled user gets a token", url.Values{"username": {"alice"}, "password": {"secretalice"}}, want{status: 200}},
+		{"wrong password", url.Values{"username": {"johndoe"}, "password": {"wrong"}},
+			want{400, hdr("WWW-Authenticate", ""), incorrectUser}},
+		{"unknown user", url.Values{"username": {"nobody"}, "password": {"secret"}},
+			want{400, hdr("WWW-Authenticate", ""), incorrectUser}},
+		{"another user's password", url.Values{"username": {"alice"}, "password": {"secret"}},
+			want{400, nil, incorrectUser}},
+		{"missing fields", url.Values{},
+			want{422, nil, `{"detail":[
+				{"type":"missing","loc":["body","username"],"msg":"Field required","input":null},
+				{"type":"missing","loc":["body","password"],"msg":"Field required","input":null}]}`}},
+		{"wrong grant_type", url.Values{"grant_type": {"client_credentials"}, "username": {"johndoe"}, "password": {"secret"}},
+			want{422, nil, `{"detail":[{"type":"string_pattern_mismatch","loc":["body","grant_type"],
+				"msg":"String should match pattern '^password$'","input":"client_credentials","ctx":{"pattern":"^password$"}}]}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check(t, f.do(form("/token", tt.form)), tt.want)
+		})
+	}
+
+	// Swagger UI's Authorize dialog (password flow) posts the form with the
+	// client credentials in a Basic header, empty here; /token ignores them.
+	t.Run("swagger ui authorize", func(t *testing.T) {
+		r := form("/token", url.Values{"grant_type": {"password"}, "username": {"johndoe"}, "password": {"secret"}, "scope": {"me items"}})
+		r.Header.Set("Authorization", "Basic Og==")
+		r.Header.Set("Accept", "application/json, text/plain, */*")
+		r.Header.Set("X-Requested-With", "XMLHttpRequest")
+		w := f.do(r)
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"token_type":"bearer"`) {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	})
+}
+
+// TestTokenTiming checks that an unknown user costs a password verification
+// too (against the dummy hash), so timing does not reveal which users exist.
+func TestTokenTiming(t *testing.T) {
+	f := newFixture(t)
+	fastest := func(user string) time.Duration {
+		best := time.Hour
+		for range 3 {
+			start := time.Now()
+			w := f.do(form("/token", url.Values{"username": {user}, "password": {"wrong"}}))
+			if d := time.Since(start); d < best {
+				best = d
+			}
+			if w.Code != 400 {
+				t.Fatalf("%s: %d", user, w.Code)
+			}
+		}
+		return best
+	}
+	known, unknown := fastest("johndoe"), fastest("nobody")
+	if unknown < known/3 {
+		t.Errorf("unknown user answered in %v, known user with a wrong password in %v: no dummy verification?", unknown, known)
+	}
+}
+
+// TestOAuth2Routes covers /users/me/, /users/me/items/ and /status/ (FastAPI
+// tutorial005): scopes accumulate (items, then me), the challenge carries them.
+func TestOAuth2Routes(t *testing.T) {
+	f := newFixture(t)
+	john := f.login("johndoe", "secret", "me items")
+	johnMe := f.login("johndoe", "secret", "me")
+	johnItemsOnly := f.login("johndoe", "secret", "items")
+	johnNone := f.login("johndoe", "secret", "")
+	alice := f.login("alice", "secretalice", "me items")
+
+	exp := testNow.Add(time.Hour).Unix()
+	forged := map[string]string{
+		"garbage":      "not-a-jwt",
+		"empty":        "",
+		"wrong secret": sign(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-!!"), jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
+		"expired":      sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": testNow.Add(-time.Second).Unix()}),
+		"no expiry":    sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "me items"}),
+		"no sub":       sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"scope": "me items", "exp": exp}),
+		"unknown user": sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "nobody", "scope": "me items", "exp": exp}),
+		"HS512":        sign(t, jwt.SigningMethodHS512, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
+		"alg none":     sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
+	}
+
+	type tc struct {
+		name string
+		req  *http.Request
+		want want
+	}
+	tests := []tc{
+		{"me", bearer("/users/me/", john), want{200, nil, johnJSON}},
+		{"me with only me", bearer("/users/me/", johnMe), want{200, nil, johnJSON}},
+		{"me lacks scope me", bearer("/users/me/", johnItemsOnly), want{401, hdr("WWW-Authenticate", `Bearer scope="me"`), notEnough}},
+		{"me no token", get("/users/me/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
+		{"me other scheme", get("/users/me/", "Authorization", "Basic am9objpzZWNyZXQ="), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
+		{"me inactive", bearer("/users/me/", alice), want{400, hdr("WWW-Authenticate", ""), `{"detail":"Inactive user"}`}},
+		{"items", bearer("/users/me/items/", john), want{200, nil, johnItems}},
+		{"items lacks items", bearer("/users/me/items/", johnMe), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough}},
+		{"items lacks both", bearer("/users/me/items/", johnNone), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough}},
+		{"items inactive", bearer("/users/me/items/", alice), want{400, nil, `{"detail":"Inactive user"}`}},
+		{"items no token", get("/users/me/items/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
+		{"status", bearer("/status/", johnNone), want{200, nil, `{"status":"ok"}`}},
+		{"status inactive user", bearer("/status/", alice), want{200, nil, `{"status":"ok"}`}},
+		{"status no token", get("/status/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
+	}
+	for name, tok := range forged {
+		tests = append(tests,
+			tc{"me " + name, bearer("/users/me/", tok), want{401, hdr("WWW-Authenticate", `Bearer scope="me"`), invalidCreds}},
+			tc{"items " + name, bearer("/users/me/items/", tok), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), invalidCreds}},
+			tc{"status " + name, bearer("/status/", tok), want{401, hdr("WWW-Authenticate", "Bearer"), invalidCreds}},
+		)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+	}
+}
+
+// TestTransactions checks the request-scoped transaction: committed when the
+// request succeeds, rolled back when it fails, never begun when the scheme
+// refuses the request first, and its connection always released.
+func TestTransactions(t *testing.T) {
+	f := newFixture(t)
+	john := f.login("johndoe", "secret", "me items")
+	johnMe := f.login("johndoe", "secret", "me")
+	alice := f.login("alice", "secretalice", "me")
+	unknown := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "nobody", "exp": testNow.Add(time.Hour).Unix()})
+
+	commit, rollback := []bool{true}, []bool{false}
+	tests := []struct {
+		name   string
+		req    func() *http.Request
+		status int
+		txs    []bool
+	}{
+		{"login", func() *http.Request {
+			return form("/token", url.Values{"username": {"johndoe"}, "password": {"secret"}})
+		}, 200, commit},
+		{"wrong password", func() *http.Request {
+			return form("/token", url.Values{"username": {"johndoe"}, "password": {"nope"}})
+		}, 400, rollback},
+		{"invalid form", func() *http.Request { return form("/token", url.Values{}) }, 422, rollback},
+		{"users/me", func() *http.Request { return bearer("/users/me/", john) }, 200, commit},
+		{"users/me/items (one transaction for the whole graph)", func() *http.Request { return bearer("/users/me/items/", john) }, 200, commit},
+		{"status", func() *http.Request { return bearer("/status/", john) }, 200, commit},
+		{"inactive user", func() *http.Request { return bearer("/users/me/", alice) }, 400, rollback},
+		{"unknown user", func() *http.Request { return bearer("/users/me/", unknown) }, 401, rollback},
+		{"not enough permissions", func() *http.Request { return bearer("/users/me/items/", johnMe) }, 401, rollback},
+		{"invalid token", func() *http.Request { return bearer("/users/me/", "x") }, 401, rollback},
+		{"no token: no transaction", func() *http.Request { return get("/users/me/") }, 401, nil},
+		{"no database", func() *http.Request { return get("/items/1?q=a&size=1") }, 200, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.do(tt.req())
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if got := f.takeTxs(); !slices.Equal(got, tt.txs) {
+				t.Errorf("transactions %v, want %v", got, tt.txs)
+			}
+			if n := f.app.DB().Stats().InUse; n != 0 {
+				t.Errorf("%d connections still in use", n)
+			}
+		})
+	}
+
+	// Concurrent requests release every connection too.
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			tok := john
+			if i%2 == 1 {
+				tok = alice
+			}
+			f.do(bearer("/users/me/", tok))
+		})
+	}
+	wg.Wait()
+	if n := f.app.DB().Stats().InUse; n != 0 {
+		t.Errorf("%d connections still in use after concurrent requests", n)
+	}
+	txs := f.takeTxs()
+	commits := 0
+	for _, c := range txs {
+		if c {
+			commits++
+		}
+	}
+	if len(txs) != 20 || commits != 10 {
+		t.Errorf("transactions %v: want 10 commits and 10 rollbacks", txs)
+	}
+}
+
+// TestBasic covers GET /basic/users/me (FastAPI's HTTP Basic tutorial 007).
+func TestBasic(t *testing.T) {
+	f := newFixture(t)
+	basic := func(user, pass string) *http.Request {
+		return get("/basic/users/me", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+	}
+	wrong := want{401, hdr("WWW-Authenticate", "Basic"), incorrectUser}
+	tests := []struct {
+		name string
+		req  *http.Request
+		want want
+	}{
+		{"ok", basic("stanleyjobson", "swordfish"), want{200, nil, `{"username":"stanleyjobson"}`}},
+		{"wrong password", basic("stanleyjobson", "swordfisH"), wrong},
+		{"wrong user", basic("stanley", "swordfish"), wrong},
+		{"empty", basic("", ""), wrong},
+		{"missing", get("/basic/users/me"), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
+		{"malformed", get("/basic/users/me", "Authorization", "Basic !!!"), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
+		{"bearer", get("/basic/users/me", "Authorization", "Bearer x"), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+	}
+}
+
+// TestAPIKeys covers the three API key routes.
+func TestAPIKeys(t *testing.T) {
+	f := newFixture(t)
+	owner := want{200, nil, `{"owner":"johndoe"}`}
+	missing := want{401, hdr("WWW-Authenticate", "APIKey"), notAuth}
+	wrong := want{401, hdr("WWW-Authenticate", "APIKey"), `{"detail":"Invalid API key"}`}
+	cookie := func(v string) *http.Request {
+		r := get("/apikey/cookie")
+		r.AddCookie(&http.Cookie{Name: "session", Value: v})
+		return r
+	}
+	tests := []struct {
+		name string
+		req  *http.Request
+		want want
+	}{
+		{"header", get("/apikey/header", "X-API-Key", app.APIKey), owner},
+		{"header any case", get("/apikey/header", "x-api-key", app.APIKey), owner},
+		{"header missing", get("/apikey/header"), missing},
+		{"header empty", get("/apikey/header", "X-API-Key", ""), missing},
+		{"header wrong", get("/apikey/header", "X-API-Key", "keel-example-kez"), wrong},
+		{"header in query", get("/apikey/header?api_key=" + app.APIKey), missing},
+		{"query", get("/apikey/query?api_key=" + app.APIKey), owner},
+		{"query missing", get("/apikey/query"), missing},
+		{"query empty", get("/apikey/query?api_key="), missing},
+		{"query wrong", get("/apikey/query?api_key=nope"), wrong},
+		{"query last wins", get("/apikey/query?api_key=nope&api_key=" + app.APIKey), owner},
+		{"cookie", cookie(app.APIKey), owner},
+		{"cookie missing", get("/apikey/cookie"), missing},
+		{"cookie empty", cookie(""), missing},
+		{"cookie wrong", cookie("nope"), wrong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+	}
+}
+
+// TestJWTBearer covers GET /jwt/items/: security.JWTBearer verifies the tokens
+// /token issues and requires the scope "items". Its errors are RFC 6750's
+// (a missing scope is 403 insufficient_scope), unlike tutorial005's.
+func TestJWTBearer(t *testing.T) {
+	f := newFixture(t)
+	john := f.login("johndoe", "secret", "me items")
+	alice := f.login("alice", "secretalice", "items")
+	johnMe := f.login("johndoe", "secret", "me")
+	expired := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "items", "exp": testNow.Add(-time.Minute).Unix()})
+	invalid := want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds}
+	tests := []struct {
+		name string
+		req  *http.Request
+		want want
+	}{
+		{"johndoe", bearer("/jwt/items/", john), want{200, nil, johnItems}},
+		{"sub is the owner", bearer("/jwt/items/", alice), want{200, nil, `[{"item_id":"Foo","owner":"alice"}]`}},
+		{"lacks items", bearer("/jwt/items/", johnMe), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough}},
+		{"expired", bearer("/jwt/items/", expired), invalid},
+		{"garbage", bearer("/jwt/items/", "x.y.z"), invalid},
+		{"missing", get("/jwt/items/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+	}
+}
+
+var digestParam = regexp.MustCompile(`(\w+)=(?:"([^"]*)"|([^\s,]+))`)
+
+// digestAuthorization answers the challenge of resp for user and password
+// (RFC 7616 §3.4, qop=auth), with the challenge of the given algorithm.
+func digestAuthorization(t *testing.T, resp *httptest.ResponseRecorder, alg, user, password, method, uri string) string {
+	t.Helper()
+	var ch map[string]string
+	for _, v := range resp.Header().Values("WWW-Authenticate") {
+		m := map[string]string{}
+		for _, p := range digestParam.FindAllStringSubmatch(strings.TrimPrefix(v, "Digest "), -1) {
+			m[p[1]] = p[2] + p[3]
+		}
+		if m["algorithm"] == alg {
+			ch = m
+		}
+	}
+	if ch == nil {
+		t.Fatalf("no %s challenge in %q", alg, resp.Header().Values("WWW-Authenticate"))
+	}
+	newHash := map[string]func() hash.Hash{"SHA-256": sha256.New, "MD5": md5.New}[alg]
+	h := func(s string) string {
+		x := newHash()
+		x.Write([]byte(s))
+		return hex.EncodeToString(x.Sum(nil))
+	}
+	const nc, cnonce = "00000001", "0a4f113b"
+	ha1 := h(user + ":" + ch["realm"] + ":" + password)
+	ha2 := h(method + ":" + uri)
+	response := h(ha1 + ":" + ch["nonce"] + ":" + nc + ":" + cnonce + ":auth:" + ha2)
+	return `Digest username="` + user + `", realm="` + ch["realm"] + `", nonce="` + ch["nonce"] + `", uri="` + uri +
+		`", algorithm=` + alg + `, qop=auth, nc=` + nc + `, cnonce="` + cnonce + `", response="` + response + `", opaque="` + ch["opaque"] + `"`
+}
+
+// TestDigest covers GET /digest/users/me: real RFC 7616 Digest against the
+// stored HA1, with SHA-256 and MD5.
+func TestDigest(t *testing.T) {
+	f := newFixture(t)
+	const path = "/digest/users/me"
+
+	w := f.do(get(path))
+	check(t, w, want{401, nil, notAuth})
+	chs := w.Header().Values("WWW-Authenticate")
+	if len(chs) != 2 || !strings.HasPrefix(chs[0], `Digest realm="keel-example", qop="auth", algorithm=SHA-256, nonce="`) ||
+		!strings.HasPrefix(chs[1], `Digest realm="keel-example", qop="auth", algorithm=MD5, nonce="`) {
+		t.Fatalf("challenges %q", chs)
+	}
+
+	for _, alg := range []string{"SHA-256", "MD5"} {
+		t.Run(alg, func(t *testing.T) {
+			auth := digestAuthorization(t, w, alg, "johndoe", "secret", "GET", path)
+			check(t, f.do(get(path, "Authorization", auth)), want{200, nil, `{"username":"johndoe"}`})
+
+			bad := f.do(get(path, "Authorization", digestAuthorization(t, w, alg, "johndoe", "wrong", "GET", path)))
+			check(t, bad, want{401, nil, notAuth})
+			if len(bad.Header().Values("WWW-Authenticate")) != 2 {
+				t.Errorf("challenges %q", bad.Header().Values("WWW-Authenticate"))
+			}
+			// alice is disabled: her credentials are not found.
+			check(t, f.do(get(path, "Authorization", digestAuthorization(t, w, alg, "alice", "secretalice", "GET", path))), want{401, nil, notAuth})
+			check(t, f.do(get(path, "Authorization", digestAuthorization(t, w, alg, "nobody", "secret", "GET", path))), want{401, nil, notAuth})
+			// The response digest covers the URI.
+			check(t, f.do(get(path+"?x=1", "Authorization", auth)), want{401, nil, notAuth})
+		})
+	}
+	check(t, f.do(get(path, "Authorization", "Basic am9objpzZWNyZXQ=")), want{401, nil, notAuth})
+	if n := f.app.DB().Stats().InUse; n != 0 {
+		t.Errorf("%d connections still in use", n)
+	}
+
+	// An independent client: github.com/icholy/digest over a real server.
+	srv := httptest.NewServer(f.app)
+	defer srv.Close()
+	c := &http.Client{Transport: &digest.Transport{Username: "johndoe", Password: "secret"}}
+	resp, err := c.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || buf.String() != `{"username":"johndoe"}` {
+		t.Errorf("icholy/digest client: %d %s", resp.StatusCode, buf.String())
+	}
+}
+
+// TestItems covers POST /items/ and GET /items/{item_id} (FastAPI's body
+// tutorial001 and numeric validation tutorial006; spec §4.5, §5.2).
+func TestItems(t *testing.T) {
+	f := newFixture(t)
+	const ctJSON = "application/json"
+	tests := []struct {
+		name string
+		req  *http.Request
+		want want
+	}{
+		{"create", post("/items/", ctJSON, `{"name":"Foo","description":"A very nice Item","price":35.4,"tax":3.2}`),
+			want{200, nil, `{"name":"Foo","description":"A very nice Item","price":35.4,"tax":3.2}`}},
+		{"create minimal", post("/items/", ctJSON, `{"name":"Foo","price":50.5}`),
+			want{200, nil, `{"name":"Foo","description":null,"price":50.5,"tax":null}`}},
+		{"create nulls", post("/items/", ctJSON, `{"name":"Foo","description":null,"price":1,"tax":null}`),
+			want{200, nil, `{"name":"Foo","description":null,"price":1,"tax":null}`}},
+		{"create price as string", post("/items/", ctJSON, `{"name":"Foo","price":"50.5"}`),
+			want{200, nil, `{"name":"Foo","description":null,"price":50.5,"tax":null}`}},
+		{"missing price", post("/items/", ctJSON, `{"name":"Foo"}`),
+			want{422, nil, `{"detail":[{"type":"missing","loc":["body","price"],"msg":"Field required","input":{"name":"Foo"}}]}`}},
+		{"empty object", post("/items/", ctJSON, `{}`),
+			want{422, nil, `{"detail":[{"type":"missing","loc":["body","name"],"msg":"Field required","input":{}},
+				{"type":"missing","loc":["body","price"],"msg":"Field required","input":{}}]}`}},
+		{"wrong price", post("/items/", ctJSON, `{"name":"Foo","price":"twenty"}`),
+			want{422, nil, `{"detail":[{"type":"float_parsing","loc":["body","price"],"msg":"Input should be a valid number, unable to parse string as a number","input":"twenty"}]}`}},
+		{"broken json", post("/items/", ctJSON, `{some broken json}`),
+			want{422, nil, `{"detail":[{"type":"json_invalid","loc":["body",1],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting property name enclosed in double quotes"}}]}`}},
+		{"truncated json", post("/items/", ctJSON, `{"name": `),
+			want{422, nil, `{"detail":[{"type":"json_invalid","loc":["body",9],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting value"}}]}`}},
+		{"text/plain", post("/items/", "text/plain", `{"name":"Foo","price":50.5}`),
+			want{422, nil, `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":"{\"name\":\"Foo\",\"price\":50.5}"}]}`}},
+		{"no content type", post("/items/", "", `{"name":"Foo","price":50.5}`),
+			want{422, nil, `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":"{\"name\":\"Foo\",\"price\":50.5}"}]}`}},
+		{"no body", post("/items/", ctJSON, ``),
+			want{422, nil, `{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}`}},
+		{"not an object", post("/items/", ctJSON, `[1,2]`),
+			want{422, nil, `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":[1,2]}]}`}},
+
+		{"read", get("/items/42?q=somequery&size=5.5"), want{200, nil, `{"item_id":42,"q":"somequery","size":5.5}`}},
+		{"read bounds", get("/items/1000?q=x&size=10.4"), want{200, nil, `{"item_id":1000,"q":"x","size":10.4}`}},
+		{"read zero", get("/items/0?q=x&size=0.1"), want{200, nil, `{"item_id":0,"q":"x","size":0.1}`}},
+		{"item_id negative", get("/items/-1?q=somequery&size=5"),
+			want{422, nil, `{"detail":[{"type":"greater_than_equal","loc":["path","item_id"],"msg":"Input should be greater than or equal to 0","input":"-1","ctx":{"ge":0}}]}`}},
+		{"item_id too big", get("/items/1001?q=somequery&size=5"),
+			want{422, nil, `{"detail":[{"type":"less_than_equal","loc":["path","item_id"],"msg":"Input should be less than or equal to 1000","input":"1001","ctx":{"le":1000}}]}`}},
+		{"item_id not an int", get("/items/foo?q=somequery&size=5"),
+			want{422, nil, `{"detail":[{"type":"int_parsing","loc":["path","item_id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"foo"}]}`}},
+		{"size zero", get("/items/1?q=somequery&size=0.0"),
+			want{422, nil, `{"detail":[{"type":"greater_than","loc":["query","size"],"msg":"Input should be greater than 0","input":"0.0","ctx":{"gt":0.0}}]}`}},
+		{"size too big", get("/items/1?q=somequery&size=10.5"),
+			want{422, nil, `{"detail":[{"type":"less_than","loc":["query","size"],"msg":"Input should be less than 10.5","input":"10.5","ctx":{"lt":10.5}}]}`}},
+		{"size not a number", get("/items/1?q=somequery&size=big"),
+			want{422, nil, `{"detail":[{"type":"float_parsing","loc":["query","size"],"msg":"Input should be a valid number, unable to parse string as a number","input":"big"}]}`}},
+		{"missing q and size", get("/items/1"),
+			want{422, nil, `{"detail":[{"type":"missing","loc":["query","q"],"msg":"Field required","input":null},
+				{"type":"missing","loc":["query","size"],"msg":"Field required","input":null}]}`}},
+		{"all wrong", get("/items/-5?size=11"),
+			want{422, nil, `{"detail":[
+				{"type":"greater_than_equal","loc":["path","item_id"],"msg":"Input should be greater than or equal to 0","input":"-5","ctx":{"ge":0}},
+				{"type":"missing","loc":["query","q"],"msg":"Field required","input":null},
+				{"type":"less_than","loc":["query","size"],"msg":"Input should be less than 10.5","input":"11","ctx":{"lt":10.5}}]}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+	}
+}
+
+// TestDocs checks that /docs serves Swagger UI from the binary (no internet
+// needed) with the OAuth2 redirect page, and that the document declares every
+// scheme.
+func TestDocs(t *testing.T) {
+	f := newFixture(t)
+	w := f.do(get("/docs"))
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "/openapi.json") || !strings.Contains(w.Body.String(), "oauth2-redirect") {
+		t.Fatalf("/docs: %d %s", w.Code, w.Body)
+	}
+	if strings.Contains(w.Body.String(), "https://") {
+		t.Errorf("/docs loads remote assets:\n%s", w.Body)
+	}
+	for _, src := range regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(w.Body.String(), -1) {
+		if a := f.do(get(src[1])); a.Code != 200 || a.Body.Len() == 0 {
+			t.Errorf("%s: %d", src[1], a.Code)
+		}
+	}
+	if w := f.do(get("/docs/oauth2-redirect")); w.Code != 200 {
+		t.Errorf("/docs/oauth2-redirect: %d", w.Code)
+	}
+
+	w = f.do(get("/openapi.json"))
+	var doc struct {
+		Components struct {
+			SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range doc.Components.SecuritySchemes {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	wantNames := []string{"APIKeyCookie", "APIKeyHeader", "APIKeyQuery", "DigestAuth", "HTTPBasic", "JWTBearer", "OAuth2PasswordBearer"}
+	if !slices.Equal(names, wantNames) {
+		t.Errorf("security schemes %v, want %v", names, wantNames)
+	}
+	pw := doc.Components.SecuritySchemes["OAuth2PasswordBearer"]
+	if b, _ := json.Marshal(pw); string(b) != `{"flows":{"password":{"scopes":{"items":"Read items.","me":"Read information about the current user."},"tokenUrl":"token"}},"type":"oauth2"}` {
+		t.Errorf("OAuth2PasswordBearer component %s", b)
+	}
+	security := map[string]string{
+		"/users/me/":       `[{"OAuth2PasswordBearer":["me"]}]`,
+		"/users/me/items/": `[{"OAuth2PasswordBearer":["items","me"]}]`,
+		"/status/":         `[{"OAuth2PasswordBearer":[]}]`,
+		"/basic/users/me":  `[{"HTTPBasic":[]}]`,
+		"/digest/users/me": `[{"DigestAuth":[]}]`,
+		"/apikey/header":   `[{"APIKeyHeader":[]}]`,
+		"/apikey/query":    `[{"APIKeyQuery":[]}]`,
+		"/apikey/cookie":   `[{"APIKeyCookie":[]}]`,
+		"/jwt/items/":      `[{"JWTBearer":["items"]}]`,
+	}
+	for path, wantSec := range security {
+		b, _ := json.Marshal(doc.Paths[path]["get"].Security)
+		if string(b) != wantSec {
+			t.Errorf("%s security %s, want %s", path, b, wantSec)
+		}
+	}
+}
