@@ -20,6 +20,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
 )
 
@@ -46,7 +47,7 @@ type config struct {
 	logger           *slog.Logger
 	deps             []di.Dependency
 	params           params.Options
-	docs             DocsConfig
+	docs             openapi.Config
 }
 
 // WithValidator sets the validator used for `validate` tags Keel does not compile
@@ -99,6 +100,7 @@ type App struct {
 	routes     []*route
 	overrides  map[*di.Provider]*di.Provider
 	methods    []string
+	slots      map[string]*slot
 	schemes    map[string]schemeEntry
 	opIDs      map[string]string
 
@@ -130,7 +132,7 @@ func New(info Info, opts ...Option) *App {
 	c.params.Validate = c.validate
 	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]*di.Provider{},
 		binders: map[reflect.Type]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
-		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}, methods: []string{"GET"}}
+		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}, methods: []string{"GET"}, slots: map[string]*slot{}}
 	a.params = params.NewCompiler(c.params)
 	limit := c.maxBody
 	a.body = di.ProvideRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
@@ -308,11 +310,14 @@ func (a *App) unmatched(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) matches(r *http.Request, method, path string) bool {
-	r2 := &http.Request{Method: method, Host: r.Host, URL: &*r.URL, Header: r.Header}
+	r2 := &http.Request{Method: method, Host: r.Host, Header: r.Header}
 	u := *r.URL
 	u.Path, u.RawPath = path, ""
 	r2.URL = &u
-	_, pattern := a.mux.Handler(r2)
+	h, pattern := a.mux.Handler(r2)
+	if s, ok := h.(*slot); ok && s.redirect {
+		return false
+	}
 	return pattern != "" && pattern != "/"
 }
 

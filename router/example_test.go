@@ -45,13 +45,13 @@ func Example() {
 
 type APIKey string
 
-type KeyHeader struct {
+type ExampleKeyHeader struct {
 	Key string `header:"x-api-key"`
 }
 
 // Dependencies are providers: plain functions whose parameters are resolved too.
 func ExampleApp_Get_dependencies() {
-	apiKey := di.Provide(func(h KeyHeader) (APIKey, error) {
+	apiKey := di.Provide(func(h ExampleKeyHeader) (APIKey, error) {
 		if h.Key != "secret" {
 			return "", keel.NewHTTPError(403, "Forbidden")
 		}
@@ -87,7 +87,7 @@ func ExampleApp_Override() {
 	type User struct {
 		Name string `json:"name"`
 	}
-	realUser := di.Provide(func(h KeyHeader) (*User, error) { return nil, keel.NewHTTPError(401) })
+	realUser := di.Provide(func(h ExampleKeyHeader) (*User, error) { return nil, keel.NewHTTPError(401) })
 	app := router.New(router.Info{Title: "Override"})
 	app.Get("/me", func(u *User) (*User, error) { return u, nil }, realUser)
 

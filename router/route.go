@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/keelgo/keel"
@@ -320,14 +321,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	for i := len(rt.cfg.middleware) - 1; i >= 0; i-- {
 		h = rt.cfg.middleware[i](h)
 	}
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				panic(fmt.Sprintf("%s: %v", rt.describe(), p))
-			}
-		}()
-		a.mux.Handle(method+" "+muxPattern, h)
-	}()
+	a.handle(rt, method, muxPattern, h)
 	if !slices.Contains(a.methods, method) {
 		a.methods = append(a.methods, method)
 	}
@@ -426,4 +420,74 @@ func goName(v reflect.Value) string {
 		name = name[i+1:]
 	}
 	return name
+}
+
+// slot is a ServeMux entry Keel may fill later: it first answers with a 307 to the
+// other trailing-slash form of a route's path, and becomes the real route if one
+// is registered for it (spec §3.9: redirect_slashes).
+type slot struct {
+	h        atomic.Pointer[http.Handler]
+	redirect bool
+}
+
+func (s *slot) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+
+func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
+	key := method + " " + muxPattern
+	if s, ok := a.slots[key]; ok {
+		if !s.redirect {
+			panic(fmt.Sprintf("%s: %s is already registered", rt.describe(), key))
+		}
+		s.h.Store(&h)
+		s.redirect = false
+	} else {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					panic(fmt.Sprintf("%s: %v", rt.describe(), p))
+				}
+			}()
+			a.mux.Handle(key, h)
+		}()
+		a.slots[key] = &slot{}
+	}
+	// A static path also answers its other trailing-slash form with a redirect,
+	// unless that form is a route of its own.
+	if strings.Contains(rt.pattern, "{") || rt.pattern == "/" {
+		return
+	}
+	other := strings.TrimSuffix(muxPattern, "/{$}")
+	if other == muxPattern {
+		other = muxPattern + "/{$}"
+	}
+	okey := method + " " + other
+	if _, ok := a.slots[okey]; ok {
+		return
+	}
+	rs := &slot{redirect: true}
+	var rh http.Handler = http.HandlerFunc(a.redirectSlash)
+	rs.h.Store(&rh)
+	func() {
+		defer func() {
+			if recover() != nil {
+				rs = nil // a conflicting wildcard route serves that path instead
+			}
+		}()
+		a.mux.Handle(okey, rs)
+	}()
+	if rs != nil {
+		a.slots[okey] = rs
+	}
+}
+
+// redirectSlash answers 307 with the absolute URL of the path's other
+// trailing-slash form, as Starlette does.
+func (a *App) redirectSlash(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if strings.HasSuffix(p, "/") {
+		p = p[:len(p)-1]
+	} else {
+		p += "/"
+	}
+	a.redirect(w, r, p)
 }
