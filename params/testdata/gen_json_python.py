@@ -1,6 +1,6 @@
 # Generates params/testdata/json_python.json: inputs and what Python 3.11's
 # json.loads(bytes) says about them (used by TestJSONMatchesPython).
-import json, random, base64
+import json, random, base64, os
 random.seed(7)
 seeds = [
  '{"name":"Foo","price":50.5}', '[1,2,3]', '{"a":[1,{"b":null}],"c":"x\\ny"}', '"\\u00e9\\ud83d\\ude00"',
@@ -44,5 +44,5 @@ for b in [b'\xef\xbb\xbf{"a":1}', b'\xef\xbb\xbf{"a":1', b'\xff', b'{"a":"\xff"}
         out.append({"b64": base64.b64encode(b).decode(), "msg": e.msg, "pos": e.pos})
     except Exception as e:
         out.append({"b64": base64.b64encode(b).decode(), "other": type(e).__name__})
-json.dump(out, open('/work/main/params/testdata/json_python.json', 'w'), ensure_ascii=False, indent=0)
+json.dump(out, open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'json_python.json'), 'w'), ensure_ascii=False, indent=0)
 print(len(out), sum(1 for o in out if o.get("ok")), sum(1 for o in out if "other" in o))
