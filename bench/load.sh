@@ -42,6 +42,7 @@ stop() {
 }
 trap stop EXIT
 
+echo "load average before the run: $(cut -d" " -f1-3 /proc/loadavg)" >&2
 : >"$OUT/results.txt"
 for rep in $(seq "$REPS"); do
 	for impl in $IMPLS; do

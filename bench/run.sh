@@ -37,6 +37,7 @@ go build -o "$OUT/benchratio" ./cmd/benchratio
 {
 	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(go version)"
 	echo "# nproc=$(nproc) $(lscpu | sed -n 's/^Model name: *//p')"
+	echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/machine.txt"
 
 : >"$OUT/endpoints.txt"
@@ -66,7 +67,7 @@ if [[ -f $OUT/routes.txt ]]; then
 	"$OUT/benchratio" <"$OUT/routes.txt"
 	echo
 	echo "## 1,000 routes: live heap of the idle app (heap-B; ignore ns/op)"
-	"$OUT/benchratio" <"$OUT/heap.txt"
+	"$OUT/benchratio" -unit heap-B <"$OUT/heap.txt"
 fi
 echo
 echo "raw output: $OUT" >&2

@@ -2,6 +2,7 @@
 // end in /impl=<name>: for every benchmark and implementation it prints the
 // median of each unit and the ratio of the median ns/op to the floor's
 // (impl=nethttp by default) measured in the same input, as a Markdown table.
+// -unit chooses another unit for the ratio, such as heap-B.
 //
 //	go test -run='^$' -bench=. -count=6 ./bench/ | benchratio
 package main
@@ -20,8 +21,9 @@ import (
 
 func main() {
 	floor := flag.String("floor", "nethttp", "implementation the ratios are relative to")
+	unit := flag.String("unit", "ns/op", "unit whose medians the ratio compares")
 	flag.Parse()
-	if err := run(os.Stdin, os.Stdout, *floor); err != nil {
+	if err := run(os.Stdin, os.Stdout, *floor, *unit); err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
 		os.Exit(1)
 	}
@@ -33,7 +35,7 @@ type result struct {
 	samples     map[string][]float64
 }
 
-func run(in io.Reader, out io.Writer, floor string) error {
+func run(in io.Reader, out io.Writer, floor, ratioUnit string) error {
 	var order []*result
 	byKey := map[[2]string]*result{}
 	var units []string
@@ -80,13 +82,13 @@ func run(in io.Reader, out io.Writer, floor string) error {
 	if len(order) == 0 {
 		return fmt.Errorf("no benchmark lines named .../impl=<name>")
 	}
-	// Columns: the units in the order seen, with × floor after ns/op.
+	// Columns: the units in the order seen, with × floor after ratioUnit.
 	fmt.Fprint(out, "| benchmark | impl | n |")
 	sep := "|---|---|---:|"
 	for _, u := range units {
 		fmt.Fprintf(out, " %s |", u)
 		sep += "---:|"
-		if u == "ns/op" {
+		if u == ratioUnit {
 			fmt.Fprintf(out, " × %s |", floor)
 			sep += "---:|"
 		}
@@ -99,14 +101,14 @@ func run(in io.Reader, out io.Writer, floor string) error {
 			s, ok := r.samples[u]
 			if !ok {
 				fmt.Fprint(out, " |")
-				if u == "ns/op" {
+				if u == ratioUnit {
 					fmt.Fprint(out, " |")
 				}
 				continue
 			}
 			m := median(s)
 			fmt.Fprintf(out, " %s |", format(m))
-			if u == "ns/op" {
+			if u == ratioUnit {
 				if fl, ok := byKey[[2]string{r.bench, floor}]; ok && len(fl.samples[u]) > 0 {
 					fmt.Fprintf(out, " %.2f |", m/median(fl.samples[u]))
 				} else {
