@@ -29,7 +29,6 @@ type ItemQuery struct {
 	Size   float64 `json:"size"`
 }
 
-// readItem is GET /items/{item_id}.
-func readItem(p ItemParams) (ItemQuery, error) {
-	return ItemQuery{ItemID: p.ItemID, Q: p.Q, Size: p.Size}, nil
-}
+// readItem is GET /items/{item_id}. The two structs differ only in their tags,
+// so one converts to the other.
+func readItem(p ItemParams) (ItemQuery, error) { return ItemQuery(p), nil }
