@@ -744,3 +744,30 @@ func TestDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestReopen checks that a second start on an existing database keeps it (no
+// second seeding) and that tokens survive a restart with the same secret.
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "example.db")
+	cfg := app.Config{DBPath: path, Secret: testSecret, Now: func() time.Time { return testNow }}
+	a, err := app.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, app: a}
+	tok := f.login("johndoe", "secret", "me")
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := app.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f.app = b
+	check(t, f.do(bearer("/users/me/", tok)), want{200, nil, johnJSON})
+	var n int
+	if err := b.DB().QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("users: %d, %v", n, err)
+	}
+}
