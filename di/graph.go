@@ -94,7 +94,10 @@ type Plan struct {
 	handler  *Provider
 	tree     *Node
 	pool     statePool
+	plain    map[*Provider]slotRef // providers whose key has no scopes and no cleanup kind
 }
+
+type slotRef struct{ occ, key int }
 
 // Tree returns the declared graph (the handler at the root).
 func (p *Plan) Tree() *Node { return p.tree }
@@ -164,6 +167,7 @@ type input struct {
 type compiler struct {
 	cfg      Config
 	keys     map[string]int
+	plain    map[*Provider]slotRef
 	nOcc     int
 	maxArgs  int
 	usesRsp  bool
@@ -187,7 +191,7 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 	if handler.shape == retValueCleanErr || handler.shape == retValueCleanFunc {
 		return nil, &CompileError{Func: handler.name, Msg: "a handler cannot return a cleanup; return (T, error) or error, and move the cleanup into a provider"}
 	}
-	c := &compiler{cfg: cfg, keys: map[string]int{}, uses: map[*Provider]bool{}, resolved: map[reflect.Type]resolution{}}
+	c := &compiler{cfg: cfg, keys: map[string]int{}, plain: map[*Provider]slotRef{}, uses: map[*Provider]bool{}, resolved: map[reflect.Type]resolution{}}
 	c.effects = effects
 	rootDecl := Dependency{p: handler}
 	root, tree, err := c.build(rootDecl, nil, KindDependency, explicit, true, nil)
@@ -195,7 +199,7 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 		return nil, err
 	}
 	p := &Plan{root: root, nOcc: c.nOcc, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
-		out: handler.out, handler: handler, tree: tree}
+		out: handler.out, handler: handler, tree: tree, plain: c.plain}
 	p.pool.plan = p
 	return p, nil
 }
@@ -296,6 +300,9 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 		if !ok {
 			id = len(c.keys)
 			c.keys[key] = id
+			if strings.HasSuffix(key, "||") && orig == actual {
+				c.plain[orig] = slotRef{occ: o.id, key: id}
+			}
 		}
 		o.key = id
 		node.Key = key

@@ -83,6 +83,19 @@ func (p *Plan) Release(st *State) {
 	p.pool.pool.Put(st)
 }
 
+// Preset stores v as the request's cached value of p, as if p had been called
+// (for example a request body the router read before resolving). It reports
+// false when the plan has no plain occurrence of p.
+func (st *State) Preset(p *Provider, v reflect.Value) bool {
+	k, ok := st.plan.plain[p]
+	if !ok {
+		return false
+	}
+	st.vals[k.occ] = v
+	st.cache[k.key] = int32(k.occ)
+	return true
+}
+
 // Response returns the response handle providers and the handler wrote to (spec
 // §3.8).
 func (st *State) Response() *Response { return &st.resp }

@@ -85,3 +85,13 @@ func cutDescription(s string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// OperationID returns the operationId Build gives r: r.OperationID when set,
+// else FastAPI's rule applied to the snake_case handler name (spec §6.2). The
+// router uses it to refuse duplicates when a route is registered.
+func OperationID(r Route) string {
+	if r.OperationID != "" {
+		return r.OperationID
+	}
+	return uniqueID(r.Name, r.Path, r.Method)
+}

@@ -96,7 +96,7 @@ type App struct {
 	params     *params.Compiler
 	body       *di.Provider
 	providers  map[reflect.Type]*di.Provider
-	binders    map[reflect.Type]*di.Provider
+	binders    map[binderKey]*di.Provider
 	routes     []*route
 	overrides  map[*di.Provider]*di.Provider
 	methods    []string
@@ -131,7 +131,7 @@ func New(info Info, opts ...Option) *App {
 	}
 	c.params.Validate = c.validate
 	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]*di.Provider{},
-		binders: map[reflect.Type]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
+		binders: map[binderKey]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
 		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}, methods: []string{"GET"}, slots: map[string]*slot{}}
 	a.params = params.NewCompiler(c.params)
 	limit := c.maxBody
@@ -195,11 +195,11 @@ func (a *App) Override(original, replacement di.Source) {
 		a.overrides[orig] = di.Depends(replacement).Provider()
 	}
 	for _, rt := range a.routes {
-		plan, err := a.compile(rt, a.overrides)
+		c, err := a.compile(rt, a.overrides)
 		if err != nil {
 			panic(rt.describe() + ": with overrides: " + err.Error())
 		}
-		rt.plan.Store(plan)
+		rt.plan.Store(c)
 	}
 }
 
@@ -209,33 +209,48 @@ func (a *App) ResetOverrides() {
 		delete(a.overrides, k)
 	}
 	for _, rt := range a.routes {
-		rt.plan.Store(rt.docPlan)
+		rt.plan.Store(rt.doc)
 	}
 }
 
 // resolvers are tried for parameters that are neither explicit dependencies nor
-// built-ins: parameter structs, app-wide providers, then a JSON body.
-func (a *App) resolvers() []di.Resolver {
-	return []di.Resolver{di.ResolverFunc(a.resolveParams), di.ResolverFunc(a.resolveProvider), di.ResolverFunc(a.resolveBody)}
+// built-ins: parameter structs, app-wide providers, then a JSON body. With embed,
+// parameter structs bind their JSON body fields embedded under their names, as
+// FastAPI does when a route has several body parameters (spec §4.5).
+func (a *App) resolvers(embed bool) []di.Resolver {
+	return []di.Resolver{
+		di.ResolverFunc(func(t reflect.Type) (*di.Provider, di.Kind, error) { return a.resolveParams(t, embed) }),
+		di.ResolverFunc(a.resolveProvider),
+		di.ResolverFunc(a.resolveBody),
+	}
 }
 
 func (a *App) resolveProvider(t reflect.Type) (*di.Provider, di.Kind, error) {
 	return a.providers[t], di.KindDependency, nil
 }
 
-func (a *App) resolveParams(t reflect.Type) (*di.Provider, di.Kind, error) {
+type binderKey struct {
+	t     reflect.Type
+	embed bool
+}
+
+func (a *App) resolveParams(t reflect.Type, embed bool) (*di.Provider, di.Kind, error) {
 	if !params.IsParamStruct(t) {
 		return nil, 0, nil
 	}
-	if p, ok := a.binders[t]; ok {
+	k := binderKey{t, embed}
+	if p, ok := a.binders[k]; ok {
 		return p, di.KindParams, nil
 	}
 	b, err := a.params.Struct(t)
 	if err != nil {
 		return nil, 0, err
 	}
+	if embed {
+		b = b.Embedded()
+	}
 	p := a.binderProvider(b)
-	a.binders[t] = p
+	a.binders[k] = p
 	return p, di.KindParams, nil
 }
 
@@ -247,7 +262,8 @@ func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
 	default:
 		return nil, 0, nil
 	}
-	if p, ok := a.binders[t]; ok {
+	k := binderKey{t, false}
+	if p, ok := a.binders[k]; ok {
 		return p, di.KindParams, nil
 	}
 	b, err := a.params.Body(t)
@@ -255,7 +271,7 @@ func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
 		return nil, 0, err
 	}
 	p := a.binderProvider(b)
-	a.binders[t] = p
+	a.binders[k] = p
 	return p, di.KindParams, nil
 }
 

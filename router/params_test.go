@@ -200,3 +200,44 @@ func TestOverrides(t *testing.T) {
 	app.ResetOverrides()
 	testutil.Get(app, "/main-depends/?q=foo").Expect(t, 200, `{"in":"main-depends","params":{"q":"foo","skip":0,"limit":100}}`)
 }
+
+// spec §4.5: FastAPI parses the body before resolving dependencies, so a JSON
+// syntax error answers 422 even without credentials.
+func TestBodyParsedBeforeAuth(t *testing.T) {
+	app, _ := quietApp()
+	type Token string
+	auth := di.Provide(func() (Token, error) {
+		return "", keel.NewHTTPError(401, "Not authenticated").WithHeader("WWW-Authenticate", "Bearer")
+	})
+	app.Post("/items/", func(Token, BodyItem) error { return nil }, auth)
+	testutil.Do(app, testutil.Request{Method: "POST", URL: "/items/", Body: `{"name": `, Headers: map[string]string{"Content-Type": "application/json"}}).
+		Expect(t, 422, `{"detail":[{"type":"json_invalid","loc":["body",9],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting value"}}]}`)
+	testutil.Do(app, testutil.Request{Method: "POST", URL: "/items/", Body: `{"name":"x","price":1}`, Headers: map[string]string{"Content-Type": "application/json"}}).
+		Expect(t, 401, `{"detail":"Not authenticated"}`, "WWW-Authenticate", "Bearer")
+}
+
+// spec §4.5: several body parameters across the route's dependencies are embedded
+// under their names.
+type UserBody struct {
+	User struct {
+		Username string `json:"username"`
+	} `body:"user"`
+}
+type ItemBody struct {
+	Item BodyItem `body:"item"`
+}
+
+func TestBodyEmbeddedAcrossDependencies(t *testing.T) {
+	app, _ := quietApp()
+	type Owner string
+	owner := di.Provide(func(u UserBody) Owner { return Owner(u.User.Username) })
+	app.Put("/items/{id}", func(p PathID, b ItemBody, o Owner) (map[string]any, error) {
+		return map[string]any{"id": p.ID, "item": b.Item.Name, "owner": string(o)}, nil
+	}, owner)
+	ct := map[string]string{"Content-Type": "application/json"}
+	testutil.Do(app, testutil.Request{Method: "PUT", URL: "/items/3", Headers: ct,
+		Body: `{"item":{"name":"Foo","price":1},"user":{"username":"dave"}}`}).
+		Expect(t, 200, `{"id":3,"item":"Foo","owner":"dave"}`)
+	testutil.Do(app, testutil.Request{Method: "PUT", URL: "/items/3", Headers: ct, Body: `{"item":{"name":"x"}}`}).
+		Expect(t, 422, `{"detail":[{"type":"missing","loc":["body","user"],"msg":"Field required","input":null},{"type":"missing","loc":["body","item","price"],"msg":"Field required","input":{"name":"x"}}]}`)
+}

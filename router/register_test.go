@@ -92,3 +92,12 @@ func TestRegistrationErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicateOperationID(t *testing.T) {
+	app, _ := quietApp()
+	app.Get("/a", func() error { return nil }, router.OperationID("same"))
+	msg := registerPanic(func() { app.Get("/b", func() error { return nil }, router.OperationID("same")) })
+	if !strings.Contains(msg, `operationId "same" is already used by GET /a`) {
+		t.Fatalf("got %q", msg)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
 )
 
@@ -124,7 +125,8 @@ type route struct {
 	cfg      routeConfig
 	effects  []di.Dependency
 	explicit []di.Dependency
-	plan     atomic.Pointer[di.Plan]
+	plan     atomic.Pointer[compiled] // what serves requests (overrides applied)
+	doc      *compiled                // as declared: documents the route
 	docPlan  *di.Plan
 	status   int
 	wild     []string
@@ -303,17 +305,21 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 		panic(rt.describe() + ": " + err.Error())
 	}
 	rt.docPath, rt.wild = docPath, wild
-	plan, err := a.compile(rt, nil)
+	doc, err := a.compile(rt, nil)
 	if err != nil {
 		panic(rt.describe() + ": " + err.Error())
 	}
-	rt.docPlan = plan
+	rt.doc, rt.docPlan = doc, doc.plan
+	run := doc
 	if len(a.overrides) > 0 {
-		if plan, err = a.compile(rt, a.overrides); err != nil {
+		if run, err = a.compile(rt, a.overrides); err != nil {
 			panic(rt.describe() + ": with overrides: " + err.Error())
 		}
 	}
-	rt.plan.Store(plan)
+	rt.plan.Store(run)
+	if err := a.checkOperationID(rt); err != nil {
+		panic(rt.describe() + ": " + err.Error())
+	}
 	if err := a.checkRoute(rt); err != nil {
 		panic(rt.describe() + ": " + err.Error())
 	}
@@ -329,8 +335,76 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	a.docOnce = sync.Once{}
 }
 
-func (a *App) compile(rt *route, overrides map[*di.Provider]*di.Provider) (*di.Plan, error) {
-	return di.Compile(rt.handler, rt.effects, rt.explicit, di.Config{Resolvers: a.resolvers(), Overrides: overrides})
+// compiled is a route's plan with what the router needs from it per request.
+type compiled struct {
+	plan *di.Plan
+	// body is set when some binder reads the request body: the router reads it
+	// before resolving, as FastAPI does, so that an unreadable body or a JSON
+	// syntax error answers first (spec §4.5).
+	body  bool
+	jsons []*params.Binder // binders whose JSON syntax is checked up front
+}
+
+func (a *App) compile(rt *route, overrides map[*di.Provider]*di.Provider) (*compiled, error) {
+	cfg := di.Config{Resolvers: a.resolvers(false), Overrides: overrides}
+	plan, err := di.Compile(rt.handler, rt.effects, rt.explicit, cfg)
+	if err != nil {
+		return nil, err
+	}
+	bodies := bodyBinders(plan)
+	if len(bodies) > 1 {
+		// Several body parameters on one route: each is embedded under its name.
+		media := ""
+		for _, b := range bodies {
+			if b.Fields()[0].Name == "" {
+				return nil, fmt.Errorf("the route reads the request body in %d places, and %s is a whole-body parameter, which has no name to embed it under; declare the bodies as named `body` fields of parameter structs", len(bodies), b.Type())
+			}
+			m := b.BodyMedia()
+			if media != "" && m != media && (m == "application/json" || media == "application/json") {
+				return nil, fmt.Errorf("the route mixes a JSON body (%s) with form fields; a request has one body: use one kind", b.Type())
+			}
+			if media == "" || m == "multipart/form-data" {
+				media = m
+			}
+		}
+		cfg.Resolvers = a.resolvers(true)
+		if plan, err = di.Compile(rt.handler, rt.effects, rt.explicit, cfg); err != nil {
+			return nil, err
+		}
+		bodies = bodyBinders(plan)
+	}
+	c := &compiled{plan: plan, body: len(bodies) > 0}
+	for _, b := range bodies {
+		if b.NeedsJSON() {
+			c.jsons = append(c.jsons, b)
+		}
+	}
+	return c, nil
+}
+
+// bodyBinders lists the distinct binders of plan that read the body.
+func bodyBinders(plan *di.Plan) []*params.Binder {
+	var out []*params.Binder
+	walkTree(plan.Tree(), func(n *di.Node) {
+		if b, ok := n.Provider.Meta().(*params.Binder); ok && b.NeedsBody() && !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	})
+	return out
+}
+
+// checkOperationID refuses a second route with the same OpenAPI operationId.
+func (a *App) checkOperationID(rt *route) error {
+	if rt.cfg.hidden {
+		return nil
+	}
+	or := rt.openapiRoute()
+	id := openapi.OperationID(or)
+	if prev, ok := a.opIDs[id]; ok {
+		return fmt.Errorf("its OpenAPI operationId %q is already used by %s; give one of them router.OperationID(...) or router.Name(...)", id, prev)
+	}
+	a.opIDs[id] = rt.method + " " + rt.pattern
+	return nil
 }
 
 // translatePattern turns a Keel pattern into a ServeMux pattern and an OpenAPI

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/params"
 )
 
 // jsonCT is assigned directly to the header map to avoid allocating a slice per
@@ -42,8 +44,26 @@ func (a *App) putEncoder(e *encoder) {
 // cleanups, write the response, then run request-scope cleanups (spec §3.5).
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := rt.app
-	plan := rt.plan.Load()
+	c := rt.plan.Load()
+	plan := c.plan
+	var body *params.Body
+	if c.body {
+		// FastAPI reads and parses the body before resolving anything (spec §4.5):
+		// 413, 400 and json_invalid answer first, before authentication.
+		b, err := params.ReadBody(r, a.cfg.maxBody)
+		for i := 0; err == nil && i < len(c.jsons); i++ {
+			err = c.jsons[i].CheckBody(b)
+		}
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		body = b
+	}
 	st := plan.Acquire(r)
+	if body != nil {
+		st.Preset(a.body, reflect.ValueOf(body))
+	}
 	done := false
 	defer func() {
 		if !done {
