@@ -10,7 +10,6 @@ import (
 )
 
 type DB struct{}
-type Unregistered struct{ x int }
 
 type PathID struct {
 	ID int `path:"id"`

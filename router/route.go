@@ -44,7 +44,6 @@ type routeConfig struct {
 	hidden      bool
 	responses   map[string]ResponseDoc
 	respDesc    string
-	deps        []di.Dependency // explicit: matched to handler params, or effects
 	effects     []di.Dependency // always effects (Dependencies option, groups)
 	middleware  []func(http.Handler) http.Handler
 	name        string
