@@ -23,18 +23,19 @@ const (
 	KindEffect
 )
 
-// A Resolver supplies the provider for a parameter type that neither an explicit
-// dependency nor a built-in covers. It returns a nil provider when it does not
-// handle t, and an error when t is its kind of type but is declared wrongly.
+// A Resolver supplies the dependency for a parameter type that neither an
+// explicit dependency nor a built-in covers. It returns the zero Dependency when
+// it does not handle t, and an error when t is its kind of type but is declared
+// wrongly.
 type Resolver interface {
-	Resolve(t reflect.Type) (*Provider, Kind, error)
+	Resolve(t reflect.Type) (Dependency, Kind, error)
 }
 
 // ResolverFunc adapts a function to Resolver.
-type ResolverFunc func(t reflect.Type) (*Provider, Kind, error)
+type ResolverFunc func(t reflect.Type) (Dependency, Kind, error)
 
 // Resolve implements Resolver.
-func (f ResolverFunc) Resolve(t reflect.Type) (*Provider, Kind, error) { return f(t) }
+func (f ResolverFunc) Resolve(t reflect.Type) (Dependency, Kind, error) { return f(t) }
 
 // Config is what Compile needs besides the handler.
 type Config struct {
@@ -178,6 +179,7 @@ type compiler struct {
 }
 
 type resolution struct {
+	d    Dependency
 	p    *Provider
 	kind Kind
 	err  error
@@ -375,9 +377,9 @@ func (c *compiler) resolve(t reflect.Type) resolution {
 	}
 	var r resolution
 	for _, res := range c.cfg.Resolvers {
-		p, k, err := res.Resolve(t)
-		if err != nil || p != nil {
-			r = resolution{p: p, kind: k, err: err}
+		d, k, err := res.Resolve(t)
+		if err != nil || d.p != nil {
+			r = resolution{d: d, p: d.p, kind: k, err: err}
 			break
 		}
 	}
@@ -469,7 +471,7 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 				Msg: fmt.Sprintf("nothing provides %s; pass a provider for it (di.Provide(%s, dep)), register an app-wide provider (app.Provide), or use a parameter struct with path/query/header/cookie/form/body tags", t, shortName(p.name))}
 		}
 		sig.inputs[i] = input{kind: inChild}
-		cd := childDecl{decl: r.p.Dependency(), kind: r.kind, input: i}
+		cd := childDecl{decl: r.d, kind: r.kind, input: i}
 		if r.kind == KindParams {
 			prms = append(prms, cd)
 		} else {

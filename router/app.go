@@ -95,7 +95,7 @@ type App struct {
 	middleware []func(http.Handler) http.Handler
 	params     *params.Compiler
 	body       *di.Provider
-	providers  map[reflect.Type]*di.Provider
+	providers  map[reflect.Type]di.Dependency
 	binders    map[binderKey]*di.Provider
 	routes     []*route
 	overrides  map[*di.Provider]*di.Provider
@@ -130,7 +130,7 @@ func New(info Info, opts ...Option) *App {
 		c.logger = slog.Default()
 	}
 	c.params.Validate = c.validate
-	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]*di.Provider{},
+	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]di.Dependency{},
 		binders: map[binderKey]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
 		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}, methods: []string{"GET"}, slots: map[string]*slot{}}
 	a.params = params.NewCompiler(c.params)
@@ -166,18 +166,21 @@ func (a *App) Use(mw ...func(http.Handler) http.Handler) {
 
 // Provide registers app-wide providers: a handler or provider parameter of a
 // provider's type that no explicit dependency fills is resolved from it (for
-// example a *sql.DB). Register providers before the routes that use them.
-// Provide panics if two providers have the same type.
-func (a *App) Provide(ps ...*di.Provider) {
-	for _, p := range ps {
+// example a *sql.DB). Each source is a *di.Provider, or a di.Dependency to set
+// its cleanup scope or caching. Register providers before the routes that use
+// them. Provide panics if two providers have the same type.
+func (a *App) Provide(srcs ...di.Source) {
+	for _, src := range srcs {
+		d := di.Depends(src)
+		p := d.Provider()
 		t := p.Type()
 		if t == nil {
 			panic(fmt.Sprintf("keel: app.Provide(%s): the provider returns no value; pass it as a dependency instead (router.WithDependencies or a route option)", p.Name()))
 		}
 		if prev, ok := a.providers[t]; ok {
-			panic(fmt.Sprintf("keel: app.Provide(%s): %s is already provided by %s; provide each type once", p.Name(), t, prev.Name()))
+			panic(fmt.Sprintf("keel: app.Provide(%s): %s is already provided by %s; provide each type once", p.Name(), t, prev.Provider().Name()))
 		}
-		a.providers[t] = p
+		a.providers[t] = d
 	}
 }
 
@@ -219,14 +222,21 @@ func (a *App) ResetOverrides() {
 // FastAPI does when a route has several body parameters (spec §4.5).
 func (a *App) resolvers(embed bool) []di.Resolver {
 	return []di.Resolver{
-		di.ResolverFunc(func(t reflect.Type) (*di.Provider, di.Kind, error) { return a.resolveParams(t, embed) }),
-		di.ResolverFunc(a.resolveProvider),
-		di.ResolverFunc(a.resolveBody),
+		di.ResolverFunc(func(t reflect.Type) (di.Dependency, di.Kind, error) {
+			return dep(a.resolveParams(t, embed))
+		}),
+		di.ResolverFunc(func(t reflect.Type) (di.Dependency, di.Kind, error) {
+			return a.providers[t], di.KindDependency, nil
+		}),
+		di.ResolverFunc(func(t reflect.Type) (di.Dependency, di.Kind, error) { return dep(a.resolveBody(t)) }),
 	}
 }
 
-func (a *App) resolveProvider(t reflect.Type) (*di.Provider, di.Kind, error) {
-	return a.providers[t], di.KindDependency, nil
+func dep(p *di.Provider, k di.Kind, err error) (di.Dependency, di.Kind, error) {
+	if p == nil {
+		return di.Dependency{}, k, err
+	}
+	return p.Dependency(), k, err
 }
 
 type binderKey struct {
