@@ -11,6 +11,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/router"
 	"github.com/keelgo/keel/security"
 )
 
@@ -112,4 +114,27 @@ func ExampleOAuth2PasswordRequestForm_Scopes() {
 	f := security.OAuth2PasswordRequestForm{Username: "alice", Password: "x", Scope: "  me items\tadmin "}
 	fmt.Printf("%q\n", f.Scopes())
 	// Output: ["me" "items" "admin"]
+}
+
+// Schemes are dependencies: the router runs them before the handler and
+// documents them in OpenAPI.
+func Example_router() {
+	apiKey := &security.APIKeyHeader{Header: "X-API-Key"}
+	app := router.New(router.Info{Title: "x", Version: "1"})
+	app.Get("/items/", func(k security.APIKey) (map[string]bool, error) {
+		return map[string]bool{"valid": security.CompareSecret(string(k), "s3cret")}, nil
+	}, di.Depends(apiKey))
+
+	for _, key := range []string{"", "s3cret"} {
+		r := httptest.NewRequest("GET", "/items/", nil)
+		if key != "" {
+			r.Header.Set("X-API-Key", key)
+		}
+		w := httptest.NewRecorder()
+		app.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), strings.TrimSpace(w.Body.String()))
+	}
+	// Output:
+	// 401 APIKey {"detail":"Not authenticated"}
+	// 200  {"valid":true}
 }

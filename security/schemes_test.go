@@ -381,3 +381,8 @@ func TestCompareSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestChallengeQuoting(t *testing.T) {
+	_, err := (&HTTPBasic{Realm: `a"b\c`}).Authenticate(authRequest(""))
+	wantErr(t, err, 401, "Not authenticated", []string{`Basic realm="a\"b\\c"`})
+}
