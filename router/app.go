@@ -358,3 +358,16 @@ func (a *App) redirect(w http.ResponseWriter, r *http.Request, path string) {
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusTemporaryRedirect)
 }
+
+// Graph describes the dependency graph of the route registered for method and
+// pattern (as given, with group prefixes), one provider per line, indented by
+// depth, with the SecurityScopes each node sees. It returns "" when there is no
+// such route. Overrides are not shown: this is the graph as declared.
+func (a *App) Graph(method, pattern string) string {
+	for _, rt := range a.routes {
+		if rt.method == strings.ToUpper(method) && rt.pattern == pattern {
+			return rt.docPlan.Tree().String()
+		}
+	}
+	return ""
+}

@@ -97,3 +97,19 @@ func ExampleApp_Override() {
 	fmt.Println(w.Code, w.Body.String())
 	// Output: 200 {"name":"test-user"}
 }
+
+// Graph prints a route's dependency graph as declared.
+func ExampleApp_Graph() {
+	type Token string
+	type User struct{ Name string }
+	token := di.Provide(func(h ExampleKeyHeader) Token { return Token(h.Key) })
+	user := di.Provide(func(t Token) *User { return &User{Name: string(t)} }, token)
+	app := router.New(router.Info{Title: "Graph"})
+	app.Get("/me", func(u *User) (*User, error) { return u, nil }, di.Security(user, "me"))
+	fmt.Print(app.Graph("GET", "/me"))
+	// Output:
+	// router_test.ExampleApp_Graph.func3
+	//   router_test.ExampleApp_Graph.func2 scopes=[me]
+	//     router_test.ExampleApp_Graph.func1 scopes=[me]
+	//       params(router_test.ExampleKeyHeader) scopes=[me] (params)
+}
