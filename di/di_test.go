@@ -256,3 +256,52 @@ func TestPanicBecomesError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+type Greeter interface{ Greet() string }
+type english struct{ name string }
+
+func (e *english) Greet() string { return "hello " + e.name }
+
+// Func0..Func4 behave as Provide: mixed with reflect-called providers, matched to
+// interface parameters, errors propagated, values cached per request.
+func TestTypedProviders(t *testing.T) {
+	type Name string
+	type Out struct {
+		G   string
+		N   Name
+		Hit int
+	}
+	calls := 0
+	name := di.Func0(func() (Name, error) { calls++; return "gopher", nil })
+	greeter := di.Provide(func(n Name) (*english, error) { return &english{string(n)}, nil }, name)
+	handler := di.Func3(func(g Greeter, n Name, s di.SecurityScopes) (Out, error) {
+		return Out{g.Greet(), n, len(s.Scopes)}, nil
+	})
+	for range 3 { // pooled states are reused between runs
+		plan, err := di.Compile(handler, nil, []di.Dependency{di.Depends(greeter), di.Depends(name)}, di.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			st := plan.Acquire(httptest.NewRequest("GET", "/", nil))
+			v, err := st.Run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Interface().(Out); got != (Out{"hello gopher", "gopher", 0}) {
+				t.Fatalf("got %+v", got)
+			}
+			plan.Release(st)
+		}
+	}
+	if calls != 6 {
+		t.Fatalf("name called %d times, want once per request (6)", calls)
+	}
+
+	failing := di.Func1(func(n Name) (int, error) { return 0, keel.NewHTTPError(403) }, name)
+	_, err := run(t, func(int) error { return nil }, nil, []di.Dependency{di.Depends(failing)}, di.Config{})
+	var he *keel.HTTPError
+	if !errors.As(err, &he) || he.Status != 403 {
+		t.Fatalf("got %v", err)
+	}
+}

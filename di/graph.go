@@ -350,7 +350,7 @@ func (c *compiler) usesScopes(p *Provider) bool {
 }
 
 func (p *Provider) inTypes() []reflect.Type {
-	if p.raw != nil {
+	if p.rawIn != nil || p.raw != nil {
 		return p.rawIn
 	}
 	ts := make([]reflect.Type, p.typ.NumIn())

@@ -35,15 +35,16 @@ type Source interface {
 // Provider is a function registered as a dependency. Create one with Provide; it is
 // immutable afterwards and its identity is part of the per-request cache key.
 type Provider struct {
-	fn    reflect.Value
-	typ   reflect.Type // function type
-	out   reflect.Type // the provided type (nil for an error-only function)
-	shape returnShape
-	deps  []Dependency
-	meta  any
-	name  string
-	raw   RawFunc
-	rawIn []reflect.Type
+	fn       reflect.Value
+	typ      reflect.Type // function type
+	out      reflect.Type // the provided type (nil for an error-only function)
+	shape    returnShape
+	deps     []Dependency
+	meta     any
+	name     string
+	raw      RawFunc
+	rawIn    []reflect.Type
+	typedRaw bool // raw is a typed call of fn (Func0..Func4)
 }
 
 type returnShape uint8

@@ -205,7 +205,9 @@ func (st *State) call(o *occ) (reflect.Value, error) {
 	if p.raw != nil {
 		dst := st.scratch[o.id]
 		if dst.IsValid() {
-			dst.SetZero()
+			if !p.typedRaw {
+				dst.SetZero()
+			}
 		} else {
 			dst = reflect.New(p.out).Elem()
 			st.scratch[o.id] = dst

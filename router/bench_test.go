@@ -56,6 +56,35 @@ type BenchItem struct {
 	User  string `json:"user"`
 }
 
+func benchToken(r *http.Request) (BenchToken, error) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", keel.NewHTTPError(401, "Not authenticated").WithHeader("WWW-Authenticate", "Bearer")
+	}
+	return BenchToken(h[7:]), nil
+}
+
+func benchCurrentUser(t BenchToken) (*BenchUser, error) {
+	u, ok := benchUsers[string(t)]
+	if !ok {
+		return nil, keel.NewHTTPError(401, "Could not validate credentials").WithHeader("WWW-Authenticate", "Bearer")
+	}
+	return u, nil
+}
+
+func benchReadItem(p BenchItemParams, u *BenchUser) (BenchItem, error) {
+	return BenchItem{ID: p.ID, Limit: p.Limit, Q: p.Q, User: u.Name}, nil
+}
+
+// benchKeelTyped is benchKeel with the typed constructors (no reflect calls).
+func benchKeelTyped() http.Handler {
+	app := router.New(router.Info{Title: "bench"})
+	token := di.Func1(benchToken)
+	user := di.Func1(benchCurrentUser, token)
+	app.Get("/items/{id}", di.Func2(benchReadItem), user)
+	return app
+}
+
 func benchKeel() http.Handler {
 	app := router.New(router.Info{Title: "bench"})
 	token := di.Provide(func(r *http.Request) (BenchToken, error) {
@@ -133,7 +162,7 @@ func BenchmarkItems(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		h    http.Handler
-	}{{"hand", benchHand()}, {"keel", benchKeel()}} {
+	}{{"hand", benchHand()}, {"keel", benchKeel()}, {"keel-typed", benchKeelTyped()}} {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			r := httptest.NewRequest("GET", "/items/42?limit=10&q=abc", nil)
 			r.Header.Set("Authorization", "Bearer tok123")
@@ -154,7 +183,7 @@ func BenchmarkItems(b *testing.B) {
 
 // The two implementations answer the benchmark request identically.
 func TestItemsBenchmarkEquivalence(t *testing.T) {
-	for _, h := range []http.Handler{benchHand(), benchKeel()} {
+	for _, h := range []http.Handler{benchHand(), benchKeel(), benchKeelTyped()} {
 		r := httptest.NewRequest("GET", "/items/42?limit=10&q=abc", nil)
 		r.Header.Set("Authorization", "Bearer tok123")
 		w := httptest.NewRecorder()

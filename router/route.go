@@ -263,21 +263,26 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	if !strings.HasPrefix(full, "/") {
 		panic(fmt.Sprintf("keel: route %s %q: the pattern must start with /", method, full))
 	}
-	hv := reflect.ValueOf(handler)
-	if hv.Kind() != reflect.Func {
-		panic(fmt.Sprintf("keel: route %s %s: the handler is %T; want a function", method, full, handler))
-	}
 	var hp *di.Provider
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				panic(fmt.Sprintf("keel: route %s %s: %v", method, full, p))
-			}
+	var fnName string
+	if p, ok := handler.(*di.Provider); ok && p != nil {
+		hp, fnName = p, shortName(p.Name()) // a typed handler: di.Func2(readItem)
+	} else {
+		hv := reflect.ValueOf(handler)
+		if hv.Kind() != reflect.Func {
+			panic(fmt.Sprintf("keel: route %s %s: the handler is %T; want a function", method, full, handler))
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					panic(fmt.Sprintf("keel: route %s %s: %v", method, full, p))
+				}
+			}()
+			hp = di.Provide(handler)
 		}()
-		hp = di.Provide(handler)
-	}()
-	rt := &route{app: a, method: method, pattern: full, handler: hp, cfg: base}
-	rt.fnName = goName(hv)
+		fnName = goName(hv)
+	}
+	rt := &route{app: a, method: method, pattern: full, handler: hp, cfg: base, fnName: fnName}
 	for i, o := range opts {
 		switch v := o.(type) {
 		case RouteOption:
@@ -481,7 +486,12 @@ func goName(v reflect.Value) string {
 	if f == nil {
 		return "handler"
 	}
-	name := f.Name()
+	return shortName(f.Name())
+}
+
+// shortName turns "github.com/x/pkg.fn" (or "pkg.(*T).fn", "pkg.fn.func1") into
+// the function's own name.
+func shortName(name string) string {
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
 	}

@@ -84,7 +84,9 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var enc *encoder
 	if err == nil {
 		enc = a.getEncoder()
-		if v.IsValid() {
+		if v.CanAddr() {
+			err = enc.enc.Encode(v.Addr().Interface()) // pooled memory: encode in place
+		} else if v.IsValid() {
 			err = enc.enc.Encode(v.Interface())
 		} else {
 			enc.buf.WriteString("null\n") // a handler returning only error answers null, as FastAPI's None
