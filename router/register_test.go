@@ -32,12 +32,8 @@ func TestRegistrationErrors(t *testing.T) {
 	type R string
 	fnScoped := di.Provide(func() (A, di.Cleanup, error) { return 1, nil, nil })
 	reqScoped := di.Provide(func(A) (R, di.Cleanup, error) { return "", nil, nil }, di.Depends(fnScoped).InScope(di.ScopeFunction))
-	var cycA, cycB *di.Provider
 	type CA int
 	type CB int
-	cycB = di.Provide(func(CA) CB { return 0 })
-	cycA = di.Provide(func(CB) CA { return 0 }, cycB)
-	_ = cycA
 	cases := []struct {
 		name string
 		reg  func(app *router.App)
@@ -62,6 +58,10 @@ func TestRegistrationErrors(t *testing.T) {
 		{"wildcard bound to nothing", func(app *router.App) {
 			app.Get("/x/{name}", func() error { return nil })
 		}, []string{"{name} is bound to nothing"}},
+		{"cycle through app-wide providers", func(app *router.App) {
+			app.Provide(di.Provide(func(CB) CA { return 0 }), di.Provide(func(CA) CB { return 0 }))
+			app.Get("/x", func(CA) error { return nil })
+		}, []string{"dependency cycle", "→"}},
 		{"bad handler", func(app *router.App) {
 			app.Get("/x", 42)
 		}, []string{"want a function"}},
