@@ -10,8 +10,14 @@ import (
 	"github.com/keelgo/keel/security"
 )
 
+// keelImpls are Keel twice: "keel" with the typed constructors (di.Func1 ...),
+// the fast path its docs recommend for hot endpoints, and "keel-reflect" with
+// di.Provide and plain handler functions, called by reflection.
 func keelImpls() []Impl {
-	return []Impl{{Name: "keel", New: NewKeel, Routes: RoutesKeel, OpenAPI: OpenAPIKeel}}
+	return []Impl{
+		{Name: "keel", New: NewKeelTyped, Routes: RoutesKeel, OpenAPI: OpenAPIKeel},
+		{Name: "keel-reflect", New: NewKeel, Routes: RoutesKeel, OpenAPI: OpenAPIKeel},
+	}
 }
 
 // keelItemParams are the Items parameters as Keel declares them.
@@ -19,6 +25,51 @@ type keelItemParams struct {
 	ID    int    `path:"id"`
 	Limit int    `query:"limit" default:"10" validate:"gte=1,lte=100"`
 	Q     string `query:"q" default:"" validate:"max=50"`
+}
+
+func keelLookup(t security.Token) (*User, error) {
+	u, ok := users[string(t)]
+	if !ok {
+		return nil, keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
+			WithHeader("WWW-Authenticate", "Bearer")
+	}
+	return u, nil
+}
+
+func keelClaimsUser(c Claims) (*User, error) {
+	u, ok := users[c.Subject]
+	if !ok {
+		return nil, keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
+			WithHeader("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	return u, nil
+}
+
+func keelJWT() *security.JWTBearer[Claims] {
+	return &security.JWTBearer[Claims]{
+		Key:        Secret,
+		Algorithms: []string{"HS256"},
+		TokenURL:   "token",
+		Scopes:     map[string]string{"me": "Read your profile.", "items": "Read items."},
+	}
+}
+
+// NewKeelTyped is NewKeel with typed providers and handlers (di.Func0..Func2):
+// the same graph, called without reflection.
+func NewKeelTyped() http.Handler {
+	app := router.New(router.Info{Title: "bench", Version: "1"})
+	app.Get("/ping", di.Func0(func() (Pong, error) { return Pong{OK: true}, nil }))
+
+	user := di.Func1(keelLookup, &security.OAuth2PasswordBearer{TokenURL: "token"})
+	app.Get("/items/{id}", di.Func2(keelItems), user)
+
+	claimsUser := di.Func1(keelClaimsUser, keelJWT())
+	app.Get("/users/me/items", di.Func1(func(u *User) (Owned, error) {
+		return Owned{ItemID: "Foo", Owner: u.Name}, nil
+	}), di.Security(claimsUser, "items"))
+
+	app.Post("/things", di.Func1(func(t Thing) (Thing, error) { return t, nil }), router.Status(http.StatusCreated))
+	return app
 }
 
 // keelItemsUser is the Items endpoint's current user: the bearer token of an

@@ -306,3 +306,15 @@ func funcName(v reflect.Value) string {
 	}
 	return name
 }
+
+// WithMeta returns a copy of p, a new provider with its own identity, carrying
+// meta as ProvideMeta would. Keel's packages use it on typed providers
+// (di.Func1(fn).WithMeta(scheme)).
+func (p *Provider) WithMeta(meta any) *Provider {
+	c := *p
+	c.meta = meta
+	if s, ok := meta.(SecurityScheme); ok {
+		c.name = s.SchemeName() // what registration errors and App.Graph show
+	}
+	return &c
+}

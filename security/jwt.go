@@ -366,17 +366,17 @@ func (b *JWTBearer[C]) Dependency() di.Dependency {
 			return nil, err
 		}
 		if b.Optional {
-			return di.ProvideMeta(b, func(r *http.Request, s di.SecurityScopes) (*C, error) {
+			return di.Func2(func(r *http.Request, s di.SecurityScopes) (*C, error) {
 				return b.Authenticate(r, s.Scopes)
-			}), nil
+			}).WithMeta(b), nil
 		}
-		return di.ProvideMeta(b, func(r *http.Request, s di.SecurityScopes) (C, error) {
+		return di.Func2(func(r *http.Request, s di.SecurityScopes) (C, error) {
 			c, err := b.Authenticate(r, s.Scopes)
 			if err != nil {
 				var zero C
 				return zero, err
 			}
 			return *c, nil
-		}), nil
+		}).WithMeta(b), nil
 	})
 }

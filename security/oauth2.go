@@ -18,16 +18,36 @@ type Token string
 // bearerToken is FastAPI's OAuth2PasswordBearer logic: present header, scheme
 // "bearer" in any case; "Authorization: Bearer" gives the empty token.
 func bearerToken(r *http.Request, optional bool, custom func() *keel.HTTPError) (*Token, error) {
-	h := r.Header.Get("Authorization")
-	scheme, cred := ParseAuthorization(h)
-	if h == "" || !asciiEqualFold(scheme, "bearer") {
+	t, ok, err := bearerTokenValue(r, custom)
+	if !ok {
 		if optional {
 			return nil, nil
 		}
-		return nil, notAuthenticated(custom, "Bearer")
+		return nil, err
 	}
-	t := Token(cred)
 	return &t, nil
+}
+
+// bearerTokenValue is bearerToken without the pointer: ok is false, with the
+// not-authenticated error, when r has no bearer token.
+func bearerTokenValue(r *http.Request, custom func() *keel.HTTPError) (Token, bool, error) {
+	h := r.Header.Get("Authorization")
+	scheme, cred := ParseAuthorization(h)
+	if h == "" || !asciiEqualFold(scheme, "bearer") {
+		return "", false, notAuthenticated(custom, "Bearer")
+	}
+	return Token(cred), true, nil
+}
+
+// bearerProvider is the provider of the bearer-token schemes.
+func bearerProvider(meta any, optional bool, custom func() *keel.HTTPError) *di.Provider {
+	if optional {
+		return di.Func1(func(r *http.Request) (*Token, error) { return bearerToken(r, true, custom) }).WithMeta(meta)
+	}
+	return provideValue(meta, func(r *http.Request) (Token, error) {
+		t, _, err := bearerTokenValue(r, custom)
+		return t, err
+	})
 }
 
 // rawAuthorization is FastAPI's OAuth2/OpenIdConnect logic: the header must only
@@ -186,7 +206,7 @@ func (s *OAuth2PasswordBearer) Dependency() di.Dependency {
 		if s.TokenURL == "" {
 			return nil, configError(s, "TokenURL is required")
 		}
-		return provide(s, s.Authenticate, s.Optional), nil
+		return bearerProvider(s, s.Optional, s.NotAuthenticated), nil
 	})
 }
 
@@ -241,7 +261,7 @@ func (s *OAuth2AuthorizationCodeBearer) Dependency() di.Dependency {
 		if s.AuthorizationURL == "" || s.TokenURL == "" {
 			return nil, configError(s, "AuthorizationURL and TokenURL are required")
 		}
-		return provide(s, s.Authenticate, s.Optional), nil
+		return bearerProvider(s, s.Optional, s.NotAuthenticated), nil
 	})
 }
 

@@ -195,14 +195,13 @@ func (l *lazyProvider) get(build func() (*di.Provider, error)) di.Dependency {
 }
 
 // provide makes the provider of a scheme whose Authenticate returns (*T, error):
-// with optional it provides *T (nil when not authenticated), otherwise T.
+// with optional it provides *T (nil when not authenticated), otherwise T. The
+// provider is typed (di.Func1): called without reflection.
 func provide[T any](meta any, authenticate func(*http.Request) (*T, error), optional bool) *di.Provider {
 	if optional {
-		return di.ProvideMeta(meta, func(r *http.Request) (*T, error) {
-			return authenticate(r)
-		})
+		return di.Func1(authenticate).WithMeta(meta)
 	}
-	return di.ProvideMeta(meta, func(r *http.Request) (T, error) {
+	return provideValue(meta, func(r *http.Request) (T, error) {
 		v, err := authenticate(r)
 		if err != nil || v == nil {
 			var zero T
@@ -213,6 +212,12 @@ func provide[T any](meta any, authenticate func(*http.Request) (*T, error), opti
 		}
 		return *v, nil
 	})
+}
+
+// provideValue makes a required scheme's provider from a function returning the
+// value itself (no pointer to allocate).
+func provideValue[T any](meta any, authenticate func(*http.Request) (T, error)) *di.Provider {
+	return di.Func1(authenticate).WithMeta(meta)
 }
 
 func configError(scheme any, format string, args ...any) error {
