@@ -62,6 +62,26 @@ func ReadBody(r *http.Request, limit int64) (*Body, error) {
 	if limit > 0 && r.ContentLength > limit {
 		return nil, keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
 	}
+	if n := r.ContentLength; n > 0 && n <= 1<<20 {
+		// The usual case: a declared length, read into a slice of exactly that size
+		// (net/http's body reader enforces the length). One spare byte notices a
+		// body longer than declared.
+		data := make([]byte, n+1)
+		m, err := io.ReadFull(r.Body, data)
+		switch {
+		case int64(m) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
+			b.data = data[:n]
+			return b, nil
+		case err != nil && int64(m) < n:
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
+			}
+			return nil, keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse)
+		}
+		// Longer than declared: fall back to reading it all under the limit.
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(data[:m]), r.Body))
+	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
 		n := r.ContentLength

@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -240,4 +241,26 @@ func TestBodyEmbeddedAcrossDependencies(t *testing.T) {
 		Expect(t, 200, `{"id":3,"item":"Foo","owner":"dave"}`)
 	testutil.Do(app, testutil.Request{Method: "PUT", URL: "/items/3", Headers: ct, Body: `{"item":{"name":"x"}}`}).
 		Expect(t, 422, `{"detail":[{"type":"missing","loc":["body","user"],"msg":"Field required","input":null},{"type":"missing","loc":["body","item","price"],"msg":"Field required","input":{"name":"x"}}]}`)
+}
+
+// A body shorter than its Content-Length is a read error (400); one longer than
+// declared is read whole, under the size limit.
+func TestBodyLengthMismatch(t *testing.T) {
+	app := tutorialApp()
+	for _, c := range []struct {
+		declared int64
+		body     string
+		code     int
+		want     string
+	}{
+		{100, `{"name":"Foo","price":1}`, 400, `{"detail":"There was an error parsing the body"}`},
+		{5, `{"name":"Foo","price":1}`, 200, `{"name":"Foo","description":null,"price":1,"tax":null}`},
+	} {
+		r := httptest.NewRequest("POST", "/items/", strings.NewReader(c.body))
+		r.Header.Set("Content-Type", "application/json")
+		r.ContentLength = c.declared
+		w := httptest.NewRecorder()
+		app.ServeHTTP(w, r)
+		testutil.Response{Status: w.Code, Header: w.Header(), Body: w.Body.String()}.Expect(t, c.code, c.want)
+	}
 }
