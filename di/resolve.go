@@ -33,6 +33,7 @@ type State struct {
 	cache    []int32
 	args     []reflect.Value
 	scratch  []reflect.Value // per occurrence: reusable destination of raw providers
+	ptrs     []any           // per occurrence: a pointer to scratch, boxed once
 	verrs    []keel.ErrorDetail
 	cleanups []cleanupEntry
 	ctxV     reflect.Value
@@ -59,6 +60,7 @@ func (p *Plan) Acquire(r *http.Request) *State {
 			cache:   make([]int32, p.nKeys),
 			args:    make([]reflect.Value, p.maxArgs),
 			scratch: make([]reflect.Value, p.nOcc),
+			ptrs:    make([]any, p.nOcc),
 		}
 		st.ctxV = reflect.ValueOf(&st.ctx).Elem()
 		st.respV = reflect.ValueOf(&st.resp)
@@ -142,6 +144,21 @@ func (st *State) Run() (v reflect.Value, err error) {
 	return st.vals[st.plan.root.id], nil
 }
 
+// RunValue is Run with the handler's value as an interface for encoding: for a
+// typed handler (Func0..Func4) a pointer to the pooled result, boxed once per
+// pooled state, so encoding it allocates nothing. The value is valid until
+// Release.
+func (st *State) RunValue() (any, error) {
+	v, err := st.Run()
+	if err != nil || !v.IsValid() {
+		return nil, err
+	}
+	if root := st.plan.root; v.CanAddr() && st.ptrs[root.id] != nil {
+		return st.ptrs[root.id], nil
+	}
+	return v.Interface(), nil
+}
+
 // run resolves o. It reports false when o could not be called because of
 // validation errors below it (collected in st.verrs), and a non-nil error to abort.
 func (st *State) run(o *occ) (bool, error) {
@@ -211,6 +228,7 @@ func (st *State) call(o *occ) (reflect.Value, error) {
 		} else {
 			dst = reflect.New(p.out).Elem()
 			st.scratch[o.id] = dst
+			st.ptrs[o.id] = dst.Addr().Interface()
 		}
 		if err := p.raw(args, dst); err != nil {
 			return reflect.Value{}, err
@@ -249,6 +267,13 @@ func (st *State) call(o *occ) (reflect.Value, error) {
 // (spec §3.5). A cleanup that returns nil for a non-nil error yields a
 // *SwallowedError; a panicking cleanup yields a *PanicError.
 func (st *State) Close(scope Scope, err error) error {
+	if len(st.cleanups) == 0 {
+		return err
+	}
+	return st.close(scope, err)
+}
+
+func (st *State) close(scope Scope, err error) error {
 	for i := len(st.cleanups) - 1; i >= 0; i-- {
 		c := &st.cleanups[i]
 		if c.scope != scope || !c.fn.IsValid() {

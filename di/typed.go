@@ -2,6 +2,7 @@ package di
 
 import (
 	"reflect"
+	"unsafe"
 )
 
 // Func0 to Func4 are Provide for functions of zero to four parameters returning
@@ -65,7 +66,7 @@ func typed(fn any, in []reflect.Type, raw RawFunc, deps []Source) *Provider {
 // interface parameter type.
 func arg[A any](v reflect.Value, t reflect.Type) A {
 	if v.CanAddr() && v.Type() == t {
-		return *(*A)(v.Addr().UnsafePointer())
+		return *(*A)(unsafe.Pointer(v.UnsafeAddr()))
 	}
 	a, _ := v.Interface().(A)
 	return a
@@ -74,7 +75,7 @@ func arg[A any](v reflect.Value, t reflect.Type) A {
 // put writes a result into dst, unless err is set, and returns err.
 func put[T any](dst reflect.Value, v T, err error) error {
 	if err == nil {
-		*(*T)(dst.Addr().UnsafePointer()) = v
+		*(*T)(unsafe.Pointer(dst.UnsafeAddr())) = v
 	}
 	return err
 }

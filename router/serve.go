@@ -80,14 +80,12 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plan.Release(st)
 	}()
 
-	v, err := st.Run()
+	v, err := st.RunValue()
 	var enc *encoder
 	if err == nil {
 		enc = a.getEncoder()
-		if v.CanAddr() {
-			err = enc.enc.Encode(v.Addr().Interface()) // pooled memory: encode in place
-		} else if v.IsValid() {
-			err = enc.enc.Encode(v.Interface())
+		if v != nil || c.plan.Output() != nil {
+			err = enc.enc.Encode(v)
 		} else {
 			enc.buf.WriteString("null\n") // a handler returning only error answers null, as FastAPI's None
 		}
