@@ -1,0 +1,222 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// exampleBin is the example server's binary, built once by TestMain before any
+// test runs and never changed afterwards; empty when KEEL_E2E is not set.
+var exampleBin string
+
+func TestMain(m *testing.M) { os.Exit(runTests(m)) }
+
+func runTests(m *testing.M) int {
+	if os.Getenv("KEEL_E2E") != "1" {
+		return m.Run() // every test skips itself
+	}
+	dir, err := os.MkdirTemp("", "keel-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "example")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if out, err := goCmd(ctx, repoRoot(), "build", "-o", bin, "./cmd/example").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: cannot build ./cmd/example: %v\n%s", err, out)
+		return 1
+	}
+	exampleBin = bin
+	return m.Run()
+}
+
+// requireE2E skips the test unless KEEL_E2E=1.
+func requireE2E(t *testing.T) {
+	t.Helper()
+	if os.Getenv("KEEL_E2E") != "1" {
+		t.Skip("end-to-end check: set KEEL_E2E=1 (scripts/test-all.sh does)")
+	}
+}
+
+// repoRoot is the repository's root: tests run in their package directory,
+// internal/e2e.
+func repoRoot() string {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		panic(err)
+	}
+	return root
+}
+
+// goCmd is the go command, run in dir, without a workspace: the example and
+// the client module are built on their own go.mod.
+func goCmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	return cmd
+}
+
+// example is one running example server.
+type example struct {
+	// URL is the server's base URL, http://127.0.0.1:PORT, without a slash.
+	URL string
+	cmd *exec.Cmd
+	log *syncBuffer
+}
+
+// listening matches the line the example logs when it is ready (cmd/example).
+var listening = regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+)`)
+
+// startExample starts the example on a random port with a fresh database in
+// the test's temporary directory, waits until it listens, and kills it (by its
+// process) when the test ends, whether it passed or not. The server's log is
+// printed when the test failed.
+func startExample(t *testing.T) *example {
+	t.Helper()
+	if exampleBin == "" {
+		t.Fatal("the example binary was not built (TestMain)")
+	}
+	cmd := exec.Command(exampleBin, "-addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(),
+		"KEEL_EXAMPLE_DB="+filepath.Join(t.TempDir(), "e2e.db"),
+		"KEEL_EXAMPLE_SECRET=keel-e2e-secret-0123456789abcdef0123456789abcdef",
+	)
+	setDeathSignal(cmd)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("cannot start the example: %v", err)
+	}
+	ex := &example{cmd: cmd, log: &syncBuffer{}}
+	t.Cleanup(func() {
+		// Kill this process only (by its PID), then reap it.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("example server log:\n%s", ex.log.String())
+		}
+	})
+
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			ex.log.WriteString(line + "\n")
+			if m := listening.FindStringSubmatch(line); m != nil && !found {
+				found = true
+				addr <- m[1]
+			}
+		}
+		_, _ = io.Copy(ex.log, stderr)
+		close(addr)
+	}()
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			t.Fatalf("the example exited before listening:\n%s", ex.log.String())
+		}
+		ex.URL = "http://" + a
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the example did not log msg=listening within 30s:\n%s", ex.log.String())
+	}
+	return ex
+}
+
+// get fetches path from the example and returns the body of a 200 response.
+func (ex *example) get(t *testing.T, path string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ex.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d, want 200: %s", path, res.StatusCode, body)
+	}
+	return body
+}
+
+// openAPIFile saves the live document of ex in dir and returns its path.
+func (ex *example) openAPIFile(t *testing.T, dir string) string {
+	t.Helper()
+	doc := ex.get(t, "/openapi.json")
+	if !bytes.HasPrefix(doc, []byte("{")) || !bytes.Contains(doc, []byte(`"openapi":"3.1.0"`)) {
+		t.Fatalf("/openapi.json is not an OpenAPI 3.1.0 document: %.200s", doc)
+	}
+	path := filepath.Join(dir, "openapi.json")
+	if err := os.WriteFile(path, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// run runs cmd and returns its combined output; it fails the test, with the
+// output, when the command fails.
+func run(t *testing.T, what string, cmd *exec.Cmd) []byte {
+	t.Helper()
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s: %s (%v)", what, strings.Join(cmd.Args, " "), time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("%s failed (%v):\n%s", what, err, out)
+		}
+		t.Fatalf("%s: cannot run %s: %v", what, cmd.Path, err)
+	}
+	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) WriteString(s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.WriteString(s)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
