@@ -290,6 +290,16 @@ func (st *State) close(scope Scope, err error) error {
 	return err
 }
 
+// Pending reports whether cleanups of scope are still to run.
+func (st *State) Pending(scope Scope) bool {
+	for i := range st.cleanups {
+		if c := &st.cleanups[i]; c.scope == scope && c.fn.IsValid() {
+			return true
+		}
+	}
+	return false
+}
+
 // CloseAll runs every pending cleanup, function scope first, then request scope.
 func (st *State) CloseAll(err error) error {
 	return st.Close(ScopeRequest, st.Close(ScopeFunction, err))

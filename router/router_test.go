@@ -3,10 +3,13 @@ package router_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
@@ -219,4 +222,40 @@ func TestMiddleware(t *testing.T) {
 	testutil.Get(app, "/g/x").Expect(t, 200, `null`, "X-Trace", "app, group")
 	testutil.Get(app, "/y").Expect(t, 200, `null`, "X-Trace", "app")
 	testutil.Get(app, "/missing").Expect(t, 404, `{"detail":"Not Found"}`, "X-Trace", "app")
+}
+
+// spec §3.5: a request-scope cleanup runs after the response has been sent: the
+// client has the whole response while the cleanup is still running.
+func TestRequestCleanupAfterResponseSent(t *testing.T) {
+	app, _ := quietApp()
+	got := make(chan struct{})
+	type Res struct{}
+	res := di.Provide(func() (Res, di.Cleanup, error) {
+		return Res{}, func(err error) error {
+			select {
+			case <-got:
+			case <-time.After(5 * time.Second):
+			}
+			return err
+		}, nil
+	})
+	app.Get("/slow-cleanup", func(Res) (map[string]string, error) {
+		return map[string]string{"message": "sent"}, nil
+	}, res)
+	srv := httptest.NewServer(app)
+	defer srv.Close()
+	start := time.Now()
+	resp, err := http.Get(srv.URL + "/slow-cleanup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	close(got)
+	if err != nil || string(body) != `{"message":"sent"}` {
+		t.Fatalf("body %q, %v", body, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the response waited for the cleanup: %v", d)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
+	"strconv"
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
@@ -108,15 +109,26 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s := resp.Status(); s != 0 {
 		status = s
 	}
+	later := st.Pending(di.ScopeRequest)
 	if keel.BodyAllowed(status) {
-		w.Header()["Content-Type"] = jsonCT
-		w.WriteHeader(status)
 		b := enc.buf.Bytes()
-		w.Write(b[:len(b)-1])
+		b = b[:len(b)-1]
+		h := w.Header()
+		h["Content-Type"] = jsonCT
+		if later {
+			h.Set("Content-Length", strconv.Itoa(len(b)))
+		}
+		w.WriteHeader(status)
+		w.Write(b)
 	} else {
 		w.WriteHeader(status)
 	}
 	a.putEncoder(enc)
+	if later {
+		// Request-scope cleanups run after the response is sent (spec §3.5): push
+		// it to the client now rather than when the handler returns.
+		http.NewResponseController(w).Flush()
+	}
 	if cerr := st.Close(di.ScopeRequest, nil); cerr != nil {
 		// The response is already sent; the client saw success (spec §3.5).
 		a.cfg.logger.ErrorContext(r.Context(), "keel: request-scope cleanup failed after the response", "method", r.Method, "path", r.URL.Path, "error", cerr.Error())
