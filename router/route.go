@@ -507,19 +507,48 @@ func shortName(name string) string {
 
 // slot is a ServeMux entry Keel may fill later: it first answers with a 307 to the
 // other trailing-slash form of a route's path, and becomes the real route if one
-// is registered for it (spec §3.9: redirect_slashes).
+// is registered for it (spec §3.9: redirect_slashes). Slots are keyed by the
+// pattern's shape (wildcard names left out), since ServeMux refuses two patterns
+// that differ only in wildcard names.
 type slot struct {
 	h        atomic.Pointer[http.Handler]
 	redirect bool
+	names    []string // the wildcard names the slot was registered with
 }
 
 func (s *slot) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
 
+// shape returns the pattern with wildcard names removed ("/a/{}/{...}") and the
+// names in order.
+func shape(p string) (string, []string) {
+	if !strings.Contains(p, "{") {
+		return p, nil
+	}
+	segs := strings.Split(p, "/")
+	var names []string
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") && seg != "{$}" {
+			name := seg[1 : len(seg)-1]
+			rest := strings.HasSuffix(name, "...")
+			names = append(names, strings.TrimSuffix(name, "..."))
+			segs[i] = "{}"
+			if rest {
+				segs[i] = "{...}"
+			}
+		}
+	}
+	return strings.Join(segs, "/"), names
+}
+
 func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
-	key := method + " " + muxPattern
+	sh, names := shape(muxPattern)
+	key := method + " " + sh
 	if s, ok := a.slots[key]; ok {
 		if !s.redirect {
-			panic(fmt.Sprintf("%s: %s is already registered", rt.describe(), key))
+			panic(fmt.Sprintf("%s: %s %s is already registered", rt.describe(), method, rt.pattern))
+		}
+		if !slices.Equal(s.names, names) {
+			h = renamePathValues(s.names, names, h)
 		}
 		s.h.Store(&h)
 		s.redirect = false
@@ -530,37 +559,53 @@ func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
 					panic(fmt.Sprintf("%s: %v", rt.describe(), p))
 				}
 			}()
-			a.mux.Handle(key, h)
+			a.mux.Handle(method+" "+muxPattern, h)
 		}()
-		a.slots[key] = &slot{}
+		a.slots[key] = &slot{names: names}
 	}
-	// A static path also answers its other trailing-slash form with a redirect,
-	// unless that form is a route of its own.
-	if strings.Contains(rt.pattern, "{") || rt.pattern == "/" {
+	// The path also answers its other trailing-slash form with a redirect, unless
+	// that form is a route of its own.
+	if rt.pattern == "/" || strings.HasSuffix(muxPattern, "...}") {
 		return
 	}
 	other := strings.TrimSuffix(muxPattern, "/{$}")
 	if other == muxPattern {
 		other = muxPattern + "/{$}"
 	}
-	okey := method + " " + other
+	osh, _ := shape(other)
+	okey := method + " " + osh
 	if _, ok := a.slots[okey]; ok {
 		return
 	}
-	rs := &slot{redirect: true}
+	rs := &slot{redirect: true, names: names}
 	var rh http.Handler = http.HandlerFunc(a.redirectSlash)
 	rs.h.Store(&rh)
 	func() {
 		defer func() {
 			if recover() != nil {
-				rs = nil // a conflicting wildcard route serves that path instead
+				rs = nil // a conflicting route serves that path instead
 			}
 		}()
-		a.mux.Handle(okey, rs)
+		a.mux.Handle(method+" "+other, rs)
 	}()
 	if rs != nil {
 		a.slots[okey] = rs
 	}
+}
+
+// renamePathValues serves h under a slot registered with other wildcard names:
+// it copies each value to the name h reads.
+func renamePathValues(from, to []string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vals := make([]string, len(from))
+		for i, n := range from {
+			vals[i] = r.PathValue(n)
+		}
+		for i, n := range to {
+			r.SetPathValue(n, vals[i])
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // redirectSlash answers 307 with the absolute URL of the path's other

@@ -259,3 +259,32 @@ func TestRequestCleanupAfterResponseSent(t *testing.T) {
 		t.Fatalf("the response waited for the cleanup: %v", d)
 	}
 }
+
+// spec §3.9 with wildcards: /things/7 redirects to /things/7/ with an absolute
+// Location and no body; a later route of the same shape takes the slot over.
+func TestSlashRedirectWithWildcards(t *testing.T) {
+	app, _ := quietApp()
+	app.Get("/things/{id}/", func(p PathID) (map[string]int, error) { return map[string]int{"id": p.ID}, nil })
+	app.Get("/users/{user_id}", func(p struct {
+		UserID int `path:"user_id"`
+	}) (int, error) {
+		return p.UserID, nil
+	})
+	r := testutil.Get(app, "/things/7?x=1")
+	if r.Status != 307 || r.Header.Get("Location") != "http://example.com/things/7/?x=1" || r.Body != "" {
+		t.Fatalf("got %d %v %q", r.Status, r.Header, r.Body)
+	}
+	testutil.Get(app, "/things/7/").Expect(t, 200, `{"id":7}`)
+	r = testutil.Get(app, "/users/3/")
+	if r.Status != 307 || r.Header.Get("Location") != "http://example.com/users/3" {
+		t.Fatalf("got %d %v", r.Status, r.Header)
+	}
+	// A route whose shape is a redirect slot's, with other wildcard names.
+	app.Get("/users/{name}/", func(p struct {
+		Name string `path:"name"`
+	}) (string, error) {
+		return p.Name, nil
+	})
+	testutil.Get(app, "/users/ann/").Expect(t, 200, `"ann"`)
+	testutil.Get(app, "/users/3").Expect(t, 200, `3`)
+}
