@@ -23,6 +23,7 @@ import (
 // cannot be documented (a chan, a func, a map with struct keys).
 func Build(cfg Config, routes []Route) (*openapi3.T, []byte, error) {
 	b := &builder{
+		cfg:     cfg,
 		s:       newSchemas(),
 		paths:   openapi3.NewPaths(),
 		opIDs:   make(map[string]*Route, len(routes)),
@@ -104,6 +105,7 @@ func servers(cfg Config) openapi3.Servers {
 }
 
 type builder struct {
+	cfg      Config
 	optional []*openapi3.Parameter // parameters that are not required
 	s        *schemas
 	paths    *openapi3.Paths
@@ -444,9 +446,13 @@ func (b *builder) responses(r *Route, uid string) (*openapi3.Responses, error) {
 		resp.Description = &d
 	}
 
-	if r.HasValidatedInputs && out.Value("422") == nil && out.Value("4XX") == nil && out.Value("default") == nil {
+	vs := "422"
+	if b.cfg.ValidationStatus != 0 {
+		vs = strconv.Itoa(b.cfg.ValidationStatus)
+	}
+	if r.HasValidatedInputs && out.Value(vs) == nil && out.Value(vs[:1]+"XX") == nil && out.Value("default") == nil {
 		d := "Validation Error"
-		out.Set("422", &openapi3.ResponseRef{Value: &openapi3.Response{
+		out.Set(vs, &openapi3.ResponseRef{Value: &openapi3.Response{
 			Description: &d,
 			Content:     openapi3.Content{"application/json": &openapi3.MediaType{Schema: b.validationSchemas()}},
 		}})

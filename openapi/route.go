@@ -27,6 +27,10 @@ type Config struct {
 	// ExternalDocs is the document's externalDocs object.
 	ExternalDocs *openapi3.ExternalDocs
 
+	// ValidationStatus is the status of the automatic validation response
+	// (spec §6.3); 0 means 422. The router sets it from the App's option.
+	ValidationStatus int
+
 	// RootPath is the path prefix under which a proxy serves the app. It is
 	// added to the URLs the pages load and to servers; routes do not include it.
 	RootPath string

@@ -207,6 +207,9 @@ func (a *App) OpenAPI() ([]byte, error) {
 		cfg := a.cfg.docs
 		cfg.Title, cfg.Version = a.cfg.info.Title, a.cfg.info.Version
 		cfg.Summary, cfg.Description = a.cfg.info.Summary, a.cfg.info.Description
+		if a.cfg.validationStatus != 422 {
+			cfg.ValidationStatus = a.cfg.validationStatus
+		}
 		routes := make([]openapi.Route, 0, len(a.routes))
 		for _, rt := range a.routes {
 			routes = append(routes, rt.openapiRoute())

@@ -264,3 +264,16 @@ func TestBodyLengthMismatch(t *testing.T) {
 		testutil.Response{Status: w.Code, Header: w.Header(), Body: w.Body.String()}.Expect(t, c.code, c.want)
 	}
 }
+
+// The configured validation status is the one documented.
+func TestValidationStatusDocumented(t *testing.T) {
+	app := tutorialApp(router.WithValidationStatus(400))
+	doc, err := app.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	if !strings.Contains(s, `"400":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/HTTPValidationError"}}},"description":"Validation Error"}`) || strings.Contains(s, `"422"`) {
+		t.Fatalf("document: %s", s)
+	}
+}
