@@ -123,6 +123,7 @@ type elem struct {
 	enumUint  []uint64
 	enumFloat []float64
 	expected  string // "'a' or 'b'"
+	enumType  bool   // the values come from the type's Enum method: error type "enum"
 
 	other     string // validator tags run through validate.Var
 	validate  *validator.Validate
@@ -134,7 +135,11 @@ func (e *elem) hasEnum() bool {
 }
 
 func (e *elem) literalFailure() *failure {
-	return &failure{typ: "literal_error", msg: "Input should be " + e.expected, ctx: map[string]any{"expected": e.expected}}
+	typ := "literal_error"
+	if e.enumType {
+		typ = "enum"
+	}
+	return &failure{typ: typ, msg: "Input should be " + e.expected, ctx: map[string]any{"expected": e.expected}}
 }
 
 // set converts s, checks it and stores it at p (a *T for the elem's type).

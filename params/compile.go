@@ -388,6 +388,15 @@ func (c *Compiler) buildElem(sc scalar, cons Constraints, omitEmpty, isSlice boo
 			e.re = regexp.MustCompile(cons.Pattern) // checked by ParseConstraints
 		}
 	}
+	if cons.Enum == nil {
+		vals, isEnum, err := enumValues(sc.typ)
+		if err != nil {
+			return nil, err
+		}
+		if isEnum {
+			cons.Enum, e.enumType = vals, true
+		}
+	}
 	if cons.Enum != nil {
 		switch sc.kind {
 		case kString, kText:
@@ -588,4 +597,29 @@ func (c *Compiler) addFileField(b *Binder, root reflect.Type, f reflect.StructFi
 // fieldPtr returns the address of a field at offset inside the struct at base.
 func fieldPtr(base unsafe.Pointer, offset uintptr) unsafe.Pointer {
 	return unsafe.Add(base, offset)
+}
+
+// enumType is the method set of a type that declares its values, the same
+// interface the openapi package documents as an enum component.
+type enumType interface{ Enum() []any }
+
+// enumValues returns the values of a type implementing Enum() []any, as text.
+// Such a field accepts only those values, failing with Pydantic's "enum" error
+// (spec §4.4).
+func enumValues(t reflect.Type) (vals []string, ok bool, err error) {
+	if t == nil || !t.Implements(reflect.TypeFor[enumType]()) {
+		return nil, false, nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s.Enum panicked: %v", t, p)
+		}
+	}()
+	for _, v := range reflect.Zero(t).Interface().(enumType).Enum() {
+		vals = append(vals, fmt.Sprint(v))
+	}
+	if len(vals) == 0 {
+		return nil, false, fmt.Errorf("%s.Enum returns no values", t)
+	}
+	return vals, true, nil
 }

@@ -277,3 +277,28 @@ func TestValidationStatusDocumented(t *testing.T) {
 		t.Fatalf("document: %s", s)
 	}
 }
+
+// A type declaring its values with Enum() is checked, as Pydantic checks an Enum
+// (spec §4.4: type "enum").
+type Color string
+
+func (Color) Enum() []any { return []any{"red", "green", "blue"} }
+
+func TestEnumTypes(t *testing.T) {
+	app, _ := quietApp()
+	app.Get("/paint", func(p struct {
+		C Color `query:"c"`
+	}) (Color, error) {
+		return p.C, nil
+	})
+	app.Post("/paint", func(b struct {
+		C Color `json:"c"`
+	}) (Color, error) {
+		return b.C, nil
+	})
+	testutil.Get(app, "/paint?c=green").Expect(t, 200, `"green"`)
+	testutil.Get(app, "/paint?c=purple").Expect(t, 422,
+		`{"detail":[{"type":"enum","loc":["query","c"],"msg":"Input should be 'red', 'green' or 'blue'","input":"purple","ctx":{"expected":"'red', 'green' or 'blue'"}}]}`)
+	testutil.Do(app, testutil.Request{Method: "POST", URL: "/paint", Body: `{"c":"pink"}`, Headers: map[string]string{"Content-Type": "application/json"}}).Expect(t, 422,
+		`{"detail":[{"type":"enum","loc":["body","c"],"msg":"Input should be 'red', 'green' or 'blue'","input":"pink","ctx":{"expected":"'red', 'green' or 'blue'"}}]}`)
+}
