@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -76,12 +75,10 @@ func goCmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
 type example struct {
 	// URL is the server's base URL, http://127.0.0.1:PORT, without a slash.
 	URL string
-	cmd *exec.Cmd
-	log *syncBuffer
 }
 
 // listening matches the line the example logs when it is ready (cmd/example).
-var listening = regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+)`)
+var listening = regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+) `)
 
 // startExample starts the example on a random port with a fresh database in
 // the test's temporary directory, waits until it listens, and kills it (by its
@@ -92,54 +89,40 @@ func startExample(t *testing.T) *example {
 	if exampleBin == "" {
 		t.Fatal("the example binary was not built (TestMain)")
 	}
+	log := &logWatcher{addr: make(chan string, 1)}
 	cmd := exec.Command(exampleBin, "-addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(),
 		"KEEL_EXAMPLE_DB="+filepath.Join(t.TempDir(), "e2e.db"),
 		"KEEL_EXAMPLE_SECRET=keel-e2e-secret-0123456789abcdef0123456789abcdef",
 	)
+	cmd.Stdout, cmd.Stderr = log, log
 	setDeathSignal(cmd)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("cannot start the example: %v", err)
 	}
-	ex := &example{cmd: cmd, log: &syncBuffer{}}
-	t.Cleanup(func() {
-		// Kill this process only (by its PID), then reap it.
-		_ = cmd.Process.Kill()
+	exited := make(chan struct{})
+	go func() {
 		_ = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		// Kill this process only (by its PID), and wait until it is gone.
+		_ = cmd.Process.Kill()
+		<-exited
 		if t.Failed() {
-			t.Logf("example server log:\n%s", ex.log.String())
+			t.Logf("example server log:\n%s", log.String())
 		}
 	})
 
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		found := false
-		for sc.Scan() {
-			line := sc.Text()
-			ex.log.WriteString(line + "\n")
-			if m := listening.FindStringSubmatch(line); m != nil && !found {
-				found = true
-				addr <- m[1]
-			}
-		}
-		_, _ = io.Copy(ex.log, stderr)
-		close(addr)
-	}()
 	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatalf("the example exited before listening:\n%s", ex.log.String())
-		}
-		ex.URL = "http://" + a
+	case addr := <-log.addr:
+		return &example{URL: "http://" + addr}
+	case <-exited:
+		t.Fatalf("the example exited before listening: %v", cmd.ProcessState)
 	case <-time.After(30 * time.Second):
-		t.Fatalf("the example did not log msg=listening within 30s:\n%s", ex.log.String())
+		t.Fatal("the example did not log msg=listening within 30s")
 	}
-	return ex
+	return nil
 }
 
 // get fetches path from the example and returns the body of a 200 response.
@@ -197,7 +180,36 @@ func run(t *testing.T, what string, cmd *exec.Cmd) []byte {
 	return out
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+// logWatcher keeps a process's output and sends, once, the address of the
+// first line that matches listening. slog writes each line in one Write.
+type logWatcher struct {
+	addr chan string // buffered, 1
+
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	sent bool
+}
+
+func (w *logWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.sent {
+		if m := listening.FindSubmatch(w.buf.Bytes()); m != nil {
+			w.sent = true
+			w.addr <- string(m[1])
+		}
+	}
+	return len(p), nil
+}
+
+func (w *logWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -207,12 +219,6 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) WriteString(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.WriteString(s)
 }
 
 func (b *syncBuffer) String() string {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func TestSwaggerUIAuthorize(t *testing.T) {
 	}
 	t.Logf("response body in the page: %s", body)
 
-	urls := requests()
+	urls := requests(ex.URL + "/users/me/items/")
 	t.Logf("the page's requests: %q", urls)
 	var elsewhere []string
 	for _, u := range urls {
@@ -110,27 +111,54 @@ func TestSwaggerUIAuthorize(t *testing.T) {
 }
 
 // recordRequests records the URL of every request the page sends from now on,
-// but data: URLs (Swagger UI's inline icons). The func it returns stops
-// recording and returns them, in order.
-func recordRequests(browserCtx context.Context) func() []string {
+// but data: URLs (Swagger UI's inline icons). The func it returns waits up to
+// two seconds for a request to last (the event may still be on its way), stops
+// recording and returns the URLs, in order.
+func recordRequests(browserCtx context.Context) func(last string) []string {
 	ctx, stop := context.WithCancel(browserCtx)
 	events := chromedp.Events(ctx, network.RequestWillBeSent) // subscribed now
-	done := make(chan []string, 1)
+	var (
+		mu   sync.Mutex
+		urls []string
+		seen = make(chan struct{}, 1)
+		done = make(chan struct{})
+	)
 	go func() {
-		var urls []string
+		defer close(done)
 		for ev, err := range events {
 			if err != nil {
-				break
+				return
 			}
 			if ev.Request != nil && !strings.HasPrefix(ev.Request.URL, "data:") {
+				mu.Lock()
 				urls = append(urls, ev.Request.URL)
+				mu.Unlock()
+				select {
+				case seen <- struct{}{}:
+				default:
+				}
 			}
 		}
-		done <- urls
 	}()
-	return func() []string {
+	return func(last string) []string {
+		deadline := time.After(2 * time.Second)
+	wait:
+		for {
+			mu.Lock()
+			found := slices.Contains(urls, last)
+			mu.Unlock()
+			if found {
+				break
+			}
+			select {
+			case <-seen:
+			case <-deadline:
+				break wait
+			}
+		}
 		stop()
-		return <-done
+		<-done
+		return slices.Clone(urls)
 	}
 }
 
