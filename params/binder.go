@@ -540,3 +540,11 @@ func toValidUTF8(b []byte) string {
 	}
 	return out.String()
 }
+
+// Cookie returns the value of the cookie name as FastAPI (Starlette) reads it:
+// ';'-separated chunks split at the first '=', trimmed, quotes and backslash
+// escapes removed, the last occurrence winning. Keel's `cookie` fields and the
+// APIKeyCookie scheme both read cookies this way.
+func Cookie(r *http.Request, name string) (string, bool) {
+	return cookieValue(r.Header["Cookie"], name)
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/params"
 )
 
 // APIKey is the value of an API key, as read by APIKeyQuery, APIKeyHeader and
@@ -132,10 +133,7 @@ type APIKeyCookie struct {
 // Authenticate returns the key of r. When r has none it returns (nil, nil) if the
 // scheme is Optional, else the not-authenticated error, a *keel.HTTPError.
 func (s *APIKeyCookie) Authenticate(r *http.Request) (*APIKey, error) {
-	var v string
-	if cs := r.CookiesNamed(s.Cookie); len(cs) > 0 {
-		v = cs[len(cs)-1].Value
-	}
+	v, _ := params.Cookie(r, s.Cookie) // the parser of cookie fields: Starlette's rules
 	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
 }
 
