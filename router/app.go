@@ -91,6 +91,7 @@ func WithDependencies(deps ...di.Source) Option {
 type App struct {
 	cfg        config
 	mux        *http.ServeMux
+	dispatch   *dispatcher
 	handler    http.Handler // mux wrapped in the app's middleware
 	middleware []func(http.Handler) http.Handler
 	params     *params.Compiler
@@ -145,7 +146,8 @@ func New(info Info, opts ...Option) *App {
 			return nil
 		})
 	a.mux.Handle("/", http.HandlerFunc(a.unmatched))
-	a.handler = a.mux
+	a.dispatch = &dispatcher{static: map[string]map[string]staticRoute{}, mux: a.mux}
+	a.handler = a.dispatch
 	a.mountDocs()
 	return a
 }
@@ -157,7 +159,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // The first middleware given is the outermost.
 func (a *App) Use(mw ...func(http.Handler) http.Handler) {
 	a.middleware = append(a.middleware, mw...)
-	var h http.Handler = a.mux
+	var h http.Handler = a.dispatch
 	for i := len(a.middleware) - 1; i >= 0; i-- {
 		h = a.middleware[i](h)
 	}

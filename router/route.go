@@ -562,6 +562,7 @@ func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
 			a.mux.Handle(method+" "+muxPattern, h)
 		}()
 		a.slots[key] = &slot{names: names}
+		a.addStatic(method, muxPattern, h)
 	}
 	// The path also answers its other trailing-slash form with a redirect, unless
 	// that form is a route of its own.
@@ -590,7 +591,16 @@ func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
 	}()
 	if rs != nil {
 		a.slots[okey] = rs
+		a.addStatic(method, other, rs)
 	}
+}
+
+// addStatic registers a pattern without wildcards for the exact-match fast path.
+func (a *App) addStatic(method, muxPattern string, h http.Handler) {
+	if strings.Contains(strings.TrimSuffix(muxPattern, "{$}"), "{") {
+		return
+	}
+	a.dispatch.add(method, strings.TrimSuffix(muxPattern, "{$}"), method+" "+muxPattern, h)
 }
 
 // renamePathValues serves h under a slot registered with other wildcard names:

@@ -288,3 +288,32 @@ func TestSlashRedirectWithWildcards(t *testing.T) {
 	testutil.Get(app, "/users/ann/").Expect(t, 200, `"ann"`)
 	testutil.Get(app, "/users/3").Expect(t, 200, `3`)
 }
+
+// Static routes take the exact-match fast path; the answers are ServeMux's:
+// HEAD served by GET routes, r.Pattern set, unclean paths redirected, escaped
+// paths matched by segment.
+func TestStaticDispatch(t *testing.T) {
+	app, _ := quietApp()
+	var pattern string
+	app.Get("/ping", func(r *http.Request) (map[string]bool, error) {
+		pattern = r.Pattern
+		return map[string]bool{"ok": true}, nil
+	})
+	app.Get("/a/{x}", func(p struct {
+		X string `path:"x"`
+	}) (string, error) {
+		return p.X, nil
+	})
+	testutil.Get(app, "/ping").Expect(t, 200, `{"ok":true}`)
+	if pattern != "GET /ping" {
+		t.Fatalf("r.Pattern = %q", pattern)
+	}
+	if r := testutil.Do(app, testutil.Request{Method: "HEAD", URL: "/ping"}); r.Status != 200 {
+		t.Fatalf("HEAD: %d", r.Status)
+	}
+	if r := testutil.Get(app, "/x/../ping"); r.Status != 307 && r.Status != 301 {
+		t.Fatalf("unclean path: %d", r.Status)
+	}
+	testutil.Get(app, "/a/b%2Fc").Expect(t, 200, `"b/c"`)
+	testutil.Do(app, testutil.Request{Method: "POST", URL: "/ping"}).Expect(t, 405, `{"detail":"Method Not Allowed"}`, "Allow", "GET")
+}
