@@ -402,8 +402,7 @@ func (a *App) checkOperationID(rt *route) error {
 	if rt.cfg.hidden {
 		return nil
 	}
-	or := rt.openapiRoute()
-	id := openapi.OperationID(or)
+	id := openapi.OperationID(openapi.Route{Method: rt.method, Path: rt.docPath, Name: rt.fnName, OperationID: rt.cfg.operationID})
 	if prev, ok := a.opIDs[id]; ok {
 		return fmt.Errorf("its OpenAPI operationId %q is already used by %s; give one of them router.OperationID(...) or router.Name(...)", id, prev)
 	}
