@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -257,72 +258,27 @@ func (e *elem) checkString(s string) *failure {
 	return nil
 }
 
-func (e *elem) checkInt(v int64) *failure {
-	if e.omitEmpty && v == 0 {
-		return nil
-	}
-	if e.enumInt != nil {
-		found := false
-		for _, x := range e.enumInt {
-			if x == v {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return e.literalFailure()
-		}
-	}
-	for i := range e.nums {
-		if !e.nums[i].okInt(v) {
-			return e.nums[i].failure()
-		}
-	}
-	return nil
-}
+func (e *elem) checkInt(v int64) *failure { return checkNumber(e, v, e.enumInt, (*numCheck).okInt) }
 
 func (e *elem) checkUint(v uint64) *failure {
-	if e.omitEmpty && v == 0 {
-		return nil
-	}
-	if e.enumUint != nil {
-		found := false
-		for _, x := range e.enumUint {
-			if x == v {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return e.literalFailure()
-		}
-	}
-	for i := range e.nums {
-		if !e.nums[i].okUint(v) {
-			return e.nums[i].failure()
-		}
-	}
-	return nil
+	return checkNumber(e, v, e.enumUint, (*numCheck).okUint)
 }
 
 func (e *elem) checkFloat(v float64) *failure {
+	return checkNumber(e, v, e.enumFloat, (*numCheck).okFloat)
+}
+
+// checkNumber checks v against the elem's enum (oneof or an Enum type) and its
+// numeric bounds, in that order.
+func checkNumber[T int64 | uint64 | float64](e *elem, v T, enum []T, ok func(*numCheck, T) bool) *failure {
 	if e.omitEmpty && v == 0 {
 		return nil
 	}
-	if e.enumFloat != nil {
-		found := false
-		for _, x := range e.enumFloat {
-			if x == v {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return e.literalFailure()
-		}
+	if enum != nil && !slices.Contains(enum, v) {
+		return e.literalFailure()
 	}
 	for i := range e.nums {
-		if !e.nums[i].okFloat(v) {
+		if !ok(&e.nums[i], v) {
 			return e.nums[i].failure()
 		}
 	}
