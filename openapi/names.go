@@ -3,32 +3,14 @@ package openapi
 import (
 	"strings"
 	"unicode"
-)
 
-// pyTitle is Python's str.title() (spec §0): a cased letter is upper-cased
-// when the previous rune is not a cased letter, lower-cased otherwise.
-func pyTitle(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	prevCased := false
-	for _, r := range s {
-		cased := unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
-		switch {
-		case cased && !prevCased:
-			r = unicode.ToTitle(r)
-		case cased:
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-		prevCased = cased
-	}
-	return b.String()
-}
+	"github.com/keelgo/keel/internal/pytext"
+)
 
 // wireTitle is the default title of a parameter or field: the wire name with
 // "_" replaced by a space, title-cased (spec §4.6: "ads_id" is "Ads Id").
 func wireTitle(name string) string {
-	return pyTitle(strings.ReplaceAll(name, "_", " "))
+	return pytext.Title(strings.ReplaceAll(name, "_", " "))
 }
 
 // snakeCase turns a Go identifier into snake_case: "readOwnItems" is

@@ -1,6 +1,10 @@
 package openapi
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/keelgo/keel/internal/pytext"
+)
 
 func TestPyTitle(t *testing.T) {
 	// spec §0 and §4.6
@@ -16,8 +20,8 @@ func TestPyTitle(t *testing.T) {
 		"ÉTÉ été":                        "Été Été",
 		"Response Read Items Items  Get": "Response Read Items Items  Get",
 	} {
-		if got := pyTitle(in); got != want {
-			t.Errorf("pyTitle(%q) = %q, want %q", in, got, want)
+		if got := pytext.Title(in); got != want {
+			t.Errorf("pytext.Title(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/pytext"
 )
 
 // HTTPAuthorizationCredentials is the parsed Authorization header that HTTPBase,
@@ -49,7 +50,7 @@ type HTTPBase struct {
 // Authenticate returns the credentials of r. When r has none it returns (nil,
 // nil) if the scheme is Optional, else the not-authenticated error.
 func (s *HTTPBase) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
-	return httpCredentials(r, "", s.Optional, s.NotAuthenticated, titleCase(s.Scheme))
+	return httpCredentials(r, "", s.Optional, s.NotAuthenticated, pytext.Title(s.Scheme))
 }
 
 // SchemeName implements di.SecurityScheme.

@@ -3,6 +3,7 @@ package security
 import (
 	"encoding/json"
 	"errors"
+	"github.com/keelgo/keel/internal/pytext"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -172,8 +173,8 @@ func TestTitleCase(t *testing.T) {
 		"été 1a":       "Été 1A",
 	}
 	for in, want := range tests {
-		if got := titleCase(in); got != want {
-			t.Errorf("titleCase(%q) = %q, want %q", in, got, want)
+		if got := pytext.Title(in); got != want {
+			t.Errorf("pytext.Title(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

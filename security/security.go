@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
@@ -107,28 +106,6 @@ func asciiEqualFold(s, lower string) bool {
 		}
 	}
 	return true
-}
-
-// titleCase is Python's str.title() (spec §0): a cased letter that follows a
-// cased letter is lowered, any other letter is title-cased. Python's few
-// multi-rune title mappings (such as "ß" to "Ss") keep their single-rune form.
-func titleCase(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	prevCased := false
-	for _, r := range s {
-		cased := unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
-		switch {
-		case !cased:
-			b.WriteRune(r)
-		case prevCased:
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteRune(unicode.ToTitle(r))
-		}
-		prevCased = cased
-	}
-	return b.String()
 }
 
 // quote returns s as an RFC 9110 quoted-string.
