@@ -482,9 +482,14 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 	return sig, nil
 }
 
+// shortName is a function's own name for messages: "main.currentUser" is
+// "currentUser"; an anonymous function ("main.init.func1.2") is "fn".
 func shortName(n string) string {
 	if i := strings.LastIndex(n, "."); i >= 0 {
-		return n[i+1:]
+		n = n[i+1:]
+	}
+	if n == "" || strings.HasPrefix(n, "func") || (n[0] >= '0' && n[0] <= '9') {
+		return "fn"
 	}
 	return n
 }
