@@ -452,10 +452,13 @@ func (b *builder) responses(r *Route, uid string) (*openapi3.Responses, error) {
 	}
 	if r.HasValidatedInputs && out.Value(vs) == nil && out.Value(vs[:1]+"XX") == nil && out.Value("default") == nil {
 		d := "Validation Error"
-		out.Set(vs, &openapi3.ResponseRef{Value: &openapi3.Response{
-			Description: &d,
-			Content:     openapi3.Content{"application/json": &openapi3.MediaType{Schema: b.validationSchemas()}},
-		}})
+		var content openapi3.Content
+		if b.cfg.ProblemDetails {
+			content = openapi3.Content{"application/problem+json": &openapi3.MediaType{Schema: b.validationProblem()}}
+		} else {
+			content = openapi3.Content{"application/json": &openapi3.MediaType{Schema: b.validationSchemas()}}
+		}
+		out.Set(vs, &openapi3.ResponseRef{Value: &openapi3.Response{Description: &d, Content: content}})
 	}
 	return out, nil
 }
@@ -466,9 +469,35 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // validationSchemas adds ValidationError and HTTPValidationError exactly as
 // spec §5.3 and returns a $ref to HTTPValidationError.
-func (b *builder) validationSchemas() *openapi3.SchemaRef {
-	if s, ok := b.s.fixed["HTTPValidationError"]; ok {
-		return &openapi3.SchemaRef{Ref: refPrefix + "HTTPValidationError", Value: s}
+// validationProblem is the RFC 9457 form of the validation response, for apps
+// that render errors as problem details: {"type","title","status","detail",
+// "errors":[ValidationError]}.
+func (b *builder) validationProblem() *openapi3.SchemaRef {
+	if s, ok := b.s.fixed["ValidationProblem"]; ok {
+		return &openapi3.SchemaRef{Ref: refPrefix + "ValidationProblem", Value: s}
+	}
+	veRef := b.validationError()
+	str := func(title string) *openapi3.SchemaRef {
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Title: title}}
+	}
+	return b.s.fixedRef("ValidationProblem", &openapi3.Schema{
+		Title: "ValidationProblem",
+		Type:  &openapi3.Types{"object"},
+		Properties: openapi3.Schemas{
+			"type":   str("Type"),
+			"title":  str("Title"),
+			"status": {Value: &openapi3.Schema{Type: &openapi3.Types{"integer"}, Title: "Status"}},
+			"detail": str("Detail"),
+			"errors": {Value: &openapi3.Schema{Title: "Errors", Type: &openapi3.Types{"array"}, Items: veRef}},
+		},
+		Required: []string{"type", "title", "status"},
+	})
+}
+
+// validationError defines the ValidationError component (spec §5.3).
+func (b *builder) validationError() *openapi3.SchemaRef {
+	if s, ok := b.s.fixed["ValidationError"]; ok {
+		return &openapi3.SchemaRef{Ref: refPrefix + "ValidationError", Value: s}
 	}
 	str := func(title string) *openapi3.SchemaRef {
 		return &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Title: title}}
@@ -491,7 +520,14 @@ func (b *builder) validationSchemas() *openapi3.SchemaRef {
 		},
 		Required: []string{"loc", "msg", "type"},
 	}
-	veRef := b.s.fixedRef("ValidationError", ve)
+	return b.s.fixedRef("ValidationError", ve)
+}
+
+func (b *builder) validationSchemas() *openapi3.SchemaRef {
+	if s, ok := b.s.fixed["HTTPValidationError"]; ok {
+		return &openapi3.SchemaRef{Ref: refPrefix + "HTTPValidationError", Value: s}
+	}
+	veRef := b.validationError()
 	hve := &openapi3.Schema{
 		Title: "HTTPValidationError",
 		Type:  &openapi3.Types{"object"},

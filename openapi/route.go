@@ -30,6 +30,10 @@ type Config struct {
 	// ValidationStatus is the status of the automatic validation response
 	// (spec §6.3); 0 means 422. The router sets it from the App's option.
 	ValidationStatus int
+	// ProblemDetails documents the validation response as RFC 9457
+	// application/problem+json (the router's ProblemDetails format) instead of
+	// FastAPI's HTTPValidationError.
+	ProblemDetails bool
 
 	// RootPath is the path prefix under which a proxy serves the app. It is
 	// added to the URLs the pages load and to servers; routes do not include it.

@@ -210,6 +210,9 @@ func (a *App) OpenAPI() ([]byte, error) {
 		if a.cfg.validationStatus != 422 {
 			cfg.ValidationStatus = a.cfg.validationStatus
 		}
+		if _, ok := a.cfg.errors.(ProblemDetails); ok {
+			cfg.ProblemDetails = true
+		}
 		routes := make([]openapi.Route, 0, len(a.routes))
 		for _, rt := range a.routes {
 			routes = append(routes, rt.openapiRoute())

@@ -302,3 +302,17 @@ func TestEnumTypes(t *testing.T) {
 	testutil.Do(app, testutil.Request{Method: "POST", URL: "/paint", Body: `{"c":"pink"}`, Headers: map[string]string{"Content-Type": "application/json"}}).Expect(t, 422,
 		`{"detail":[{"type":"enum","loc":["body","c"],"msg":"Input should be 'red', 'green' or 'blue'","input":"pink","ctx":{"expected":"'red', 'green' or 'blue'"}}]}`)
 }
+
+// With problem details, the validation response is documented as what is sent.
+func TestProblemDetailsDocumented(t *testing.T) {
+	app := tutorialApp(router.WithErrorFormat(router.ProblemDetails{}))
+	doc, err := app.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	if !strings.Contains(s, `"422":{"content":{"application/problem+json":{"schema":{"$ref":"#/components/schemas/ValidationProblem"}}},"description":"Validation Error"}`) ||
+		!strings.Contains(s, `"ValidationProblem":{`) || strings.Contains(s, `"HTTPValidationError"`) {
+		t.Fatalf("document: %s", s)
+	}
+}
