@@ -3,6 +3,7 @@ package di
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -465,6 +466,10 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 				return sig, ce
 			}
 			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path, Msg: r.err.Error()}
+		}
+		if r.p == nil && t == reflect.TypeFor[http.ResponseWriter]() {
+			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path,
+				Msg: "handlers and providers do not write the response themselves; take a *di.Response to set headers, cookies or the status, and return the body"}
 		}
 		if r.p == nil {
 			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path,
