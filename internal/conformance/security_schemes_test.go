@@ -242,8 +242,8 @@ func secSchemeCases() []secSchemeCase {
 			missing = secProbe{"/users/me", nil, 200, secMsg, secNoHeader}
 		}
 		cases = append(cases, secSchemeCase{
-			source: "test_security_http_base" + v.suffix,
-			scheme: &security.HTTPBase{Scheme: "Other", Optional: v.opt, Description: v.desc},
+			source:   "test_security_http_base" + v.suffix,
+			scheme:   &security.HTTPBase{Scheme: "Other", Optional: v.opt, Description: v.desc},
 			optional: v.opt, shape: secShapeCredentials, opName: "read_current_user", name: "HTTPBase", component: comp,
 			probes: []secProbe{
 				{"/users/me", authz("Other foobar"), 200, `{"scheme":"Other","credentials":"foobar"}`, secNoHeader},
