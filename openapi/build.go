@@ -388,7 +388,9 @@ func (b *builder) responses(r *Route, uid string) (*openapi3.Responses, error) {
 	ok := &openapi3.Response{Description: &desc}
 	if bodyAllowed(status) {
 		schema := &openapi3.SchemaRef{Value: &openapi3.Schema{}}
-		if r.Response != nil {
+		// A handler returning `any` is FastAPI's endpoint without a return
+		// annotation: no response model, "schema": {} (spec §6.3).
+		if r.Response != nil && r.Response != reflect.TypeFor[any]() {
 			s, err := b.s.of(r.Response)
 			if err != nil {
 				return nil, fmt.Errorf("%w (response)", err)

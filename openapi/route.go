@@ -107,7 +107,8 @@ type Route struct {
 
 	// Status is the success status; 0 means 200.
 	Status int
-	// Response is the handler's result type T; nil documents `"schema": {}`.
+	// Response is the handler's result type T; nil or `any` documents
+	// `"schema": {}` (FastAPI's endpoint without a return annotation).
 	Response reflect.Type
 	// ResponseDescription defaults to "Successful Response".
 	ResponseDescription string

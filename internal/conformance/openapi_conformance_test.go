@@ -17,9 +17,8 @@ func TestOpenAPIUnannotatedResponse(t *testing.T) {
 	// Every FastAPI snapshot whose endpoint has no return annotation documents
 	// the success response as {"schema": {}} (spec §6.3), e.g.
 	// tests/test_top_level_security_scheme_in_openapi.py. A Keel handler that
-	// returns a value must declare a result type; `any` documents FastAPI's
-	// `-> Any` ({"title": "Response Get Root  Get"}) and there is no way to
-	// document {} for a handler that returns a body.
+	// returns a value must declare a result type; `any` stands for FastAPI's
+	// endpoint without a return annotation and documents {}.
 	app := fastAPIApp()
 	app.Get("/", func() (any, error) { return map[string]string{"message": "Hello, World!"}, nil },
 		router.Name("get_root"))

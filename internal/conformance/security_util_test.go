@@ -183,49 +183,16 @@ func oaDocument(t *testing.T, app http.Handler) string {
 	return r.raw
 }
 
-// oaCheck compares the App's whole OpenAPI document with want, after
-// oaUntitleAny.
+// oaCheck compares the App's whole OpenAPI document with want.
 func oaCheck(t *testing.T, app http.Handler, want string) []string {
 	t.Helper()
-	return oaDiffJSON(oaUntitleAny(t, oaDocument(t, app)), want)
+	return oaDiffJSON(oaDocument(t, app), want)
 }
 
 // oaCheckExact compares the App's whole OpenAPI document with want as it is.
 func oaCheckExact(t *testing.T, app http.Handler, want string) []string {
 	t.Helper()
 	return oaDiffJSON(oaDocument(t, app), want)
-}
-
-// oaUntitleAny removes the title of success response schemas that are
-// otherwise empty ({"title": "Response ..."}). A Keel handler returning `any`
-// documents what FastAPI documents for `-> Any`; FastAPI's test endpoints have
-// no return annotation and document `{}`, which a Keel handler that returns a
-// value cannot express. That one difference is shown by
-// TestOpenAPIUnannotatedResponse; the other tests compare the rest.
-func oaUntitleAny(t *testing.T, doc string) string {
-	t.Helper()
-	var d map[string]any
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		t.Fatal(err)
-	}
-	paths, _ := d["paths"].(map[string]any)
-	for _, item := range paths {
-		ops, _ := item.(map[string]any)
-		for _, op := range ops {
-			resps, _ := op.(map[string]any)["responses"].(map[string]any)
-			for _, r := range resps {
-				content, _ := r.(map[string]any)["content"].(map[string]any)
-				for _, mt := range content {
-					s, _ := mt.(map[string]any)["schema"].(map[string]any)
-					if title, ok := s["title"].(string); ok && len(s) == 1 && strings.HasPrefix(title, "Response ") {
-						delete(s, "title")
-					}
-				}
-			}
-		}
-	}
-	b, _ := json.Marshal(d)
-	return string(b)
 }
 
 // oaCheckPart compares the part of the App's document at keys (object keys
