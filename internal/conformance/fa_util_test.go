@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -16,8 +17,22 @@ import (
 // error tests (fa_*_test.go).
 
 // faDo sends method target with an optional body of Content-Type ctype ("" sends
-// none) and headers (name, value pairs, added in order).
+// none) and headers (name, value pairs, added in order). Like TestClient, it
+// follows a 307 or 308 redirect (redirect_slashes, spec §3.9).
 func faDo(h http.Handler, method, target, ctype, body string, hdr ...string) secResp {
+	r := faDoOnce(h, method, target, ctype, body, hdr...)
+	for i := 0; i < 3 && (r.code == http.StatusTemporaryRedirect || r.code == http.StatusPermanentRedirect); i++ {
+		u, err := url.Parse(r.header.Get("Location"))
+		if err != nil || u.Path == "" {
+			break
+		}
+		r = faDoOnce(h, method, u.RequestURI(), ctype, body, hdr...)
+	}
+	return r
+}
+
+// faDoOnce is faDo without following redirects.
+func faDoOnce(h http.Handler, method, target, ctype, body string, hdr ...string) secResp {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
