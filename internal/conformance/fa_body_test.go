@@ -18,7 +18,6 @@ type bdItem struct {
 	Tax         *float64 `json:"tax"`
 }
 
-
 func bdAttrs(input string) string {
 	return faDetail(`{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":` + input + `}`)
 }
@@ -357,4 +356,3 @@ func TestRoutingErrors(t *testing.T) { // spec §3.9: Starlette's 404, 405 and r
 		}
 	})
 }
-

@@ -13,27 +13,69 @@ import (
 // constraints (spec §4.2-§4.4, §5.2).
 
 type (
-	ppStr     struct{ ItemID string `path:"item_id"` }
-	ppInt     struct{ ItemID int `path:"item_id"` }
-	ppFloat   struct{ ItemID float64 `path:"item_id"` }
-	ppBool    struct{ ItemID bool `path:"item_id"` }
-	ppMinLen  struct{ ItemID string `path:"item_id" validate:"min=3"` }
-	ppMaxLen  struct{ ItemID string `path:"item_id" validate:"max=3"` }
-	ppMinMax  struct{ ItemID string `path:"item_id" validate:"max=3,min=2"` }
-	ppGt      struct{ ItemID float64 `path:"item_id" validate:"gt=3"` }
-	ppGt0     struct{ ItemID float64 `path:"item_id" validate:"gt=0"` }
-	ppGe      struct{ ItemID float64 `path:"item_id" validate:"gte=3"` }
-	ppLt      struct{ ItemID float64 `path:"item_id" validate:"lt=3"` }
-	ppLt0     struct{ ItemID float64 `path:"item_id" validate:"lt=0"` }
-	ppLe      struct{ ItemID float64 `path:"item_id" validate:"lte=3"` }
-	ppLtGt    struct{ ItemID float64 `path:"item_id" validate:"lt=3,gt=1"` }
-	ppLeGe    struct{ ItemID float64 `path:"item_id" validate:"lte=3,gte=1"` }
-	ppLtInt   struct{ ItemID int `path:"item_id" validate:"lt=3"` }
-	ppGtInt   struct{ ItemID int `path:"item_id" validate:"gt=3"` }
-	ppLeInt   struct{ ItemID int `path:"item_id" validate:"lte=3"` }
-	ppGeInt   struct{ ItemID int `path:"item_id" validate:"gte=3"` }
-	ppLtGtInt struct{ ItemID int `path:"item_id" validate:"lt=3,gt=1"` }
-	ppLeGeInt struct{ ItemID int `path:"item_id" validate:"lte=3,gte=1"` }
+	ppStr struct {
+		ItemID string `path:"item_id"`
+	}
+	ppInt struct {
+		ItemID int `path:"item_id"`
+	}
+	ppFloat struct {
+		ItemID float64 `path:"item_id"`
+	}
+	ppBool struct {
+		ItemID bool `path:"item_id"`
+	}
+	ppMinLen struct {
+		ItemID string `path:"item_id" validate:"min=3"`
+	}
+	ppMaxLen struct {
+		ItemID string `path:"item_id" validate:"max=3"`
+	}
+	ppMinMax struct {
+		ItemID string `path:"item_id" validate:"max=3,min=2"`
+	}
+	ppGt struct {
+		ItemID float64 `path:"item_id" validate:"gt=3"`
+	}
+	ppGt0 struct {
+		ItemID float64 `path:"item_id" validate:"gt=0"`
+	}
+	ppGe struct {
+		ItemID float64 `path:"item_id" validate:"gte=3"`
+	}
+	ppLt struct {
+		ItemID float64 `path:"item_id" validate:"lt=3"`
+	}
+	ppLt0 struct {
+		ItemID float64 `path:"item_id" validate:"lt=0"`
+	}
+	ppLe struct {
+		ItemID float64 `path:"item_id" validate:"lte=3"`
+	}
+	ppLtGt struct {
+		ItemID float64 `path:"item_id" validate:"lt=3,gt=1"`
+	}
+	ppLeGe struct {
+		ItemID float64 `path:"item_id" validate:"lte=3,gte=1"`
+	}
+	ppLtInt struct {
+		ItemID int `path:"item_id" validate:"lt=3"`
+	}
+	ppGtInt struct {
+		ItemID int `path:"item_id" validate:"gt=3"`
+	}
+	ppLeInt struct {
+		ItemID int `path:"item_id" validate:"lte=3"`
+	}
+	ppGeInt struct {
+		ItemID int `path:"item_id" validate:"gte=3"`
+	}
+	ppLtGtInt struct {
+		ItemID int `path:"item_id" validate:"lt=3,gt=1"`
+	}
+	ppLeGeInt struct {
+		ItemID int `path:"item_id" validate:"lte=3,gte=1"`
+	}
 )
 
 // ppMainApp is the path part of tests/main.py.
@@ -161,15 +203,33 @@ func TestPath(t *testing.T) { // tests/test_path.py
 }
 
 type (
-	qpStr      struct{ Query string `query:"query"` }
-	qpOptStr   struct{ Query *string `query:"query"` }
-	qpInt      struct{ Query int `query:"query"` }
-	qpOptInt   struct{ Query *int `query:"query"` }
-	qpIntDef   struct{ Query int `query:"query" default:"10"` }
-	qpIntSet   struct{ Query []int `query:"query" validate:"required"` }
-	qpList     struct{ DeviceIDs []int `query:"device_ids" validate:"required"` }
-	qpListDef  struct{ DeviceIDs []int `query:"device_ids" default:"[]"` }
-	qpMultiInt struct{ Q []int `query:"q"` }
+	qpStr struct {
+		Query string `query:"query"`
+	}
+	qpOptStr struct {
+		Query *string `query:"query"`
+	}
+	qpInt struct {
+		Query int `query:"query"`
+	}
+	qpOptInt struct {
+		Query *int `query:"query"`
+	}
+	qpIntDef struct {
+		Query int `query:"query" default:"10"`
+	}
+	qpIntSet struct {
+		Query []int `query:"query" validate:"required"`
+	}
+	qpList struct {
+		DeviceIDs []int `query:"device_ids" validate:"required"`
+	}
+	qpListDef struct {
+		DeviceIDs []int `query:"device_ids" default:"[]"`
+	}
+	qpMultiInt struct {
+		Q []int `query:"q"`
+	}
 )
 
 func qpFoo[T any](q *T) (string, error) {
