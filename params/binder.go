@@ -228,6 +228,10 @@ func (b *Binder) Bind(r *http.Request, body *Body, dst reflect.Value) error {
 	}
 	for _, bd := range b.header {
 		vals := r.Header[bd.canon]
+		if len(vals) == 0 && bd.canon == "Host" && r.Host != "" {
+			// net/http moves the Host header out of r.Header into r.Host.
+			vals = []string{r.Host}
+		}
 		if len(vals) == 0 {
 			bd.missing(base, &errs)
 			continue
