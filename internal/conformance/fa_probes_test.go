@@ -97,8 +97,8 @@ type (
 	prCtxB string
 )
 
-// prErr is the test's OtherDependencyError.
-var prErr = errors.New("other dependency error")
+// errPrOther is the test's OtherDependencyError.
+var errPrOther = errors.New("other dependency error")
 
 func TestDependencyContextmanager(t *testing.T) { // tests/test_dependency_contextmanager.py (the sync/async context_a/context_b and error parts)
 	st := &prState{m: map[string]string{}}
@@ -125,7 +125,7 @@ func TestDependencyContextmanager(t *testing.T) { // tests/test_dependency_conte
 	Raise := di.Provide(func() (prRaise, di.Cleanup, error) {
 		st.set("raise", "started")
 		return "started", func(err error) error {
-			if errors.Is(err, prErr) {
+			if errors.Is(err, errPrOther) {
 				st.set("raise", "finished with "+err.Error())
 				return keel.NewHTTPError(500, "Error in dependency")
 			}
@@ -136,8 +136,8 @@ func TestDependencyContextmanager(t *testing.T) { // tests/test_dependency_conte
 	app.Get("/context_b", func(b prCtxB) (any, error) {
 		return map[string]any{"context_b": string(b), "context_a": st.get("context_a")}, nil
 	}, CtxB)
-	app.Get("/context_b_raise", func(b prCtxB) (any, error) { return nil, prErr }, CtxB)
-	app.Get("/raise", func(r prRaise) (any, error) { return nil, prErr }, Raise)
+	app.Get("/context_b_raise", func(b prCtxB) (any, error) { return nil, errPrOther }, CtxB)
+	app.Get("/raise", func(r prRaise) (any, error) { return nil, errPrOther }, Raise)
 	t.Run("test_context_b", func(t *testing.T) {
 		order = nil
 		secReport(t, secGet(app, "/context_b").check(200, `{"context_b":"started b","context_a":"started a"}`, ""))
