@@ -15,14 +15,16 @@ import (
 type bindMode uint8
 
 const (
-	modeScalar       bindMode = iota // T
-	modePtr                          // *T: optional, nil when missing
-	modeSlice                        // []T: all values
-	modeFile                         // File
-	modeFilePtr                      // *File
-	modeFileSlice                    // []File
-	modeFilePtrSlice                 // []*File
-	modeFileBytes                    // []byte: the contents of one file
+	modeScalar         bindMode = iota // T
+	modePtr                            // *T: optional, nil when missing
+	modeSlice                          // []T: all values
+	modeFile                           // File
+	modeFilePtr                        // *File
+	modeFileSlice                      // []File
+	modeFilePtrSlice                   // []*File
+	modeFileBytes                      // []byte: the contents of one file
+	modeFileBytesPtr                   // *[]byte: the contents of an optional file
+	modeFileBytesSlice                 // [][]byte: the contents of several files
 )
 
 // binding is one compiled path/query/header/cookie/form/file field.

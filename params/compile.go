@@ -573,8 +573,12 @@ func (c *Compiler) addFileField(b *Binder, root reflect.Type, f reflect.StructFi
 		bd.mode = modeFilePtrSlice
 	case reflect.TypeFor[[]byte]():
 		bd.mode = modeFileBytes
+	case reflect.TypeFor[*[]byte]():
+		bd.mode = modeFileBytesPtr
+	case reflect.TypeFor[[][]byte]():
+		bd.mode = modeFileBytesSlice
 	default:
-		return regError(root, f.Name, "a file field must be params.File, *params.File (optional), []params.File, []*params.File or []byte (contents), not %s", f.Type)
+		return regError(root, f.Name, "a file field must be params.File, *params.File (optional), []params.File, []*params.File, or the contents as []byte, *[]byte (optional) or [][]byte, not %s", f.Type)
 	}
 	if _, ok := f.Tag.Lookup("default"); ok {
 		return regError(root, f.Name, "a file field cannot have a default; use *params.File for an optional file")

@@ -242,10 +242,14 @@ func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.
 			*(*[]File)(p) = nil
 		case modeFilePtrSlice:
 			*(*[]*File)(p) = nil
+		case modeFileBytesPtr:
+			*(**[]byte)(p) = nil
+		case modeFileBytesSlice:
+			*(*[][]byte)(p) = nil
 		}
 	}
 	switch bd.mode {
-	case modeFile, modeFilePtr, modeFileBytes:
+	case modeFile, modeFilePtr, modeFileBytes, modeFileBytesPtr:
 		if len(ents) == 0 {
 			missing()
 			return
@@ -264,6 +268,9 @@ func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.
 			*(*File)(p) = *last.file
 		case modeFilePtr:
 			*(**File)(p) = last.file
+		case modeFileBytesPtr:
+			data := last.file.data
+			*(**[]byte)(p) = &data
 		default:
 			*(*[]byte)(p) = last.file.data
 		}
@@ -292,8 +299,16 @@ func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.
 			*errs = append(*errs, detail(lengthFailure(true, bd.minItems, len(ents)), []any{"body", bd.name}, fileInputs(ents)))
 			return
 		}
-		if bd.mode == modeFilePtrSlice {
+		switch bd.mode {
+		case modeFilePtrSlice:
 			*(*[]*File)(p) = files
+			return
+		case modeFileBytesSlice:
+			contents := make([][]byte, len(files))
+			for i, f := range files {
+				contents[i] = f.data
+			}
+			*(*[][]byte)(p) = contents
 			return
 		}
 		vals := make([]File, len(files))
