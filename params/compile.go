@@ -398,44 +398,33 @@ func (c *Compiler) buildElem(sc scalar, cons Constraints, omitEmpty, isSlice boo
 		}
 	}
 	if cons.Enum != nil {
+		var err error
 		switch sc.kind {
 		case kString, kText:
 			e.enumStr = cons.Enum
 			e.expected = expectedText(cons.Enum, true)
 		case kInt:
-			e.enumInt = []int64{}
-			for _, v := range cons.Enum {
+			e.enumInt, err = parseEnum(cons.Enum, sc, func(v string) (int64, bool) {
 				neg, mag, big, ok := parseLaxInt(v)
 				x, f := signedFromMag(neg, mag, big, sc.bits)
-				if !ok || f != nil {
-					return nil, fmt.Errorf("oneof value %q is not a valid %s", v, sc.typ)
-				}
-				e.enumInt = append(e.enumInt, x)
-			}
-			e.expected = expectedText(cons.Enum, false)
+				return x, ok && f == nil
+			})
 		case kUint:
-			e.enumUint = []uint64{}
-			for _, v := range cons.Enum {
+			e.enumUint, err = parseEnum(cons.Enum, sc, func(v string) (uint64, bool) {
 				neg, mag, big, ok := parseLaxInt(v)
 				x, f := unsignedFromMag(neg, mag, big, sc.bits)
-				if !ok || f != nil {
-					return nil, fmt.Errorf("oneof value %q is not a valid %s", v, sc.typ)
-				}
-				e.enumUint = append(e.enumUint, x)
-			}
-			e.expected = expectedText(cons.Enum, false)
+				return x, ok && f == nil
+			})
 		case kFloat:
-			e.enumFloat = []float64{}
-			for _, v := range cons.Enum {
-				x, ok := parseLaxFloat(v)
-				if !ok {
-					return nil, fmt.Errorf("oneof value %q is not a valid %s", v, sc.typ)
-				}
-				e.enumFloat = append(e.enumFloat, x)
-			}
-			e.expected = expectedText(cons.Enum, false)
+			e.enumFloat, err = parseEnum(cons.Enum, sc, parseLaxFloat)
 		default:
 			return nil, fmt.Errorf("oneof does not apply to %s", sc.typ)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if sc.kind != kString && sc.kind != kText {
+			e.expected = expectedText(cons.Enum, false)
 		}
 	}
 	if sc.numeric() {
@@ -626,4 +615,18 @@ func enumValues(t reflect.Type) (vals []string, ok bool, err error) {
 		return nil, false, fmt.Errorf("%s.Enum returns no values", t)
 	}
 	return vals, true, nil
+}
+
+// parseEnum parses the values of a oneof (or Enum) constraint as the field's
+// numeric type, at registration.
+func parseEnum[T any](vals []string, sc scalar, parse func(string) (T, bool)) ([]T, error) {
+	out := make([]T, 0, len(vals))
+	for _, v := range vals {
+		x, ok := parse(v)
+		if !ok {
+			return nil, fmt.Errorf("oneof value %q is not a valid %s", v, sc.typ)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
