@@ -6,7 +6,7 @@ import (
 )
 
 // HTTPError is an error that chooses the response: its status, its headers, and a
-// body of {"detail": Detail}, as FastAPI's HTTPException does (spec §3.9).
+// body of {"detail": Detail}, as FastAPI's HTTPException does (docs/fastapi-compat.md §3.9).
 //
 // Detail may be any value encoding/json accepts. When it is nil the response uses
 // the status's reason phrase (StatusText). Statuses that forbid a body (below 200,

@@ -7,7 +7,7 @@ import (
 	"github.com/keelgo/keel"
 )
 
-// spec §3.9 and §7: the default detail is Python's reason phrase.
+// docs/fastapi-compat.md §3.9 and §7: the default detail is Python's reason phrase.
 func TestStatusText(t *testing.T) {
 	cases := map[int]string{
 		200: "OK", 401: "Unauthorized", 404: "Not Found", 413: "Content Too Large",

@@ -3,7 +3,7 @@ package keel
 import "net/http"
 
 // reasons are Python's http.HTTPStatus phrases (3.13), which FastAPI uses as the
-// default detail (spec §3.9, §7). They differ from Go's http.StatusText in a few
+// default detail (docs/fastapi-compat.md §3.9, §7). They differ from Go's http.StatusText in a few
 // places: "I'm a Teapot", "Content Too Large", "Unprocessable Content".
 var reasons = map[int]string{
 	100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",

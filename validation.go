@@ -2,7 +2,7 @@ package keel
 
 import "strconv"
 
-// ErrorDetail is one item of a validation response, in FastAPI's shape (spec §5.1):
+// ErrorDetail is one item of a validation response, in FastAPI's shape (docs/fastapi-compat.md §5.1):
 // {"type","loc","msg","input","ctx"}. Loc holds strings (locations, wire names,
 // object keys) and ints (list indexes, JSON byte offsets). Ctx is omitted when nil.
 type ErrorDetail struct {
@@ -15,7 +15,7 @@ type ErrorDetail struct {
 
 // ValidationError is the error a binder or provider returns when request input is
 // invalid. The resolver collects these across the whole dependency tree and answers
-// with one 422 listing every item (spec §3.3, §5).
+// with one 422 listing every item (docs/fastapi-compat.md §3.3, §5).
 type ValidationError struct {
 	Errors []ErrorDetail
 }

@@ -35,7 +35,7 @@ func (s *scheme) SchemeName() string { return s.name }
 
 type Token string
 
-// spec §2.2 / tests/test_security_scopes_dont_propagate.py: siblings are isolated,
+// docs/fastapi-compat.md §2.2 / tests/test_security_scopes_dont_propagate.py: siblings are isolated,
 // parents come first.
 func TestScopesDontPropagate(t *testing.T) {
 	type S1 []string
@@ -57,7 +57,7 @@ func TestScopesDontPropagate(t *testing.T) {
 	}
 }
 
-// spec §2.2 quirk: duplicates at depth ≥ 3.
+// docs/fastapi-compat.md §2.2 quirk: duplicates at depth ≥ 3.
 func TestScopesDuplicateQuirk(t *testing.T) {
 	type C []string
 	type B []string
@@ -74,7 +74,7 @@ func TestScopesDuplicateQuirk(t *testing.T) {
 	}
 }
 
-// spec §2.4 tests/test_security_scopes_sub_dependency.py call counts.
+// docs/fastapi-compat.md §2.4 tests/test_security_scopes_sub_dependency.py call counts.
 func TestScopesSubDependencyCounts(t *testing.T) {
 	type DB string
 	type CurrentUser struct {
@@ -110,7 +110,7 @@ func TestScopesSubDependencyCounts(t *testing.T) {
 	}
 }
 
-// spec §2.4 tests/test_dependency_cache.py /scope-counter, and §3.4 no-cache.
+// docs/fastapi-compat.md §2.4 tests/test_dependency_cache.py /scope-counter, and §3.4 no-cache.
 func TestCacheKeys(t *testing.T) {
 	type Counter int
 	type A Counter
@@ -145,7 +145,7 @@ func TestCacheKeys(t *testing.T) {
 	}
 }
 
-// spec §3.3: validation errors are collected across the tree; an HTTP error aborts.
+// docs/fastapi-compat.md §3.3: validation errors are collected across the tree; an HTTP error aborts.
 func TestErrorSemantics(t *testing.T) {
 	type X int
 	type Y int
@@ -172,7 +172,7 @@ func TestErrorSemantics(t *testing.T) {
 	}
 }
 
-// spec §3.5: cleanups run LIFO, see the handler's error and may replace or swallow it.
+// docs/fastapi-compat.md §3.5: cleanups run LIFO, see the handler's error and may replace or swallow it.
 func TestCleanups(t *testing.T) {
 	type A string
 	type B string
@@ -235,7 +235,7 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-// spec §3.6: an override replaces at any depth and keeps the original's scopes.
+// docs/fastapi-compat.md §3.6: an override replaces at any depth and keeps the original's scopes.
 func TestOverride(t *testing.T) {
 	type U []string
 	orig := di.Provide(func(s di.SecurityScopes) U { return U{"orig"} })

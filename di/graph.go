@@ -10,7 +10,7 @@ import (
 )
 
 // Kind says how a parameter's provider relates to the function that needs it. It
-// decides the order of resolution and of validation errors (spec §3.3): dependency
+// decides the order of resolution and of validation errors (docs/fastapi-compat.md §3.3): dependency
 // children run first, in signature order, then the function's own parameters.
 type Kind uint8
 
@@ -42,19 +42,19 @@ func (f ResolverFunc) Resolve(t reflect.Type) (Dependency, Kind, error) { return
 type Config struct {
 	// Resolvers are tried in order for parameters not otherwise resolved.
 	Resolvers []Resolver
-	// Overrides replaces providers at any depth (spec §3.6). The replacement's own
+	// Overrides replaces providers at any depth (docs/fastapi-compat.md §3.6). The replacement's own
 	// parameters are resolved; the original's cache key and scopes are kept.
 	Overrides map[*Provider]*Provider
 }
 
 // Node is one occurrence of a dependency in a route's graph, as declared: the
-// OpenAPI layer walks it (spec §2.3, §4.6). Overrides never appear here.
+// OpenAPI layer walks it (docs/fastapi-compat.md §2.3, §4.6). Overrides never appear here.
 type Node struct {
 	Provider *Provider // nil for the root's handler? no: the root holds the handler's provider
 	Kind     Kind
-	// Scopes are the SecurityScopes injected at this node (parents first, spec §2.2).
+	// Scopes are the SecurityScopes injected at this node (parents first, docs/fastapi-compat.md §2.2).
 	Scopes []string
-	// Key identifies the node's per-request cache entry (spec §2.4); nodes with
+	// Key identifies the node's per-request cache entry (docs/fastapi-compat.md §2.4); nodes with
 	// equal keys share one value.
 	Key      string
 	Children []*Node
@@ -174,7 +174,7 @@ type compiler struct {
 	maxArgs  int
 	usesRsp  bool
 	stack    []*Provider
-	uses     map[*Provider]bool // memo: provider uses scopes below (spec §2.4)
+	uses     map[*Provider]bool // memo: provider uses scopes below (docs/fastapi-compat.md §2.4)
 	resolved map[reflect.Type]resolution
 	effects  []Dependency
 }
@@ -187,7 +187,7 @@ type resolution struct {
 }
 
 // Compile builds the plan for handler. effects are route-level dependencies run
-// for their effect (app, groups, route, in that order, spec §3.2). An explicit
+// for their effect (app, groups, route, in that order, docs/fastapi-compat.md §3.2). An explicit
 // dependency whose type matches a handler parameter fills it; the others run for
 // their effect after effects and before the handler's parameter dependencies.
 func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Plan, error) {
@@ -208,7 +208,7 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 }
 
 // build compiles one occurrence. parentList is the chain of scopes of its parent
-// (spec §2.2). rootDeps are the explicit route dependencies when root is true.
+// (docs/fastapi-compat.md §2.2). rootDeps are the explicit route dependencies when root is true.
 func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps []Dependency, root bool, path []string) (*occ, *Node, error) {
 	orig := d.p
 	actual := orig
@@ -230,7 +230,7 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 	own := d.scopes
 	injected := appendMissing(slices.Clone(parentList), own)
 	chain := append(slices.Clone(parentList), own...)
-	if actual != orig { // spec §2.2: the replacement gets the original's injected list, no own scopes
+	if actual != orig { // docs/fastapi-compat.md §2.2: the replacement gets the original's injected list, no own scopes
 		chain = slices.Clone(injected)
 	}
 
@@ -313,7 +313,7 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 	return o, node, nil
 }
 
-// usesScopes reports whether p "uses scopes" (spec §2.4): it declares
+// usesScopes reports whether p "uses scopes" (docs/fastapi-compat.md §2.4): it declares
 // SecurityScopes, is a security scheme, or a sub-dependency (transitively) has own
 // scopes or uses them.
 func (c *compiler) usesScopes(p *Provider) bool {
@@ -499,7 +499,7 @@ func shortName(n string) string {
 	return n
 }
 
-// appendMissing appends each s of add not already in dst (spec §2.2).
+// appendMissing appends each s of add not already in dst (docs/fastapi-compat.md §2.2).
 func appendMissing(dst, add []string) []string {
 	for _, s := range add {
 		if !slices.Contains(dst, s) {

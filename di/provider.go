@@ -3,8 +3,8 @@
 // from resolvers the router plugs in (parameter structs, app-wide providers).
 //
 // A route's graph is compiled once, at registration, into a Plan: the ordered calls,
-// FastAPI's per-request cache keys (spec §2.4), the SecurityScopes each node sees
-// (spec §2.2) and the cleanup scopes (spec §3.5). Per request the plan runs over a
+// FastAPI's per-request cache keys (docs/fastapi-compat.md §2.4), the SecurityScopes each node sees
+// (docs/fastapi-compat.md §2.2) and the cleanup scopes (docs/fastapi-compat.md §3.5). Per request the plan runs over a
 // pooled slot array, calling providers through values prepared at registration.
 package di
 
@@ -22,7 +22,7 @@ import (
 // default), in reverse order of setup, on every path. It receives the error the
 // request has so far (nil on success) and returns the error to continue with: return
 // err unchanged to keep it, another error to replace it. Returning nil for a non-nil
-// err swallows it, which FastAPI answers with 500 (spec §3.5), and so does Keel.
+// err swallows it, which FastAPI answers with 500 (docs/fastapi-compat.md §3.5), and so does Keel.
 type Cleanup func(err error) error
 
 // Source is anything that can be declared as a dependency: a *Provider, a
@@ -178,7 +178,7 @@ func (p *Provider) HasCleanup() bool {
 // Dependency implements Source: a plain Depends(p).
 func (p *Provider) Dependency() Dependency { return Dependency{p: p} }
 
-// Scope says when a provider's cleanup runs (spec §3.5).
+// Scope says when a provider's cleanup runs (docs/fastapi-compat.md §3.5).
 type Scope uint8
 
 const (
@@ -221,7 +221,7 @@ func Depends(src Source) Dependency {
 
 // Security declares src as a dependency with OAuth2 scopes, FastAPI's
 // Security(src, scopes=[...]). The scopes add to those of the dependents above it
-// and reach providers below as SecurityScopes (spec §2.2).
+// and reach providers below as SecurityScopes (docs/fastapi-compat.md §2.2).
 func Security(src Source, scopes ...string) Dependency {
 	d := Depends(src)
 	d.scopes = append(append([]string(nil), d.scopes...), scopes...)
@@ -232,10 +232,10 @@ func Security(src Source, scopes ...string) Dependency {
 func (d Dependency) Dependency() Dependency { return d }
 
 // NoCache returns d declared with use_cache=False: the provider is called again at
-// this place even if the request already has its value (spec §3.4).
+// this place even if the request already has its value (docs/fastapi-compat.md §3.4).
 func (d Dependency) NoCache() Dependency { d.noCache = true; return d }
 
-// InScope returns d with an explicit cleanup scope (spec §3.5, §2.4).
+// InScope returns d with an explicit cleanup scope (docs/fastapi-compat.md §3.5, §2.4).
 func (d Dependency) InScope(s Scope) Dependency { d.scope = s; return d }
 
 // Provider returns the declared provider.
@@ -246,7 +246,7 @@ func (d Dependency) Scopes() []string { return d.scopes }
 
 // SecurityScopes is injected into any provider that declares a parameter of this
 // type: the scopes required along the path from the handler to it, parents first
-// (spec §1.4, §2.2).
+// (docs/fastapi-compat.md §1.4, §2.2).
 type SecurityScopes struct {
 	Scopes []string
 }
@@ -255,14 +255,14 @@ type SecurityScopes struct {
 func (s SecurityScopes) String() string { return strings.Join(s.Scopes, " ") }
 
 // SecurityScheme is implemented by the meta value of a provider that is a security
-// scheme. Such a node "uses scopes" for caching (spec §2.4) and is reported to the
-// OpenAPI layer with its accumulated scopes (spec §2.3).
+// scheme. Such a node "uses scopes" for caching (docs/fastapi-compat.md §2.4) and is reported to the
+// OpenAPI layer with its accumulated scopes (docs/fastapi-compat.md §2.3).
 type SecurityScheme interface {
 	SchemeName() string
 }
 
 // Response is the response handle a provider or handler can ask for: headers,
-// cookies and a status set on it reach the final response (spec §3.8).
+// cookies and a status set on it reach the final response (docs/fastapi-compat.md §3.8).
 type Response struct {
 	header http.Header
 	status int

@@ -3,12 +3,12 @@ package di
 // This file is the resolver's core: how a compiled Plan runs for one request.
 //
 // A Plan is a tree of occurrences (one per place a dependency is declared). Run
-// walks it depth-first: each occurrence first looks in the per-request cache (spec
+// walks it depth-first: each occurrence first looks in the per-request cache (docs/fastapi-compat.md
 // §3.4), then resolves its children, then calls its provider through a prepared
-// reflect.Value with arguments taken from the state's slots. Errors follow spec
+// reflect.Value with arguments taken from the state's slots. Errors follow docs/fastapi-compat.md
 // §3.3: a *keel.ValidationError is collected and its dependents are skipped, while
 // any other error aborts at once. Cleanups are pushed as providers return and run
-// in reverse order by Close, once per scope (spec §3.5).
+// in reverse order by Close, once per scope (docs/fastapi-compat.md §3.5).
 
 import (
 	"context"
@@ -98,7 +98,7 @@ func (st *State) Preset(p *Provider, v reflect.Value) bool {
 	return true
 }
 
-// Response returns the response handle providers and the handler wrote to (spec
+// Response returns the response handle providers and the handler wrote to (docs/fastapi-compat.md
 // §3.8).
 func (st *State) Response() *Response { return &st.resp }
 
@@ -112,7 +112,7 @@ type PanicError struct {
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // SwallowedError is what a cleanup produces when it returns nil for a non-nil
-// error: FastAPI answers that with 500 (spec §3.5), and so does Keel.
+// error: FastAPI answers that with 500 (docs/fastapi-compat.md §3.5), and so does Keel.
 type SwallowedError struct{ Err error }
 
 func (e *SwallowedError) Error() string {
@@ -264,7 +264,7 @@ func (st *State) call(o *occ) (reflect.Value, error) {
 
 // Close runs the pending cleanups of scope in reverse order of setup, passing err
 // along: each receives the error so far and returns the error to continue with
-// (spec §3.5). A cleanup that returns nil for a non-nil error yields a
+// (docs/fastapi-compat.md §3.5). A cleanup that returns nil for a non-nil error yields a
 // *SwallowedError; a panicking cleanup yields a *PanicError.
 func (st *State) Close(scope Scope, err error) error {
 	if len(st.cleanups) == 0 {

@@ -15,7 +15,7 @@ import (
 	"github.com/keelgo/keel/params"
 )
 
-// Build renders the OpenAPI 3.1 document of routes (spec §6) and returns it
+// Build renders the OpenAPI 3.1 document of routes (docs/fastapi-compat.md §6) and returns it
 // with its compact JSON encoding, marshalled once, to be served as bytes.
 //
 // Routes are rendered in order; Hidden ones are skipped. Build fails when two
@@ -85,7 +85,7 @@ func info(cfg Config) *openapi3.Info {
 }
 
 // servers lists cfg.Servers, with {"url": RootPath} first when it is set
-// and not listed (spec §6.1).
+// and not listed (docs/fastapi-compat.md §6.1).
 func servers(cfg Config) openapi3.Servers {
 	out := make(openapi3.Servers, 0, len(cfg.Servers)+1)
 	if root := cfg.RootPath; root != "" {
@@ -113,7 +113,7 @@ type builder struct {
 	schemes  openapi3.SecuritySchemes
 }
 
-// bodyMethods may document a request body (spec §6.2).
+// bodyMethods may document a request body (docs/fastapi-compat.md §6.2).
 var bodyMethods = map[string]bool{
 	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true,
 	http.MethodPut: true, http.MethodDelete: true, http.MethodPatch: true,
@@ -226,7 +226,7 @@ func normalizeScheme(s *openapi3.SecurityScheme) *openapi3.SecurityScheme {
 // fieldSchema is the schema of a parameter or body field: its type with the
 // constraints inside (inside the non-null branch when optional), then title,
 // description, default, examples, deprecated and an explicit format next to
-// them (spec §4.6, §1.3).
+// them (docs/fastapi-compat.md §4.6, §1.3).
 func (b *builder) fieldSchema(f params.Field) (*openapi3.SchemaRef, error) {
 	var base *openapi3.SchemaRef
 	var null bool
@@ -236,7 +236,7 @@ func (b *builder) fieldSchema(f params.Field) (*openapi3.SchemaRef, error) {
 	if f.In == params.InFile {
 		// A file is {"type": "string", "format": "binary"} (its contents when
 		// the field is []byte); several files are an array of them. Optional
-		// when not required (spec §4.5).
+		// when not required (docs/fastapi-compat.md §4.5).
 		base = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "binary"}}
 		if t := f.Type; t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 {
 			arr := &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: base}
@@ -273,7 +273,7 @@ func (b *builder) fieldSchema(f params.Field) (*openapi3.SchemaRef, error) {
 	return decorate(nullable(base, null), m), nil
 }
 
-// parameter is one parameter object (spec §4.6).
+// parameter is one parameter object (docs/fastapi-compat.md §4.6).
 func (b *builder) parameter(f params.Field) (*openapi3.ParameterRef, error) {
 	s, err := b.fieldSchema(f)
 	if err != nil {
@@ -294,7 +294,7 @@ func (b *builder) parameter(f params.Field) (*openapi3.ParameterRef, error) {
 }
 
 // body is the requestBody: a single JSON value, or the fields of a form,
-// multipart or embedded JSON body as the component Body_<id> (spec §1.3,
+// multipart or embedded JSON body as the component Body_<id> (docs/fastapi-compat.md §1.3,
 // §4.5).
 func (b *builder) body(body *Body, uid, opID string) (*openapi3.RequestBodyRef, error) {
 	var schema *openapi3.SchemaRef
@@ -362,7 +362,7 @@ func (b *builder) body(body *Body, uid, opID string) (*openapi3.RequestBodyRef, 
 	return &openapi3.RequestBodyRef{Value: rb}, nil
 }
 
-// statusRanges are the descriptions FastAPI gives to ranges (spec §6.3).
+// statusRanges are the descriptions FastAPI gives to ranges (docs/fastapi-compat.md §6.3).
 var statusRanges = map[string]string{
 	"1XX": "Information", "2XX": "Success", "3XX": "Redirection",
 	"4XX": "Client Error", "5XX": "Server Error", "DEFAULT": "Default Response",
@@ -373,7 +373,7 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != 204 && status != 205 && status != 304
 }
 
-// responses is the operation's responses object (spec §6.3, §5.3).
+// responses is the operation's responses object (docs/fastapi-compat.md §6.3, §5.3).
 func (b *builder) responses(r *Route, uid string) (*openapi3.Responses, error) {
 	out := openapi3.NewResponses()
 	status := r.Status
@@ -389,7 +389,7 @@ func (b *builder) responses(r *Route, uid string) (*openapi3.Responses, error) {
 	if bodyAllowed(status) {
 		schema := &openapi3.SchemaRef{Value: &openapi3.Schema{}}
 		// A handler returning `any` is FastAPI's endpoint without a return
-		// annotation: no response model, "schema": {} (spec §6.3).
+		// annotation: no response model, "schema": {} (docs/fastapi-compat.md §6.3).
 		if r.Response != nil && r.Response != reflect.TypeFor[any]() {
 			s, err := b.s.of(r.Response)
 			if err != nil {
@@ -470,7 +470,7 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // validationSchemas adds ValidationError and HTTPValidationError exactly as
-// spec §5.3 and returns a $ref to HTTPValidationError.
+// docs/fastapi-compat.md §5.3 and returns a $ref to HTTPValidationError.
 // validationProblem is the RFC 9457 form of the validation response, for apps
 // that render errors as problem details: {"type","title","status","detail",
 // "errors":[ValidationError]}.
@@ -496,7 +496,7 @@ func (b *builder) validationProblem() *openapi3.SchemaRef {
 	})
 }
 
-// validationError defines the ValidationError component (spec §5.3).
+// validationError defines the ValidationError component (docs/fastapi-compat.md §5.3).
 func (b *builder) validationError() *openapi3.SchemaRef {
 	if s, ok := b.s.fixed["ValidationError"]; ok {
 		return &openapi3.SchemaRef{Ref: refPrefix + "ValidationError", Value: s}

@@ -41,7 +41,7 @@ func num(text string, v float64) *params.Number { return &params.Number{Text: te
 func intp(n int) *int                           { return &n }
 
 func TestMinimalDocument(t *testing.T) {
-	// spec §6.1
+	// docs/fastapi-compat.md §6.1
 	_, data := build(t, Config{Title: "FastAPI", Version: "0.1.0"}, nil)
 	jsonEqual(t, "doc", data, `{"openapi":"3.1.0","info":{"title":"FastAPI","version":"0.1.0"},"paths":{}}`)
 	_, data = build(t, Config{}, []Route{{Method: "GET", Path: "/hidden", Name: "h", Hidden: true, Security: []Requirement{{Scheme: passwordBearer}}}})
@@ -76,7 +76,7 @@ func TestTopLevel(t *testing.T) {
 }
 
 func TestOperation(t *testing.T) {
-	// spec §6.2
+	// docs/fastapi-compat.md §6.2
 	tests := []struct {
 		name  string
 		route Route
@@ -133,7 +133,7 @@ func TestDuplicates(t *testing.T) {
 }
 
 func TestParameters(t *testing.T) {
-	// spec §4.6
+	// docs/fastapi-compat.md §4.6
 	str := reflect.TypeFor[string]()
 	strp := reflect.TypeFor[*string]()
 	tests := []struct {
@@ -204,7 +204,7 @@ func TestParameters(t *testing.T) {
 }
 
 // oauth2Form is security.OAuth2PasswordRequestForm as the params package
-// describes it (spec §1.3).
+// describes it (docs/fastapi-compat.md §1.3).
 func oauth2Form(strict bool) []params.Field {
 	str := reflect.TypeFor[string]()
 	strp := reflect.TypeFor[*string]()
@@ -311,7 +311,7 @@ func TestBodies(t *testing.T) {
 		}
 	}
 
-	// OPTIONS and TRACE document no body (spec §6.2).
+	// OPTIONS and TRACE document no body (docs/fastapi-compat.md §6.2).
 	_, data := build(t, Config{}, []Route{{Method: "OPTIONS", Path: "/b", Name: "b", Body: &Body{Type: reflect.TypeFor[Item]()}}})
 	jsonEqual(t, "options", pick(t, data, "paths", "/b", "options"),
 		`{"summary":"B","operationId":"b_b_options","responses":{"200":{"description":"Successful Response","content":{"application/json":{"schema":{}}}}}}`)
@@ -353,7 +353,7 @@ const response422 = `{"description": "Validation Error",
 	"content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}`
 
 func TestResponses(t *testing.T) {
-	// spec §6.3
+	// docs/fastapi-compat.md §6.3
 	ok := `{"description":"Successful Response","content":{"application/json":{"schema":{}}}}`
 	tests := []struct {
 		name  string
@@ -401,7 +401,7 @@ func TestResponses(t *testing.T) {
 		jsonEqual(t, tt.name, pick(t, data, "paths", "/items/", "get", "responses"), tt.want)
 	}
 
-	// The 422 components are exactly spec §5.3, and only present when used.
+	// The 422 components are exactly docs/fastapi-compat.md §5.3, and only present when used.
 	_, data := build(t, Config{}, []Route{{Method: "GET", Path: "/a", Name: "a", HasValidatedInputs: true}, {Method: "GET", Path: "/b", Name: "b", HasValidatedInputs: true}})
 	jsonEqual(t, "validation components", pick(t, data, "components", "schemas"), validationComponents)
 	_, data = build(t, Config{}, []Route{{Method: "GET", Path: "/a", Name: "a", HasValidatedInputs: true, Responses: map[string]ResponseDoc{"4XX": {}}}})
@@ -411,7 +411,7 @@ func TestResponses(t *testing.T) {
 }
 
 func TestSecurity(t *testing.T) {
-	// spec §2.3, §1.2
+	// docs/fastapi-compat.md §2.3, §1.2
 	bearer := scheme{"HTTPBearer", &openapi3.SecurityScheme{Type: "http", Scheme: "bearer"}}
 	noScopes := scheme{"OAuth2PasswordBearer", &openapi3.SecurityScheme{Type: "oauth2",
 		Flows: &openapi3.OAuthFlows{Password: &openapi3.OAuthFlow{TokenURL: "token"}}}}
@@ -432,7 +432,7 @@ func TestSecurity(t *testing.T) {
 	}
 
 	// Scopes are always written, even when the scheme gives none; the
-	// scheme's own object is left alone. The last writer wins (spec §1.5).
+	// scheme's own object is left alone. The last writer wins (docs/fastapi-compat.md §1.5).
 	_, data = build(t, Config{}, []Route{
 		{Method: "GET", Path: "/a", Name: "a", Security: []Requirement{{Scheme: passwordBearer}}},
 		{Method: "GET", Path: "/b", Name: "b", Security: []Requirement{{Scheme: noScopes}}},

@@ -10,7 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// jsonEqual compares two JSON texts as parsed values (spec §0: key order
+// jsonEqual compares two JSON texts as parsed values (docs/fastapi-compat.md §0: key order
 // carries no meaning; numbers compare by value).
 func jsonEqual(t *testing.T, what string, got []byte, want string) {
 	t.Helper()

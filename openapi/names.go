@@ -8,7 +8,7 @@ import (
 )
 
 // wireTitle is the default title of a parameter or field: the wire name with
-// "_" replaced by a space, title-cased (spec §4.6: "ads_id" is "Ads Id").
+// "_" replaced by a space, title-cased (docs/fastapi-compat.md §4.6: "ads_id" is "Ads Id").
 func wireTitle(name string) string {
 	return pytext.Title(strings.ReplaceAll(name, "_", " "))
 }
@@ -37,12 +37,12 @@ func snakeCase(s string) string {
 }
 
 // summaryFor is FastAPI's default summary applied to the snake_case handler
-// name (spec §6.2): "readOwnItems" is "Read Own Items".
+// name (docs/fastapi-compat.md §6.2): "readOwnItems" is "Read Own Items".
 func summaryFor(name string) string {
 	return wireTitle(snakeCase(name))
 }
 
-// uniqueID is FastAPI's generate_unique_id (spec §6.2) on the snake_case
+// uniqueID is FastAPI's generate_unique_id (docs/fastapi-compat.md §6.2) on the snake_case
 // handler name: re.sub(r"\W", "_", name+path) + "_" + method.lower().
 func uniqueID(name, path, method string) string {
 	s := snakeCase(name) + path
@@ -60,7 +60,7 @@ func uniqueID(name, path, method string) string {
 	return b.String()
 }
 
-// cutDescription cuts text at the first form feed and trims it (spec §6.2).
+// cutDescription cuts text at the first form feed and trims it (docs/fastapi-compat.md §6.2).
 func cutDescription(s string) string {
 	if i := strings.IndexByte(s, '\f'); i >= 0 {
 		s = s[:i]
@@ -69,7 +69,7 @@ func cutDescription(s string) string {
 }
 
 // OperationID returns the operationId Build gives r: r.OperationID when set,
-// else FastAPI's rule applied to the snake_case handler name (spec §6.2). The
+// else FastAPI's rule applied to the snake_case handler name (docs/fastapi-compat.md §6.2). The
 // router uses it to refuse duplicates when a route is registered.
 func OperationID(r Route) string {
 	if r.OperationID != "" {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestPyTitle(t *testing.T) {
-	// spec §0 and §4.6
+	// docs/fastapi-compat.md §0 and §4.6
 	for in, want := range map[string]string{
 		"user-agent":                     "User-Agent",
 		"item-query":                     "Item-Query",
@@ -61,7 +61,7 @@ func TestSnakeCase(t *testing.T) {
 }
 
 func TestSummaryAndUniqueID(t *testing.T) {
-	// spec §6.2
+	// docs/fastapi-compat.md §6.2
 	tests := []struct {
 		name, method, path, summary, id string
 	}{

@@ -161,7 +161,7 @@ type setting struct {
 }
 
 // swaggerDefaults are the Swagger UI settings FastAPI writes, in its order
-// (spec §6.4).
+// (docs/fastapi-compat.md §6.4).
 var swaggerDefaults = []setting{
 	{"dom_id", "#swagger-ui"},
 	{"layout", "BaseLayout"},
@@ -170,7 +170,7 @@ var swaggerDefaults = []setting{
 	{"showCommonExtensions", true},
 }
 
-// swaggerUIPage is the /docs page (spec §6.4).
+// swaggerUIPage is the /docs page (docs/fastapi-compat.md §6.4).
 func swaggerUIPage(cfg Config, title, root, favicon string, asset func(string) string) ([]byte, error) {
 	css, js := cfg.SwaggerCSSURL, cfg.SwaggerJSURL
 	if css == "" {
@@ -249,7 +249,7 @@ const ui = SwaggerUIBundle({
 	return b.Bytes(), nil
 }
 
-// redocPage is the /redoc page (spec §6.6).
+// redocPage is the /redoc page (docs/fastapi-compat.md §6.6).
 func redocPage(cfg Config, title, root, favicon string) []byte {
 	js := cfg.RedocJSURL
 	if js == "" {

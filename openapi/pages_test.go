@@ -43,7 +43,7 @@ func file(t *testing.T, name string) string {
 	return string(b)
 }
 
-// The whole /docs page for FastAPI's defaults (spec §6.4), assets embedded.
+// The whole /docs page for FastAPI's defaults (docs/fastapi-compat.md §6.4), assets embedded.
 const wantSwaggerPage = `<!DOCTYPE html>
 <html>
 <head>
@@ -137,7 +137,7 @@ func TestPagesDefault(t *testing.T) {
 		t.Errorf("POST: %d", rec.Code)
 	}
 
-	// ReDoc (spec §6.6).
+	// ReDoc (docs/fastapi-compat.md §6.6).
 	body := get(m, "GET", "/redoc").Body.String()
 	for _, want := range []string{
 		"<title>Shop &amp; Co - ReDoc</title>",
@@ -153,7 +153,7 @@ func TestPagesDefault(t *testing.T) {
 }
 
 func TestSwaggerUISettings(t *testing.T) {
-	// spec §6.4
+	// docs/fastapi-compat.md §6.4
 	cfg := DefaultConfig()
 	cfg.SwaggerUIParameters = map[string]any{
 		"deepLinking":            false,

@@ -8,7 +8,7 @@ import (
 )
 
 // pyJSON encodes v as Python's json.dumps does by default, which FastAPI
-// uses for values embedded in the Swagger UI page (spec §6.4): ", " and ": "
+// uses for values embedded in the Swagger UI page (docs/fastapi-compat.md §6.4): ", " and ": "
 // separators and non-ASCII escaped as \uXXXX. Like Go's encoder (and
 // FastAPI's page), '<', '>' and '&' are escaped as \u003c, \u003e, \u0026, so
 // a value cannot close the <script> element.

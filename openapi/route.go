@@ -13,14 +13,14 @@ import (
 // version "0.1.0", and serves nothing (set the URLs, or start from
 // DefaultConfig).
 type Config struct {
-	// Info (spec §6.1). Empty strings are omitted; Title and Version default
+	// Info (docs/fastapi-compat.md §6.1). Empty strings are omitted; Title and Version default
 	// to "Keel" and "0.1.0".
 	Title, Version, Summary, Description, TermsOfService string
 	Contact                                              *openapi3.Contact
 	License                                              *openapi3.License
 
 	// Servers are listed as given. When RootPath is set and no server has
-	// that URL, {"url": RootPath} is put first (spec §6.1).
+	// that URL, {"url": RootPath} is put first (docs/fastapi-compat.md §6.1).
 	Servers []*openapi3.Server
 	// Tags is the document's top-level tag list (FastAPI's openapi_tags).
 	Tags openapi3.Tags
@@ -28,7 +28,7 @@ type Config struct {
 	ExternalDocs *openapi3.ExternalDocs
 
 	// ValidationStatus is the status of the automatic validation response
-	// (spec §6.3); 0 means 422. The router sets it from the App's option.
+	// (docs/fastapi-compat.md §6.3); 0 means 422. The router sets it from the App's option.
 	ValidationStatus int
 	// ProblemDetails documents the validation response as RFC 9457
 	// application/problem+json (the router's ProblemDetails format) instead of
@@ -39,7 +39,7 @@ type Config struct {
 	// added to the URLs the pages load and to servers; routes do not include it.
 	RootPath string
 
-	// OpenAPIURL serves the document; "" turns off every page (spec §6.7).
+	// OpenAPIURL serves the document; "" turns off every page (docs/fastapi-compat.md §6.7).
 	OpenAPIURL string
 	// DocsURL serves Swagger UI; "" turns it and the redirect page off.
 	DocsURL string
@@ -92,7 +92,7 @@ type Route struct {
 	Method, Path string
 	// Name is the handler's Go function name without its package
 	// ("readOwnItems"). The summary and the default operationId derive from
-	// it (spec §6.2).
+	// it (docs/fastapi-compat.md §6.2).
 	Name string
 	// Summary, Description and OperationID override the derived values when
 	// not empty. The description is cut at the first form feed and trimmed.
@@ -113,22 +113,22 @@ type Route struct {
 	// ResponseDescription defaults to "Successful Response".
 	ResponseDescription string
 	// Responses are extra documented responses, keyed by status ("404"),
-	// range ("4XX") or "default" (spec §6.3).
+	// range ("4XX") or "default" (docs/fastapi-compat.md §6.3).
 	Responses map[string]ResponseDoc
 
 	// Params are the path, query, header and cookie fields of the handler and
-	// of every dependency, already ordered and de-duplicated per spec §4.6.
+	// of every dependency, already ordered and de-duplicated per docs/fastapi-compat.md §4.6.
 	// Hidden fields are skipped.
 	Params []params.Field
 	// Body is the request body, nil when there is none.
 	Body *Body
 	// HasValidatedInputs is true when the operation reads any parameter
 	// (hidden ones included) or a body: it then gets the automatic 422
-	// response unless Responses has "422", "4XX" or "default" (spec §6.3).
+	// response unless Responses has "422", "4XX" or "default" (docs/fastapi-compat.md §6.3).
 	HasValidatedInputs bool
 
 	// Security is the operation's requirement, one entry per scheme name in
-	// first-seen order with merged scopes (spec §2.3).
+	// first-seen order with merged scopes (docs/fastapi-compat.md §2.3).
 	Security []Requirement
 }
 
@@ -137,7 +137,7 @@ type Route struct {
 // Either Type is set (a single JSON value, typically a struct documented as a
 // $ref component), or Fields are (form fields, files, or several JSON body
 // values embedded under their names), documented as the component
-// Body_<operationId> (spec §1.3, §4.5).
+// Body_<operationId> (docs/fastapi-compat.md §1.3, §4.5).
 type Body struct {
 	// MediaType is the content type documented. "" means application/json for
 	// Type and for JSON fields, application/x-www-form-urlencoded for form
@@ -162,7 +162,7 @@ type Requirement struct {
 }
 
 // SchemeDoc is implemented by security schemes: their name in
-// components.securitySchemes and the component itself (spec §1.1, §1.2).
+// components.securitySchemes and the component itself (docs/fastapi-compat.md §1.1, §1.2).
 type SchemeDoc interface {
 	SchemeName() string
 	OpenAPISecurityScheme() *openapi3.SecurityScheme

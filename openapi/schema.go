@@ -214,7 +214,7 @@ func (g *schemas) newComponent(t reflect.Type) *component {
 	return c
 }
 
-// enum documents an Enum type as a component (spec §4.4: enum via $ref).
+// enum documents an Enum type as a component (docs/fastapi-compat.md §4.4: enum via $ref).
 func (g *schemas) enum(t reflect.Type) (*openapi3.SchemaRef, error) {
 	vals, err := call(t, "Enum", func() []any { return zeroValue(t, enumType).(Enum).Enum() })
 	if err != nil {
@@ -395,7 +395,7 @@ func (g *schemas) property(f jsonField) (*openapi3.SchemaRef, bool, error) {
 	return decorate(nullable(base, kind == reflect.Pointer), m), required, nil
 }
 
-// nullable wraps s as anyOf [s, {"type": "null"}] (spec §4.6, FastAPI's
+// nullable wraps s as anyOf [s, {"type": "null"}] (docs/fastapi-compat.md §4.6, FastAPI's
 // `T | None`).
 func nullable(s *openapi3.SchemaRef, ok bool) *openapi3.SchemaRef {
 	if !ok {
@@ -443,7 +443,7 @@ func jsonNatives(vs []any) []any {
 	return out
 }
 
-// decorate adds m to s. A bare $ref gets no title (spec §4.6); its other
+// decorate adds m to s. A bare $ref gets no title (docs/fastapi-compat.md §4.6); its other
 // keywords are written next to $ref, as OpenAPI 3.1 allows.
 func decorate(s *openapi3.SchemaRef, m meta) *openapi3.SchemaRef {
 	m.def = jsonNative(m.def)
@@ -519,7 +519,7 @@ func parseLiteral(text string, t reflect.Type) any {
 	return text
 }
 
-// applyConstraints writes c into s as JSON Schema keywords (spec §4.4).
+// applyConstraints writes c into s as JSON Schema keywords (docs/fastapi-compat.md §4.4).
 // Nothing is written into a $ref (the component is shared). For slices,
 // lengths become minItems/maxItems and the other checks go to the items.
 func applyConstraints(sr *openapi3.SchemaRef, c params.Constraints, t reflect.Type) {

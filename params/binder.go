@@ -159,7 +159,7 @@ func (b *Binder) NeedsBody() bool { return b.whole != nil || len(b.body) > 0 || 
 func (b *Binder) NeedsJSON() bool { return b.whole != nil || len(b.body) > 0 }
 
 // BodyEmbedded reports whether the JSON body is an object keyed by the body
-// fields' names (more than one body field, or the embed option; spec §4.5).
+// fields' names (more than one body field, or the embed option; docs/fastapi-compat.md §4.5).
 func (b *Binder) BodyEmbedded() bool { return b.embed }
 
 // BodyMedia is the request body's media type for OpenAPI: "application/json",
@@ -170,7 +170,7 @@ func (b *Binder) BodyMedia() string { return b.media }
 // Embedded returns a binder whose body fields are embedded under their names
 // even if there is only one. The router uses it when the route as a whole has
 // more than one body parameter (FastAPI counts them across all dependencies,
-// spec §4.5). A binder without body fields is returned as is.
+// docs/fastapi-compat.md §4.5). A binder without body fields is returned as is.
 func (b *Binder) Embedded() *Binder {
 	if b.embed || len(b.body) == 0 {
 		return b
@@ -182,7 +182,7 @@ func (b *Binder) Embedded() *Binder {
 }
 
 // CheckBody parses the body the way FastAPI does before anything is validated
-// (spec §4.5) and returns what would stop the request there: a
+// (docs/fastapi-compat.md §4.5) and returns what would stop the request there: a
 // *keel.ValidationError holding the single json_invalid error, or a
 // *keel.HTTPError (400 "There was an error parsing the body"). It returns nil
 // when the binder reads no JSON, or when the body parses. The router may call
@@ -199,7 +199,7 @@ func (b *Binder) CheckBody(body *Body) error {
 // Bind fills dst, an addressable value of Type(), from the request. body is
 // the request body from ReadBody (nil is an empty body). It returns nil, a
 // *keel.ValidationError listing every error of this struct in the order path,
-// query, header, cookie, body (spec §3.3, §5.1), or a *keel.HTTPError when the
+// query, header, cookie, body (docs/fastapi-compat.md §3.3, §5.1), or a *keel.HTTPError when the
 // body cannot be read as a form (400, 413). A JSON syntax error is returned
 // alone, as FastAPI reports it before validating anything.
 //
@@ -278,7 +278,7 @@ func missingDetail(loc []any, input any) keel.ErrorDetail {
 }
 
 // errLoc is the location prefix of a binding in errors: form and file fields
-// are reported under "body" (spec §5.2 example 10).
+// are reported under "body" (docs/fastapi-compat.md §5.2 example 10).
 func (bd *binding) errLoc() string {
 	switch bd.loc {
 	case InForm, InFile:
@@ -334,7 +334,7 @@ func (bd *binding) bindValues(base unsafe.Pointer, all []string, one string, err
 	bd.bindSlice(base, all, errs)
 }
 
-// bindSlice converts every value, one error per failing index (spec §5.2
+// bindSlice converts every value, one error per failing index (docs/fastapi-compat.md §5.2
 // example 2); too_long is reported alone, too_short only when the items are
 // valid (pydantic's order, §4.4).
 func (bd *binding) bindSlice(base unsafe.Pointer, vals []string, errs *[]keel.ErrorDetail) {
@@ -380,7 +380,7 @@ type qspan struct {
 	n   int
 }
 
-// bindQuery scans the raw query once (spec §4.2: '&'-separated, '+' is a
+// bindQuery scans the raw query once (docs/fastapi-compat.md §4.2: '&'-separated, '+' is a
 // space, lenient percent-decoding, a key without '=' has the value "").
 // Values are unescaped only when they contain '%' or '+'.
 func (b *Binder) bindQuery(raw string, base unsafe.Pointer, errs *[]keel.ErrorDetail) {

@@ -53,7 +53,7 @@ const (
 // own; an http.MaxBytesReader set by the server still applies). A body over
 // the limit gives a *keel.HTTPError 413 {"detail":"Request body too large"};
 // any other read failure a 400 {"detail":"There was an error parsing the body"}
-// (spec §4.5).
+// (docs/fastapi-compat.md §4.5).
 func ReadBody(r *http.Request, limit int64) (*Body, error) {
 	b := &Body{contentType: r.Header.Get("Content-Type")}
 	if r.Body == nil || r.Body == http.NoBody {
@@ -111,7 +111,7 @@ func ReadBody(r *http.Request, limit int64) (*Body, error) {
 // isJSONMedia reports whether a Content-Type makes FastAPI parse the body as
 // JSON: main type application and subtype json or *+json, parameters allowed.
 // Like Python's email.message, a value without exactly one '/' counts as
-// text/plain (spec §4.5).
+// text/plain (docs/fastapi-compat.md §4.5).
 func isJSONMedia(ct string) bool {
 	t, _, _ := strings.Cut(ct, ";")
 	t = strings.ToLower(strings.TrimSpace(t))
@@ -166,7 +166,7 @@ func (b *Body) jsonValue(lax bool) (v any, present bool, err error) {
 	return b.jsonVal, true, b.jsonErr
 }
 
-// bindJSON binds the body fields (spec §4.5): the whole body for a single
+// bindJSON binds the body fields (docs/fastapi-compat.md §4.5): the whole body for a single
 // non-embedded field, else an object keyed by the fields' names.
 func (b *Binder) bindJSON(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDetail) error {
 	val, present, err := body.jsonValue(b.c.opts.LaxContentType)

@@ -31,7 +31,7 @@ type Model struct {
 	Skip  string         `json:"-"`
 }
 
-// The whole-body model, spec §4.5 and §5.2 examples 5–7.
+// The whole-body model, docs/fastapi-compat.md §4.5 and §5.2 examples 5–7.
 func TestJSONBody(t *testing.T) {
 	c := NewCompiler(Options{})
 	const js = "application/json"
@@ -81,7 +81,7 @@ func TestJSONBody(t *testing.T) {
 	}
 }
 
-// Python-mode lax conversions inside bodies (spec §4.3 "Inside JSON bodies";
+// Python-mode lax conversions inside bodies (docs/fastapi-compat.md §4.3 "Inside JSON bodies";
 // probed with pydantic 2.13 from_attributes validation).
 func TestJSONBodyTypes(t *testing.T) {
 	c := NewCompiler(Options{})
@@ -158,7 +158,7 @@ func TestJSONNestedLocAndConstraints(t *testing.T) {
 	}
 }
 
-// Embedding, spec §4.5 probe examples.
+// Embedding, docs/fastapi-compat.md §4.5 probe examples.
 func TestEmbeddedBody(t *testing.T) {
 	type Two struct {
 		Item       Item `body:"item"`

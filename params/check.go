@@ -27,7 +27,7 @@ const (
 	opGt
 )
 
-// describe returns the error type, message prefix and ctx key (spec §4.4).
+// describe returns the error type, message prefix and ctx key (docs/fastapi-compat.md §4.4).
 func (op checkOp) describe() (typ, msgPrefix, key string) {
 	switch op {
 	case opMultiple:
@@ -332,7 +332,7 @@ func plural(n int, unit string) string {
 	return s
 }
 
-// lengthFailure is the list length error (spec §4.4): too_long is checked
+// lengthFailure is the list length error (docs/fastapi-compat.md §4.4): too_long is checked
 // before the items (pydantic stops there), too_short after them.
 func lengthFailure(short bool, limit, actual int) *failure {
 	if short {

@@ -29,7 +29,7 @@ type Options struct {
 	// request gets 413 {"detail":"File too large"}.
 	MaxFileSize int64
 	// LaxContentType parses a body that has no Content-Type as JSON, like
-	// FastAPI's strict_content_type=False (spec §4.5).
+	// FastAPI's strict_content_type=False (docs/fastapi-compat.md §4.5).
 	LaxContentType bool
 }
 
@@ -118,7 +118,7 @@ func (c *Compiler) Struct(t reflect.Type) (*Binder, error) {
 }
 
 // Body compiles a type used as the whole JSON request body: FastAPI's single,
-// not embedded body parameter (spec §4.5). A pointer type makes the body
+// not embedded body parameter (docs/fastapi-compat.md §4.5). A pointer type makes the body
 // optional (nil when the request has none). Fields() reports one InBody field
 // with an empty Name and a nil Index.
 func (c *Compiler) Body(t reflect.Type) (*Binder, error) {
@@ -598,7 +598,7 @@ type enumType interface{ Enum() []any }
 
 // enumValues returns the values of a type implementing Enum() []any, as text.
 // Such a field accepts only those values, failing with Pydantic's "enum" error
-// (spec §4.4).
+// (docs/fastapi-compat.md §4.4).
 func enumValues(t reflect.Type) (vals []string, ok bool, err error) {
 	if t == nil || !t.Implements(reflect.TypeFor[enumType]()) {
 		return nil, false, nil

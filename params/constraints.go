@@ -3,7 +3,7 @@ package params
 // Constraints are the checks declared on one value with struct tags, parsed once
 // at registration. The binder compiles them into closures; the openapi package
 // turns them into JSON Schema keywords. Numbers keep their declared text so that
-// messages print them as written (spec §4.4: "greater than 0") while ctx and the
+// messages print them as written (docs/fastapi-compat.md §4.4: "greater than 0") while ctx and the
 // schema use the field's type (0 or 0.0).
 type Constraints struct {
 	Gt, Ge, Lt, Le *Number // gt / gte (min for numbers) / lt / lte (max for numbers)

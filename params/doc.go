@@ -1,5 +1,5 @@
 // Package params binds HTTP requests into typed Go structs and validates them
-// with FastAPI's rules and error format (spec §4, §5).
+// with FastAPI's rules and error format (docs/fastapi-compat.md §4, §5).
 //
 // A parameter struct tags each field with where it comes from:
 //

@@ -5,7 +5,7 @@ import "reflect"
 // Location is where a parameter is read from.
 type Location string
 
-// The locations, in the order FastAPI validates and documents them (spec §3.3, §4.6).
+// The locations, in the order FastAPI validates and documents them (docs/fastapi-compat.md §3.3, §4.6).
 const (
 	InPath   Location = "path"
 	InQuery  Location = "query"

@@ -62,7 +62,7 @@ func (fd *formData) get(name string) []formEntry {
 	return fd.entries[name]
 }
 
-// Starlette's multipart limits (spec §4.5 reads forms with Starlette).
+// Starlette's multipart limits (docs/fastapi-compat.md §4.5 reads forms with Starlette).
 const (
 	maxFormParts   = 1000
 	maxFieldSize   = 1 << 20
@@ -74,7 +74,7 @@ const (
 
 // formValue parses the body as a form once: urlencoded or multipart by
 // Content-Type, and an empty form for any other type ("JSON bodies simply
-// provide no fields", spec §4.5).
+// provide no fields", docs/fastapi-compat.md §4.5).
 func (b *Body) formValue(maxMemory, maxFile int64) (*formData, error) {
 	if b == nil {
 		return nil, nil
@@ -214,7 +214,7 @@ func (b *Binder) bindForm(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDet
 			*errs = append(*errs, detail(fail("string_type", msgStringType), []any{"body", bd.name}, last.file.Filename))
 			continue
 		}
-		if last.value == "" { // an empty form value is missing (spec §4.2)
+		if last.value == "" { // an empty form value is missing (docs/fastapi-compat.md §4.2)
 			bd.missing(base, errs)
 			continue
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// The OAuth2 password form, spec §1.3 (non-strict and strict).
+// The OAuth2 password form, docs/fastapi-compat.md §1.3 (non-strict and strict).
 type passwordForm struct {
 	GrantType    *string `form:"grant_type" pattern:"^password$"`
 	Username     string  `form:"username"`
@@ -57,7 +57,7 @@ func TestOAuth2Form(t *testing.T) {
 	if !sameJSON(t, got, `[{"type":"missing","loc":["body","grant_type"],"msg":"Field required","input":null}]`) {
 		t.Error(got)
 	}
-	// A JSON body provides no form fields (spec §1.3 probe).
+	// A JSON body provides no form fields (docs/fastapi-compat.md §1.3 probe).
 	got = bindErr(t, c, &s, req("POST", "/token", "application/json", `{"grant_type":"password","username":"a","password":"b"}`))
 	if !sameJSON(t, got, want) {
 		t.Error(got)

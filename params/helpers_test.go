@@ -78,7 +78,7 @@ func errString(err error) string {
 	return "unexpected: " + err.Error()
 }
 
-// sameJSON compares two JSON texts by value (spec §0: key order is meaningless).
+// sameJSON compares two JSON texts by value (docs/fastapi-compat.md §0: key order is meaningless).
 func sameJSON(t *testing.T, got, want string) bool {
 	t.Helper()
 	if got == want {

@@ -276,7 +276,7 @@ func jsonInt(in any) (neg bool, mag uint64, big bool, f *failure) {
 }
 
 // jsonFloat applies pydantic's lax float rules: bools, numbers, numeric
-// strings ("50.5", spec §4.3). An integer too large for a float is float_type.
+// strings ("50.5", docs/fastapi-compat.md §4.3). An integer too large for a float is float_type.
 func jsonFloat(in any) (float64, *failure) {
 	switch x := in.(type) {
 	case bool:
@@ -702,9 +702,9 @@ func (c *Compiler) modelFieldsLocked(t reflect.Type) ([]modelField, error) {
 }
 
 // structDecoder: a JSON object; fields in declaration order; a missing
-// required field is reported with the enclosing object as input (spec §5.1);
+// required field is reported with the enclosing object as input (docs/fastapi-compat.md §5.1);
 // unknown keys are ignored; anything but an object is model_attributes_type
-// (FastAPI validates bodies with from_attributes, spec §5.2 example 7).
+// (FastAPI validates bodies with from_attributes, docs/fastapi-compat.md §5.2 example 7).
 func (c *Compiler) structDecoder(t reflect.Type) (decodeFn, error) {
 	fields, err := c.modelFieldsLocked(t)
 	if err != nil {

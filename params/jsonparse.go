@@ -14,7 +14,7 @@ const maxJSONDepth = 512
 
 // jsonSyntaxError is a JSON document that Python's json module rejects: Msg is
 // the module's wording (json.JSONDecodeError.msg) and Pos the character (code
-// point) offset it reports (spec §4.5).
+// point) offset it reports (docs/fastapi-compat.md §4.5).
 type jsonSyntaxError struct {
 	Msg string
 	Pos int

@@ -11,7 +11,7 @@ import (
 
 // TestJSONMatchesPython checks the parser against Python 3.11's json.loads on
 // ~1300 documents (testdata/gen_json_python.py made them): the same verdict,
-// and for rejected documents the same message and character offset (spec §4.5).
+// and for rejected documents the same message and character offset (docs/fastapi-compat.md §4.5).
 func TestJSONMatchesPython(t *testing.T) {
 	raw, err := os.ReadFile("testdata/json_python.json")
 	if err != nil {

@@ -49,7 +49,7 @@ var formatOf = map[string]string{
 
 // ParseConstraints reads the constraint tags of a struct field: `validate`
 // (go-playground/validator syntax), and Keel's own `pattern` (a regular
-// expression that must be found in the value, spec §4.4) and `multipleOf`.
+// expression that must be found in the value, docs/fastapi-compat.md §4.4) and `multipleOf`.
 // The meaning of min/max/len/gt/gte/lt/lte depends on the field's type, as in
 // validator: value bounds for numbers, character counts for strings, item
 // counts for slices and maps. Pointers are looked through.

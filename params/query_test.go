@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// Coercion of string inputs, spec §4.3 (every row), through a query parameter.
+// Coercion of string inputs, docs/fastapi-compat.md §4.3 (every row), through a query parameter.
 func TestQueryCoercion(t *testing.T) {
 	type I struct {
 		V int `query:"v"`
@@ -112,7 +112,7 @@ func TestQueryCoercion(t *testing.T) {
 	}
 }
 
-// Constraint errors, spec §4.4 (every row) and §5.2 examples 3 and 4.
+// Constraint errors, docs/fastapi-compat.md §4.4 (every row) and §5.2 examples 3 and 4.
 func TestConstraints(t *testing.T) {
 	type P struct {
 		ItemID int      `path:"item_id" validate:"gte=0"`
@@ -189,7 +189,7 @@ func TestConstraintOrder(t *testing.T) {
 	}
 }
 
-// Multiplicity, spec §4.2, and examples 1, 2, 8 and 9 of §5.2.
+// Multiplicity, docs/fastapi-compat.md §4.2, and examples 1, 2, 8 and 9 of §5.2.
 func TestMultiplicity(t *testing.T) {
 	type P struct {
 		A         string   `query:"a"`

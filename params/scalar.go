@@ -58,7 +58,7 @@ func scalarOf(t reflect.Type) (scalar, bool) {
 
 func (s scalar) numeric() bool { return s.kind == kInt || s.kind == kUint || s.kind == kFloat }
 
-// Pydantic messages (spec §4.3, §5.2).
+// Pydantic messages (docs/fastapi-compat.md §4.3, §5.2).
 const (
 	msgMissing         = "Field required"
 	msgIntParsing      = "Input should be a valid integer, unable to parse string as an integer"
@@ -97,7 +97,7 @@ func trimSpace(s string) string {
 	return strings.TrimFunc(s, unicode.IsSpace)
 }
 
-// parseLaxInt parses s with pydantic's lax str→int rules (spec §4.3): white
+// parseLaxInt parses s with pydantic's lax str→int rules (docs/fastapi-compat.md §4.3): white
 // space trimmed, an optional sign, ASCII digits with single underscores between
 // digits, and an optional fraction made only of zeros ("1.0"). It returns the
 // sign and magnitude; big is set when the magnitude does not fit in 64 bits

@@ -27,7 +27,7 @@ import (
 // DefaultMaxBodySize is the request body limit when none is configured: 10 MiB.
 const DefaultMaxBodySize = 10 << 20
 
-// Info describes the API in the OpenAPI document (spec §6.1).
+// Info describes the API in the OpenAPI document (docs/fastapi-compat.md §6.1).
 type Info struct {
 	Title       string // default "Keel"
 	Version     string // default "0.1.0"
@@ -70,14 +70,14 @@ func WithMaxBodySize(n int64) Option { return func(c *config) { c.maxBody = n } 
 func WithMaxFileSize(n int64) Option { return func(c *config) { c.params.MaxFileSize = n } }
 
 // WithLaxContentType parses a request body without Content-Type as JSON
-// (FastAPI's strict_content_type=False, spec §4.5).
+// (FastAPI's strict_content_type=False, docs/fastapi-compat.md §4.5).
 func WithLaxContentType() Option { return func(c *config) { c.params.LaxContentType = true } }
 
 // WithLogger sets the logger for failed requests (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithDependencies adds app-level dependencies, run for their effect before every
-// route's own (FastAPI(dependencies=[...]), spec §3.2).
+// route's own (FastAPI(dependencies=[...]), docs/fastapi-compat.md §3.2).
 func WithDependencies(deps ...di.Source) Option {
 	return func(c *config) {
 		for _, d := range deps {
@@ -187,7 +187,7 @@ func (a *App) Provide(srcs ...di.Source) {
 }
 
 // Override replaces original with replacement wherever original appears, at any
-// depth, for every route (FastAPI's dependency_overrides, spec §3.6). The
+// depth, for every route (FastAPI's dependency_overrides, docs/fastapi-compat.md §3.6). The
 // replacement's own parameters are resolved; the original's cache key and
 // SecurityScopes are kept; the OpenAPI document is not affected. Use it in tests:
 // it recompiles routes, and panics if a route cannot be compiled with the
@@ -221,7 +221,7 @@ func (a *App) ResetOverrides() {
 // resolvers are tried for parameters that are neither explicit dependencies nor
 // built-ins: parameter structs, app-wide providers, then a JSON body. With embed,
 // parameter structs bind their JSON body fields embedded under their names, as
-// FastAPI does when a route has several body parameters (spec §4.5).
+// FastAPI does when a route has several body parameters (docs/fastapi-compat.md §4.5).
 func (a *App) resolvers(embed bool) []di.Resolver {
 	return []di.Resolver{
 		di.ResolverFunc(func(t reflect.Type) (di.Dependency, di.Kind, error) {
@@ -267,7 +267,7 @@ func (a *App) resolveParams(t reflect.Type, embed bool) (*di.Provider, di.Kind, 
 }
 
 // resolveBody treats a struct, slice or map parameter nothing else provides as the
-// JSON request body (FastAPI's single body parameter, spec §3.1 rule 4).
+// JSON request body (FastAPI's single body parameter, docs/fastapi-compat.md §3.1 rule 4).
 func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
 	switch t.Kind() {
 	case reflect.Struct, reflect.Slice, reflect.Map:
@@ -308,7 +308,7 @@ func (a *App) binderProvider(b *params.Binder) *di.Provider {
 
 // unmatched answers requests no route matches: 405 with Allow when the path
 // exists for other methods, 307 to the other form of a path that differs only in
-// its trailing slash, else 404 (spec §3.9).
+// its trailing slash, else 404 (docs/fastapi-compat.md §3.9).
 func (a *App) unmatched(w http.ResponseWriter, r *http.Request) {
 	var allow []string
 	for _, m := range a.methods {

@@ -27,7 +27,7 @@ type schemeEntry struct {
 }
 
 // checkSchemes refuses two different security schemes under one name: FastAPI
-// keeps the last one silently (spec §1.5); Keel makes it a registration error.
+// keeps the last one silently (docs/fastapi-compat.md §1.5); Keel makes it a registration error.
 func (a *App) checkSchemes(rt *route) error {
 	var err error
 	walkTree(rt.docPlan.Tree(), func(n *di.Node) {
@@ -54,8 +54,8 @@ func (a *App) checkSchemes(rt *route) error {
 }
 
 // openapiRoute collects what the route's compiled graph says for OpenAPI: the
-// parameters ordered and de-duplicated as spec §4.6, the body, and the security
-// requirement merged per scheme as spec §2.3.
+// parameters ordered and de-duplicated as docs/fastapi-compat.md §4.6, the body, and the security
+// requirement merged per scheme as docs/fastapi-compat.md §2.3.
 func (rt *route) openapiRoute() openapi.Route {
 	tree := rt.docPlan.Tree()
 	or := openapi.Route{
@@ -194,7 +194,7 @@ func bodyDoc(b *params.Binder) *openapi.Body {
 	}
 	doc.Fields = fields
 	if len(fields) > 0 && fields[0].In != params.InBody {
-		doc.Required = true // FastAPI marks form bodies required (spec §1.3)
+		doc.Required = true // FastAPI marks form bodies required (docs/fastapi-compat.md §1.3)
 	}
 	return doc
 }
@@ -223,7 +223,7 @@ func (a *App) OpenAPI() ([]byte, error) {
 }
 
 // mountDocs serves /openapi.json, /docs, /docs/oauth2-redirect and /redoc as
-// configured (spec §6.4–§6.7).
+// configured (docs/fastapi-compat.md §6.4–§6.7).
 func (a *App) mountDocs() {
 	cfg := a.cfg.docs
 	cfg.Title = a.cfg.info.Title

@@ -21,8 +21,8 @@ type ErrorFormat interface {
 }
 
 // FastAPIErrors renders errors exactly as FastAPI does: {"detail": ...} for HTTP
-// errors (spec §3.9) and {"detail":[{"type","loc","msg","input","ctx"}]} for
-// validation errors (spec §5.1).
+// errors (docs/fastapi-compat.md §3.9) and {"detail":[{"type","loc","msg","input","ctx"}]} for
+// validation errors (docs/fastapi-compat.md §5.1).
 type FastAPIErrors struct{}
 
 // WriteHTTPError implements ErrorFormat.
@@ -153,7 +153,7 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // isWrapped reports whether err is a SwallowedError: a cleanup swallowed the
-// original error, which FastAPI answers with 500 (spec §3.5), so the wrapped
+// original error, which FastAPI answers with 500 (docs/fastapi-compat.md §3.5), so the wrapped
 // HTTP error must not be used.
 func isWrapped(err error) bool {
 	var se *di.SwallowedError

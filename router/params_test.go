@@ -34,7 +34,7 @@ func tutorialApp(opts ...router.Option) *router.App {
 	return app
 }
 
-// spec §5.2 examples 1, 3, 5, 6, 7 over HTTP.
+// docs/fastapi-compat.md §5.2 examples 1, 3, 5, 6, 7 over HTTP.
 func TestValidationResponses(t *testing.T) {
 	app := tutorialApp()
 	cases := []struct {
@@ -131,7 +131,7 @@ func TestRouteDependenciesTutorial006(t *testing.T) {
 		Expect(t, 200, `[{"item":"Foo"},{"item":"Bar"}]`)
 }
 
-// spec §3.3: authentication beats validation.
+// docs/fastapi-compat.md §3.3: authentication beats validation.
 func TestAuthBeatsValidation(t *testing.T) {
 	app, _ := quietApp()
 	type Token string
@@ -153,7 +153,7 @@ func TestAuthBeatsValidation(t *testing.T) {
 		`{"detail":[{"type":"missing","loc":["query","q"],"msg":"Field required","input":null}]}`)
 }
 
-// spec §3.4: a validation error is reported once per occurrence of the dependency.
+// docs/fastapi-compat.md §3.4: a validation error is reported once per occurrence of the dependency.
 func TestDuplicateErrorsPerOccurrence(t *testing.T) {
 	type Tok string
 	tok := di.Provide(func(h TokenHeader) Tok { return Tok(h.XToken) })
@@ -165,7 +165,7 @@ func TestDuplicateErrorsPerOccurrence(t *testing.T) {
 	testutil.Get(app, "/x").Expect(t, 422, `{"detail":[`+miss+`,`+miss+`,`+miss+`,`+miss+`]}`)
 }
 
-// spec §3.6 tests/test_dependency_overrides.py: the replacement's own signature decides.
+// docs/fastapi-compat.md §3.6 tests/test_dependency_overrides.py: the replacement's own signature decides.
 type CommonQ struct {
 	Q     string `query:"q"`
 	Skip  int    `query:"skip" default:"0"`
@@ -202,7 +202,7 @@ func TestOverrides(t *testing.T) {
 	testutil.Get(app, "/main-depends/?q=foo").Expect(t, 200, `{"in":"main-depends","params":{"q":"foo","skip":0,"limit":100}}`)
 }
 
-// spec §4.5: FastAPI parses the body before resolving dependencies, so a JSON
+// docs/fastapi-compat.md §4.5: FastAPI parses the body before resolving dependencies, so a JSON
 // syntax error answers 422 even without credentials.
 func TestBodyParsedBeforeAuth(t *testing.T) {
 	app, _ := quietApp()
@@ -217,7 +217,7 @@ func TestBodyParsedBeforeAuth(t *testing.T) {
 		Expect(t, 401, `{"detail":"Not authenticated"}`, "WWW-Authenticate", "Bearer")
 }
 
-// spec §4.5: several body parameters across the route's dependencies are embedded
+// docs/fastapi-compat.md §4.5: several body parameters across the route's dependencies are embedded
 // under their names.
 type UserBody struct {
 	User struct {
@@ -279,7 +279,7 @@ func TestValidationStatusDocumented(t *testing.T) {
 }
 
 // A type declaring its values with Enum() is checked, as Pydantic checks an Enum
-// (spec §4.4: type "enum").
+// (docs/fastapi-compat.md §4.4: type "enum").
 type Color string
 
 func (Color) Enum() []any { return []any{"red", "green", "blue"} }

@@ -99,7 +99,7 @@ func Response(status, description string, body any) RouteOption {
 }
 
 // Dependencies adds dependencies run for their effect only, never matched to a
-// handler parameter (FastAPI's dependencies=[...], spec §3.2).
+// handler parameter (FastAPI's dependencies=[...], docs/fastapi-compat.md §3.2).
 func Dependencies(deps ...di.Source) RouteOption {
 	return routeOpt(func(c *routeConfig) {
 		for _, d := range deps {
@@ -302,7 +302,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	if rt.cfg.name != "" {
 		rt.fnName = rt.cfg.name
 	}
-	// spec §3.2: app, then groups outer to inner, then the route's own.
+	// docs/fastapi-compat.md §3.2: app, then groups outer to inner, then the route's own.
 	rt.effects = append(slices.Clone(a.cfg.deps), rt.cfg.effects...)
 	muxPattern, docPath, wild, err := translatePattern(full)
 	if err != nil {
@@ -344,7 +344,7 @@ type compiled struct {
 	plan *di.Plan
 	// body is set when some binder reads the request body: the router reads it
 	// before resolving, as FastAPI does, so that an unreadable body or a JSON
-	// syntax error answers first (spec §4.5).
+	// syntax error answers first (docs/fastapi-compat.md §4.5).
 	body  bool
 	jsons []*params.Binder // binders whose JSON syntax is checked up front
 }
@@ -506,7 +506,7 @@ func shortName(name string) string {
 
 // slot is a ServeMux entry Keel may fill later: it first answers with a 307 to the
 // other trailing-slash form of a route's path, and becomes the real route if one
-// is registered for it (spec §3.9: redirect_slashes). Slots are keyed by the
+// is registered for it (docs/fastapi-compat.md §3.9: redirect_slashes). Slots are keyed by the
 // pattern's shape (wildcard names left out), since ServeMux refuses two patterns
 // that differ only in wildcard names.
 type slot struct {

@@ -28,7 +28,7 @@ type Item struct {
 	Price float64 `json:"price"`
 }
 
-// spec §3.9: HTTPError rendering; §1 of the Core issue: results, statuses, 500s.
+// docs/fastapi-compat.md §3.9: HTTPError rendering; §1 of the Core issue: results, statuses, 500s.
 func TestResponses(t *testing.T) {
 	app, logs := quietApp()
 	app.Get("/item", func() (Item, error) { return Item{"Foo", 1.5}, nil })
@@ -96,7 +96,7 @@ func TestResponses(t *testing.T) {
 	}
 }
 
-// spec §3.9: 404, 405 with Allow, 307 between /items and /items/.
+// docs/fastapi-compat.md §3.9: 404, 405 with Allow, 307 between /items and /items/.
 func TestRoutingErrors(t *testing.T) {
 	app, _ := quietApp()
 	app.Get("/items/", func() ([]Item, error) { return []Item{}, nil })
@@ -116,7 +116,7 @@ func TestRoutingErrors(t *testing.T) {
 	testutil.Get(app, "/items/x").Expect(t, 404, `{"detail":"Not Found"}`)
 }
 
-// spec §3.8: the response handle's headers, cookies and status reach the response.
+// docs/fastapi-compat.md §3.8: the response handle's headers, cookies and status reach the response.
 func TestResponseHandle(t *testing.T) {
 	app, _ := quietApp()
 	type Marker struct{}
@@ -130,7 +130,7 @@ func TestResponseHandle(t *testing.T) {
 	testutil.Get(app, "/").Expect(t, 202, `{"ok":true}`, "X-From-Dep", "yes", "Set-Cookie", "c=v; Path=/; SameSite=Lax")
 }
 
-// spec §3.5: cleanup order and scopes as seen on the wire.
+// docs/fastapi-compat.md §3.5: cleanup order and scopes as seen on the wire.
 func TestCleanupScopes(t *testing.T) {
 	app, logs := quietApp()
 	type Sess struct{ open *bool }
@@ -185,7 +185,7 @@ type ownerError string
 
 func (e ownerError) Error() string { return "owner error " + string(e) }
 
-// spec §3.2: app, group (outer to inner), route, then parameter dependencies.
+// docs/fastapi-compat.md §3.2: app, group (outer to inner), route, then parameter dependencies.
 func TestDependencyOrder(t *testing.T) {
 	var order []string
 	mark := func(name string) *di.Provider {
@@ -224,7 +224,7 @@ func TestMiddleware(t *testing.T) {
 	testutil.Get(app, "/missing").Expect(t, 404, `{"detail":"Not Found"}`, "X-Trace", "app")
 }
 
-// spec §3.5: a request-scope cleanup runs after the response has been sent: the
+// docs/fastapi-compat.md §3.5: a request-scope cleanup runs after the response has been sent: the
 // client has the whole response while the cleanup is still running.
 func TestRequestCleanupAfterResponseSent(t *testing.T) {
 	app, _ := quietApp()
@@ -260,7 +260,7 @@ func TestRequestCleanupAfterResponseSent(t *testing.T) {
 	}
 }
 
-// spec §3.9 with wildcards: /things/7 redirects to /things/7/ with an absolute
+// docs/fastapi-compat.md §3.9 with wildcards: /things/7 redirects to /things/7/ with an absolute
 // Location and no body; a later route of the same shape takes the slot over.
 func TestSlashRedirectWithWildcards(t *testing.T) {
 	app, _ := quietApp()

@@ -28,7 +28,7 @@ func (a *App) getEncoder() *encoder {
 	}
 	e := &encoder{}
 	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false) // FastAPI does not escape <, >, & (spec §0)
+	e.enc.SetEscapeHTML(false) // FastAPI does not escape <, >, & (docs/fastapi-compat.md §0)
 	return e
 }
 
@@ -42,14 +42,14 @@ func (a *App) putEncoder(e *encoder) {
 
 // ServeHTTP runs the route's compiled plan for one request: resolve the
 // dependencies and call the handler, encode the result, run function-scope
-// cleanups, write the response, then run request-scope cleanups (spec §3.5).
+// cleanups, write the response, then run request-scope cleanups (docs/fastapi-compat.md §3.5).
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := rt.app
 	c := rt.plan.Load()
 	plan := c.plan
 	var body *params.Body
 	if c.body {
-		// FastAPI reads and parses the body before resolving anything (spec §4.5):
+		// FastAPI reads and parses the body before resolving anything (docs/fastapi-compat.md §4.5):
 		// 413, 400 and json_invalid answer first, before authentication.
 		b, err := params.ReadBody(r, a.cfg.maxBody)
 		for i := 0; err == nil && i < len(c.jsons); i++ {
@@ -125,12 +125,12 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.putEncoder(enc)
 	if later {
-		// Request-scope cleanups run after the response is sent (spec §3.5): push
+		// Request-scope cleanups run after the response is sent (docs/fastapi-compat.md §3.5): push
 		// it to the client now rather than when the handler returns.
 		http.NewResponseController(w).Flush()
 	}
 	if cerr := st.Close(di.ScopeRequest, nil); cerr != nil {
-		// The response is already sent; the client saw success (spec §3.5).
+		// The response is already sent; the client saw success (docs/fastapi-compat.md §3.5).
 		a.cfg.logger.ErrorContext(r.Context(), "keel: request-scope cleanup failed after the response", "method", r.Method, "path", r.URL.Path, "error", cerr.Error())
 	}
 	done = true

@@ -16,11 +16,11 @@ import (
 // each scheme in a provider returning a type of its own.
 type APIKey string
 
-// apiKeyChallenge is FastAPI's custom challenge for API keys (spec §1.2).
+// apiKeyChallenge is FastAPI's custom challenge for API keys (docs/fastapi-compat.md §1.2).
 const apiKeyChallenge = "APIKey"
 
 // APIKeyQuery reads an API key from a query parameter (FastAPI's APIKeyQuery,
-// spec §1.2). The parameter name is case-sensitive; when it is repeated, the last
+// docs/fastapi-compat.md §1.2). The parameter name is case-sensitive; when it is repeated, the last
 // value wins. A missing or empty value is not authenticated: 401 with
 // WWW-Authenticate: APIKey.
 type APIKeyQuery struct {
@@ -69,7 +69,7 @@ func (s *APIKeyQuery) Dependency() di.Dependency {
 }
 
 // APIKeyHeader reads an API key from a request header (FastAPI's APIKeyHeader,
-// spec §1.2). The header name is case-insensitive; when the header is repeated,
+// docs/fastapi-compat.md §1.2). The header name is case-insensitive; when the header is repeated,
 // the first value wins. A missing or empty value is not authenticated: 401 with
 // WWW-Authenticate: APIKey.
 type APIKeyHeader struct {
@@ -111,7 +111,7 @@ func (s *APIKeyHeader) Dependency() di.Dependency {
 	})
 }
 
-// APIKeyCookie reads an API key from a cookie (FastAPI's APIKeyCookie, spec
+// APIKeyCookie reads an API key from a cookie (FastAPI's APIKeyCookie, docs/fastapi-compat.md
 // §1.2). When the cookie is repeated the last one wins, as in Starlette's cookie
 // parser. A missing or empty value is not authenticated: 401 with
 // WWW-Authenticate: APIKey.
@@ -155,7 +155,7 @@ func (s *APIKeyCookie) Dependency() di.Dependency {
 	})
 }
 
-// apiKeyResult applies FastAPI's rule: missing and empty are alike (spec §1.2).
+// apiKeyResult applies FastAPI's rule: missing and empty are alike (docs/fastapi-compat.md §1.2).
 func apiKeyResult(v string, optional bool, custom func() *keel.HTTPError) (*APIKey, error) {
 	if v == "" {
 		if optional {

@@ -13,7 +13,7 @@ import (
 )
 
 // TestComponentJSON checks each class's OpenAPI component, byte for byte
-// (spec §1.2).
+// (docs/fastapi-compat.md §1.2).
 func TestComponentJSON(t *testing.T) {
 	tests := []struct {
 		scheme Scheme
@@ -87,7 +87,7 @@ func TestComponentIsACopy(t *testing.T) {
 }
 
 // TestDependency checks that each scheme provides through one provider per
-// instance (its identity is the cache key, spec §2.4), carrying the scheme as
+// instance (its identity is the cache key, docs/fastapi-compat.md §2.4), carrying the scheme as
 // meta and the documented type.
 func TestDependency(t *testing.T) {
 	tests := []struct {

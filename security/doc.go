@@ -10,7 +10,7 @@
 //	currentUser := di.Provide(getUser, oauth2)                   // getUser(token security.Token) (*User, error)
 //	app.Get("/me", readMe, di.Security(currentUser, "me"))       // scopes reach getUser's SecurityScopes
 //
-// The schemes of FastAPI behave exactly as FastAPI 0.141.1 does on the wire (spec
+// The schemes of FastAPI behave exactly as FastAPI 0.141.1 does on the wire (docs/fastapi-compat.md
 // §1): the same status, `{"detail":"Not authenticated"}` body, WWW-Authenticate
 // challenge and OpenAPI component. Each has an Authenticate method usable without
 // dependency injection (in middleware or tests); the provider calls it.

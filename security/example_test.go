@@ -45,7 +45,7 @@ func Example() {
 }
 
 // FastAPI's documented "old behaviour" variant: 403 without a challenge when
-// credentials are missing (spec §1.1).
+// credentials are missing (docs/fastapi-compat.md §1.1).
 func ExampleHTTPBearer_notAuthenticated() {
 	bearer := &security.HTTPBearer{
 		NotAuthenticated: func() *keel.HTTPError { return keel.NewHTTPError(http.StatusForbidden, "Not authenticated") },

@@ -7,7 +7,7 @@ import (
 )
 
 // OAuth2PasswordRequestForm is the form of OAuth2's password flow (RFC 6749
-// §4.3.2), FastAPI's OAuth2PasswordRequestForm (spec §1.3). Take it as a handler
+// §4.3.2), FastAPI's OAuth2PasswordRequestForm (docs/fastapi-compat.md §1.3). Take it as a handler
 // parameter of the token endpoint; the params package binds it from an
 // application/x-www-form-urlencoded or multipart body, where an empty value counts
 // as missing:
@@ -39,7 +39,7 @@ func (f OAuth2PasswordRequestForm) MarshalJSON() ([]byte, error) {
 
 // OAuth2PasswordRequestFormStrict is OAuth2PasswordRequestForm with grant_type
 // required (it must be "password", as RFC 6749 says) and no password format
-// (FastAPI's OAuth2PasswordRequestFormStrict, spec §1.3).
+// (FastAPI's OAuth2PasswordRequestFormStrict, docs/fastapi-compat.md §1.3).
 type OAuth2PasswordRequestFormStrict struct {
 	GrantType    string  `form:"grant_type" pattern:"^password$"`
 	Username     string  `form:"username"`

@@ -26,7 +26,7 @@ type HTTPBasicCredentials struct {
 }
 
 // HTTPBase accepts any Authorization header with a non-empty scheme and
-// non-empty credentials (FastAPI's HTTPBase, spec §1.2). It does not check that
+// non-empty credentials (FastAPI's HTTPBase, docs/fastapi-compat.md §1.2). It does not check that
 // the client's scheme equals Scheme, which is only documented and used, title-cased
 // as Python's str.title() does, as the challenge: Scheme "other-scheme" answers
 // 401 with WWW-Authenticate: Other-Scheme.
@@ -72,7 +72,7 @@ func (s *HTTPBase) Dependency() di.Dependency {
 }
 
 // HTTPBearer accepts "Authorization: Bearer <token>", the scheme in any case
-// (FastAPI's HTTPBearer, spec §1.2). A missing header, another scheme, or an empty
+// (FastAPI's HTTPBearer, docs/fastapi-compat.md §1.2). A missing header, another scheme, or an empty
 // token is not authenticated: 401 with WWW-Authenticate: Bearer. It does not verify
 // the token; JWTBearer does.
 type HTTPBearer struct {
@@ -114,7 +114,7 @@ func (s *HTTPBearer) Dependency() di.Dependency {
 	})
 }
 
-// HTTPDigest is FastAPI's HTTPDigest stub (spec §1.2): it accepts
+// HTTPDigest is FastAPI's HTTPDigest stub (docs/fastapi-compat.md §1.2): it accepts
 // "Authorization: Digest <params>" and provides the unparsed parameters, checking
 // nothing. A missing header, another scheme or empty parameters answer 401 with
 // WWW-Authenticate: Digest. For real Digest authentication use DigestAuth.
@@ -168,7 +168,7 @@ func httpCredentials(r *http.Request, want string, optional bool, custom func() 
 }
 
 // HTTPBasic reads "Authorization: Basic <base64(user:password)>" (FastAPI's
-// HTTPBasic, spec §1.2). It decodes base64 as leniently as Python's
+// HTTPBasic, docs/fastapi-compat.md §1.2). It decodes base64 as leniently as Python's
 // base64.b64decode(validate=False): characters outside the alphabet are dropped,
 // '=' after a complete group and anything after the padding are ignored, but
 // missing padding fails. The decoded text must be ASCII and contain a colon; the

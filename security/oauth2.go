@@ -12,7 +12,7 @@ import (
 // Token is what the OAuth2 schemes provide. For OAuth2PasswordBearer and
 // OAuth2AuthorizationCodeBearer it is the bearer token; for OAuth2 and
 // OpenIdConnect it is the whole Authorization header value, scheme included, as
-// in FastAPI (spec §1.2).
+// in FastAPI (docs/fastapi-compat.md §1.2).
 type Token string
 
 // bearerToken is FastAPI's OAuth2PasswordBearer logic: present header, scheme
@@ -107,7 +107,7 @@ type OAuthFlows struct {
 	Extra map[string]any
 }
 
-// OAuth2 is FastAPI's OAuth2 base class (spec §1.2): it documents any set of
+// OAuth2 is FastAPI's OAuth2 base class (docs/fastapi-compat.md §1.2): it documents any set of
 // flows and at request time only checks that an Authorization header is present,
 // providing its whole value as the Token ("Bearer abc", "Other abc", even
 // "Token"). A missing header answers 401 with WWW-Authenticate: Bearer.
@@ -157,7 +157,7 @@ func (s *OAuth2) Dependency() di.Dependency {
 }
 
 // OAuth2PasswordBearer reads a bearer token obtained with OAuth2's password flow
-// from TokenURL (FastAPI's OAuth2PasswordBearer, spec §1.2). It provides the
+// from TokenURL (FastAPI's OAuth2PasswordBearer, docs/fastapi-compat.md §1.2). It provides the
 // token, unverified: "Authorization: Bearer" alone gives the empty token. A
 // missing header or another scheme answers 401 with WWW-Authenticate: Bearer.
 // Swagger UI's Authorize dialog posts the user's name and password to TokenURL
@@ -211,7 +211,7 @@ func (s *OAuth2PasswordBearer) Dependency() di.Dependency {
 }
 
 // OAuth2AuthorizationCodeBearer reads a bearer token obtained with OAuth2's
-// authorization code flow (FastAPI's OAuth2AuthorizationCodeBearer, spec §1.2).
+// authorization code flow (FastAPI's OAuth2AuthorizationCodeBearer, docs/fastapi-compat.md §1.2).
 // At request time it behaves exactly as OAuth2PasswordBearer.
 type OAuth2AuthorizationCodeBearer struct {
 	// AuthorizationURL is the authorization endpoint. Required.
@@ -266,7 +266,7 @@ func (s *OAuth2AuthorizationCodeBearer) Dependency() di.Dependency {
 }
 
 // OpenIdConnect documents an OpenID Connect provider by its discovery URL
-// (FastAPI's OpenIdConnect, spec §1.2). The URL is never fetched: at request time
+// (FastAPI's OpenIdConnect, docs/fastapi-compat.md §1.2). The URL is never fetched: at request time
 // it behaves as OAuth2, providing the whole Authorization header value. The type
 // keeps FastAPI's spelling because its name is the default scheme name.
 type OpenIdConnect struct { //nolint:revive // FastAPI's class name is the default scheme name

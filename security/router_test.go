@@ -94,7 +94,7 @@ type User struct {
 }
 
 // TestRouterJWTScopes: the route's scopes reach JWTBearer through the graph
-// (spec §2.2) and its OpenAPI requirement (spec §2.3).
+// (docs/fastapi-compat.md §2.2) and its OpenAPI requirement (docs/fastapi-compat.md §2.3).
 func TestRouterJWTScopes(t *testing.T) {
 	tokens := &security.JWTBearer[security.Claims]{
 		Key: jwtSecret, Name: "OAuth2PasswordBearer", TokenURL: "token",
@@ -139,7 +139,7 @@ func TestRouterJWTScopes(t *testing.T) {
 }
 
 // TestRouterScopesDontPropagate is tests/test_security_scopes_dont_propagate.py
-// (spec §2.2) with JWTBearer under both siblings: each sees only its own branch.
+// (docs/fastapi-compat.md §2.2) with JWTBearer under both siblings: each sees only its own branch.
 func TestRouterScopesDontPropagate(t *testing.T) {
 	type S1 []string
 	type S2 []string
@@ -162,7 +162,7 @@ func TestRouterScopesDontPropagate(t *testing.T) {
 }
 
 // TestRouterScopesSubDependency is tests/test_security_scopes_sub_dependency.py
-// (spec §2.4) with JWTBearer under get_current_user: call counts per request.
+// (docs/fastapi-compat.md §2.4) with JWTBearer under get_current_user: call counts per request.
 func TestRouterScopesSubDependency(t *testing.T) {
 	type DB struct{ ID int64 }
 	type CurrentUser struct {
@@ -227,7 +227,7 @@ func TestRouterPasswordForm(t *testing.T) {
 			`{"detail":[{"type":"string_pattern_mismatch","loc":["body","grant_type"],"msg":"String should match pattern '^password$'","input":"`+gt+`","ctx":{"pattern":"^password$"}}]}`)
 	}
 
-	// The request body schemas of spec §1.3 (compared as parsed JSON).
+	// The request body schemas of docs/fastapi-compat.md §1.3 (compared as parsed JSON).
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(do(t, app, getWith("/openapi.json", "")).body), &doc); err != nil {
 		t.Fatal(err)
@@ -255,7 +255,7 @@ func TestRouterPasswordForm(t *testing.T) {
 }
 
 // TestRouterDuplicateSchemeName: two different schemes under one name are a
-// registration error (FastAPI keeps the last silently, spec §1.5).
+// registration error (FastAPI keeps the last silently, docs/fastapi-compat.md §1.5).
 func TestRouterDuplicateSchemeName(t *testing.T) {
 	app := router.New(router.Info{Title: "x", Version: "1"})
 	app.Get("/a", func(security.APIKey) (string, error) { return "", nil }, di.Depends(&security.APIKeyHeader{Header: "X-A"}))

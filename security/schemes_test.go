@@ -68,7 +68,7 @@ func authRequest(header string) *http.Request {
 	return r
 }
 
-// TestProbeMatrix is every row and column of spec §1.2 "Probe matrix", with
+// TestProbeMatrix is every row and column of docs/fastapi-compat.md §1.2 "Probe matrix", with
 // auto_error on (Optional false) and off (Optional true: every 401 becomes nil).
 func TestProbeMatrix(t *testing.T) {
 	type column struct {
@@ -265,7 +265,7 @@ func cAuth(name string) func(bool) authFunc {
 	return func(o bool) authFunc { return adapt((&APIKeyCookie{Cookie: name, Optional: o}).Authenticate) }
 }
 
-// TestHTTPBasic is the base64 table of spec §1.2 and the header cases.
+// TestHTTPBasic is the base64 table of docs/fastapi-compat.md §1.2 and the header cases.
 func TestHTTPBasic(t *testing.T) {
 	tests := []struct {
 		header string
@@ -325,7 +325,7 @@ func TestHTTPBasic(t *testing.T) {
 					if v != nil || err != nil {
 						t.Fatalf("optional: (%v, %v), want (nil, nil)", v, err)
 					}
-				case tt.want == "": // malformed: 401 even when optional (spec §1.2)
+				case tt.want == "": // malformed: 401 even when optional (docs/fastapi-compat.md §1.2)
 					wantErr(t, err, 401, "Not authenticated", []string{challenge})
 				default:
 					wantJSON(t, v, tt.want)
@@ -335,7 +335,7 @@ func TestHTTPBasic(t *testing.T) {
 	}
 }
 
-// TestNotAuthenticatedOverride is FastAPI's documented "old 403" variant (spec
+// TestNotAuthenticatedOverride is FastAPI's documented "old 403" variant (docs/fastapi-compat.md
 // §1.1): 403 {"detail":"Not authenticated"} with no WWW-Authenticate.
 func TestNotAuthenticatedOverride(t *testing.T) {
 	forbidden := func() *keel.HTTPError { return keel.NewHTTPError(403, "Not authenticated") }

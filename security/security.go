@@ -23,7 +23,7 @@ type Scheme interface {
 	di.SecurityScheme
 	// OpenAPISecurityScheme returns the scheme's OpenAPI security scheme object,
 	// a new value on every call. Marshalled with encoding/json it is exactly the
-	// component FastAPI writes for the same scheme (spec §1.2).
+	// component FastAPI writes for the same scheme (docs/fastapi-compat.md §1.2).
 	OpenAPISecurityScheme() *openapi3.SecurityScheme
 }
 
@@ -38,7 +38,7 @@ func ComponentJSON(s interface {
 
 // SameComponent reports whether a and b describe the same OpenAPI component. The
 // router uses it to refuse two different schemes registered under one name (FastAPI
-// silently keeps the last one, spec §1.5).
+// silently keeps the last one, docs/fastapi-compat.md §1.5).
 func SameComponent(a, b Scheme) bool {
 	ja, errA := ComponentJSON(a)
 	jb, errB := ComponentJSON(b)
@@ -55,7 +55,7 @@ func CompareSecret(a, b string) bool {
 	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
-// ParseAuthorization splits an Authorization header value as FastAPI does (spec
+// ParseAuthorization splits an Authorization header value as FastAPI does (docs/fastapi-compat.md
 // §1.1, get_authorization_scheme_param): at the first U+0020 space. scheme is the
 // part before it, not trimmed; credentials is the rest with surrounding
 // whitespace removed. With no space, scheme is the whole value and credentials
@@ -127,7 +127,7 @@ func quote(s string) string {
 
 // notAuthenticated returns custom() when it is set and gives an error, otherwise
 // FastAPI's not-authenticated error: 401 {"detail":"Not authenticated"} with the
-// WWW-Authenticate challenge (spec §1.1). A new value every time: HTTPError is
+// WWW-Authenticate challenge (docs/fastapi-compat.md §1.1). A new value every time: HTTPError is
 // mutable.
 func notAuthenticated(custom func() *keel.HTTPError, challenge string) error {
 	if custom != nil {
@@ -139,7 +139,7 @@ func notAuthenticated(custom func() *keel.HTTPError, challenge string) error {
 }
 
 // schemeName is the explicit name, else the Go type name of the scheme (without
-// type arguments), as FastAPI uses the class name (spec §1.1).
+// type arguments), as FastAPI uses the class name (docs/fastapi-compat.md §1.1).
 func schemeName(explicit string, scheme any) string {
 	if explicit != "" {
 		return explicit
@@ -156,7 +156,7 @@ func schemeName(explicit string, scheme any) string {
 }
 
 // lazyProvider builds a scheme's provider once; its identity is the scheme's
-// identity in the dependency graph (spec §2.4 cache keys).
+// identity in the dependency graph (docs/fastapi-compat.md §2.4 cache keys).
 type lazyProvider struct {
 	once sync.Once
 	p    *di.Provider

@@ -3,7 +3,7 @@ package main
 // Black-box tests of the example over HTTP: every route, every error path the
 // example's issue names, exact statuses, headers and JSON bodies. Messages and
 // statuses of the OAuth2 routes are those of FastAPI's tutorial005; 422 bodies
-// are spec §4.5 and §5.2.
+// are docs/fastapi-compat.md §4.5 and §5.2.
 
 import (
 	"bytes"
@@ -139,7 +139,7 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims)
 
 // want is an expected response: status, headers (each listed value exactly, in
 // order; "" means the header must be absent) and the JSON body, compared by
-// value (spec §0: key order and 1.0 versus 1 carry no meaning).
+// value (docs/fastapi-compat.md §0: key order and 1.0 versus 1 carry no meaning).
 type want struct {
 	status int
 	header map[string][]string
@@ -614,7 +614,7 @@ func TestDigest(t *testing.T) {
 }
 
 // TestItems covers POST /items/ and GET /items/{item_id} (FastAPI's body
-// tutorial001 and numeric validation tutorial006; spec §4.5, §5.2).
+// tutorial001 and numeric validation tutorial006; docs/fastapi-compat.md §4.5, §5.2).
 func TestItems(t *testing.T) {
 	f := newFixture(t)
 	const ctJSON = "application/json"

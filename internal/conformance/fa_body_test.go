@@ -8,7 +8,7 @@ import (
 	"github.com/keelgo/keel/router"
 )
 
-// Ports of tests/test_tutorial/test_body*/* (docs_src/body*), spec §4.5, §5.2.
+// Ports of tests/test_tutorial/test_body*/* (docs_src/body*), docs/fastapi-compat.md §4.5, §5.2.
 
 // bdItem is docs_src/body/tutorial001's Item.
 type bdItem struct {
@@ -312,7 +312,7 @@ func TestHandlingErrorsTutorial002(t *testing.T) { // tests/test_tutorial/test_h
 	})
 }
 
-func TestHTTPExceptionShapes(t *testing.T) { // spec §3.9 probes (HTTPException detail any JSON, reason phrase default, 304)
+func TestHTTPExceptionShapes(t *testing.T) { // docs/fastapi-compat.md §3.9 probes (HTTPException detail any JSON, reason phrase default, 304)
 	app := fastAPIApp()
 	app.Get("/dict", func() (any, error) {
 		return nil, keel.NewHTTPError(403, map[string]any{"msg": "nope", "code": 7}).WithHeader("X-Err", "1")
@@ -336,7 +336,7 @@ func TestHTTPExceptionShapes(t *testing.T) { // spec §3.9 probes (HTTPException
 	})
 }
 
-func TestRoutingErrors(t *testing.T) { // spec §3.9: Starlette's 404, 405 and redirect_slashes
+func TestRoutingErrors(t *testing.T) { // docs/fastapi-compat.md §3.9: Starlette's 404, 405 and redirect_slashes
 	app := fastAPIApp()
 	app.Get("/items/", func() (any, error) { return []int{}, nil })
 	app.Post("/items/", func() (any, error) { return []int{}, nil })

@@ -13,7 +13,7 @@ import (
 )
 
 // Ports of FastAPI's dependency tests: tests/test_dependency_*.py and
-// tests/test_tutorial/test_dependencies/* (docs_src/dependencies/*), spec §3.
+// tests/test_tutorial/test_dependencies/* (docs_src/dependencies/*), docs/fastapi-compat.md §3.
 
 // depCounter is dep_counter's value; depSubCount is super_dep's.
 type (
@@ -21,7 +21,7 @@ type (
 	depSubCount int
 )
 
-// depCacheApp is tests/test_dependency_cache.py's app (spec §3.4).
+// depCacheApp is tests/test_dependency_cache.py's app (docs/fastapi-compat.md §3.4).
 func depCacheApp() (*router.App, *atomic.Int64) {
 	var counter atomic.Int64
 	DepCounter := di.Provide(func() depCounter { return depCounter(counter.Add(1)) })
@@ -88,7 +88,7 @@ func TestDependenciesTutorial001(t *testing.T) { // tests/test_tutorial/test_dep
 	}
 	faRun(t, app, cases)
 	t.Run("redirect_slashes", func(t *testing.T) {
-		// TestClient follows the 307 from /items to /items/ (spec §3.9).
+		// TestClient follows the 307 from /items to /items/ (docs/fastapi-compat.md §3.9).
 		r := secGet(app, "/items?q=foo")
 		if r.code != http.StatusTemporaryRedirect || r.header.Get("Location") == "" {
 			t.Errorf("GET /items?q=foo: %d Location %q, want 307 to /items/?q=foo", r.code, r.header.Get("Location"))

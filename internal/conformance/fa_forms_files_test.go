@@ -8,7 +8,7 @@ import (
 )
 
 // Ports of tests/test_tutorial/test_request_forms*, test_request_form_models,
-// test_request_files and test_request_forms_and_files (docs_src/...), spec §4.5.
+// test_request_files and test_request_forms_and_files (docs_src/...), docs/fastapi-compat.md §4.5.
 
 type ffLogin struct {
 	Username string `form:"username"`

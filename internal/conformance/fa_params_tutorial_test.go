@@ -7,7 +7,7 @@ import (
 )
 
 // Ports of tests/test_tutorial/test_query_params*, test_path_params*,
-// test_header_params and test_cookie_params (docs_src/...), spec §4.
+// test_header_params and test_cookie_params (docs_src/...), docs/fastapi-compat.md §4.
 
 type qtItemParams struct {
 	ItemID string  `path:"item_id"`

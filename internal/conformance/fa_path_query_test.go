@@ -10,7 +10,7 @@ import (
 
 // Ports of tests/test_path.py and tests/test_query.py (the app of tests/main.py),
 // and tests/test_multi_query_errors.py: path and query parameters, coercion and
-// constraints (spec §4.2-§4.4, §5.2).
+// constraints (docs/fastapi-compat.md §4.2-§4.4, §5.2).
 
 type (
 	ppStr struct {

@@ -15,7 +15,7 @@ import (
 // Ports of FastAPI's dependency-order, yield-scope and special-injection tests
 // (tests/test_dependency_contextmanager.py, tests/test_dependency_yield_scope.py,
 // tests/test_response_change_status_code.py, tests/test_response_by_alias) and of
-// the probes recorded in spec §3.3, §3.4, §3.8 and §4.2.
+// the probes recorded in docs/fastapi-compat.md §3.3, §3.4, §3.8 and §4.2.
 
 type prTok string
 
@@ -26,7 +26,7 @@ type prTokHeader struct {
 // prWrap depends on Tok (a parameter dependency inside another dependency).
 type prWrap string
 
-func TestRepeatedDependencyErrors(t *testing.T) { // spec §3.4 probe: a validation error is reported once per occurrence
+func TestRepeatedDependencyErrors(t *testing.T) { // docs/fastapi-compat.md §3.4 probe: a validation error is reported once per occurrence
 	Tok := di.Provide(func(h prTokHeader) prTok { return prTok(h.XToken) })
 	Wrap := di.Provide(func(t prTok) prWrap { return prWrap(t) }, Tok)
 	app := fastAPIApp(router.WithDependencies(Tok))
@@ -43,7 +43,7 @@ type prXKey struct {
 	XKey string `header:""`
 }
 
-func TestLaterHTTPExceptionBeatsEarlierValidation(t *testing.T) { // spec §3.3 probe
+func TestLaterHTTPExceptionBeatsEarlierValidation(t *testing.T) { // docs/fastapi-compat.md §3.3 probe
 	NeedsKey := di.Provide(func(h prXKey) error { return nil })
 	Fails := di.Provide(func() error { return keel.NewHTTPError(401, "nope") })
 	app := fastAPIApp()
@@ -59,7 +59,7 @@ func TestLaterHTTPExceptionBeatsEarlierValidation(t *testing.T) { // spec §3.3 
 
 type prDepResp struct{}
 
-func TestResponseInjectionInDependency(t *testing.T) { // spec §3.8 probe; tests/test_response_change_status_code.py
+func TestResponseInjectionInDependency(t *testing.T) { // docs/fastapi-compat.md §3.8 probe; tests/test_response_change_status_code.py
 	Dep := di.Provide(func(r *di.Response) prDepResp {
 		r.SetStatus(202)
 		r.Header().Set("X-From-Dep", "1")
@@ -199,7 +199,7 @@ func TestDependencyYieldScope(t *testing.T) { // tests/test_dependency_yield_sco
 	})
 }
 
-func TestYieldExitRunsOn422(t *testing.T) { // spec §3.3 probe: entered yield dependencies still exit on a 422
+func TestYieldExitRunsOn422(t *testing.T) { // docs/fastapi-compat.md §3.3 probe: entered yield dependencies still exit on a 422
 	exited := false
 	type prOpened struct{}
 	Open := di.Provide(func() (prOpened, di.Cleanup, error) {
@@ -217,7 +217,7 @@ func TestYieldExitRunsOn422(t *testing.T) { // spec §3.3 probe: entered yield d
 	}
 }
 
-func TestParamSourcesProbes(t *testing.T) { // spec §4.2 probes
+func TestParamSourcesProbes(t *testing.T) { // docs/fastapi-compat.md §4.2 probes
 	app := fastAPIApp()
 	app.Get("/p", func(p struct {
 		UserAgent *string  `header:""`
@@ -248,7 +248,7 @@ func TestParamSourcesProbes(t *testing.T) { // spec §4.2 probes
 	})
 }
 
-func TestBodyCoercionProbes(t *testing.T) { // spec §4.3 probes inside JSON bodies
+func TestBodyCoercionProbes(t *testing.T) { // docs/fastapi-compat.md §4.3 probes inside JSON bodies
 	type item struct {
 		N int     `json:"n"`
 		S string  `json:"s"`

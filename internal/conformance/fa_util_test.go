@@ -18,7 +18,7 @@ import (
 
 // faDo sends method target with an optional body of Content-Type ctype ("" sends
 // none) and headers (name, value pairs, added in order). Like TestClient, it
-// follows a 307 or 308 redirect (redirect_slashes, spec §3.9).
+// follows a 307 or 308 redirect (redirect_slashes, docs/fastapi-compat.md §3.9).
 func faDo(h http.Handler, method, target, ctype, body string, hdr ...string) secResp {
 	r := faDoOnce(h, method, target, ctype, body, hdr...)
 	for i := 0; i < 3 && (r.code == http.StatusTemporaryRedirect || r.code == http.StatusPermanentRedirect); i++ {

@@ -11,11 +11,11 @@ import (
 	"github.com/keelgo/keel/security"
 )
 
-// Ports of FastAPI's OpenAPI snapshot tests (spec §4.6, §5.3, §6).
+// Ports of FastAPI's OpenAPI snapshot tests (docs/fastapi-compat.md §4.6, §5.3, §6).
 
 func TestOpenAPIUnannotatedResponse(t *testing.T) {
 	// Every FastAPI snapshot whose endpoint has no return annotation documents
-	// the success response as {"schema": {}} (spec §6.3), e.g.
+	// the success response as {"schema": {}} (docs/fastapi-compat.md §6.3), e.g.
 	// tests/test_top_level_security_scheme_in_openapi.py. A Keel handler that
 	// returns a value must declare a result type; `any` stands for FastAPI's
 	// endpoint without a return annotation and documents {}.

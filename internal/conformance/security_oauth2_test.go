@@ -149,7 +149,7 @@ func TestSecurityOAuth2(t *testing.T) {
 
 // secAuthCodeScopesApp is tests/test_security_oauth2_authorization_code_bearer_scopes_openapi.py:
 // an app-level dependency get_token on the scheme, route- and router-level
-// Security dependencies with scopes (spec §2.3).
+// Security dependencies with scopes (docs/fastapi-compat.md §2.3).
 func secAuthCodeScopesApp() *router.App {
 	scheme := &security.OAuth2AuthorizationCodeBearer{
 		AuthorizationURL: "authorize",

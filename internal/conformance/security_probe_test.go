@@ -11,7 +11,7 @@ import (
 	"github.com/keelgo/keel/security"
 )
 
-// The probe matrix of spec §1.2 and the probes of §1.1 (FastAPI 0.141.1,
+// The probe matrix of docs/fastapi-compat.md §1.2 and the probes of §1.1 (FastAPI 0.141.1,
 // observed), plus tests/test_tutorial/test_authentication_error_status_code.
 
 func TestSecurityProbeMatrix(t *testing.T) {

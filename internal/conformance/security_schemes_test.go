@@ -11,7 +11,7 @@ import (
 )
 
 // Ports of FastAPI's tests/test_security_{api_key_*,http_*,oauth2*,openid_connect*}.py
-// at FastAPI 0.141.1 (spec §1.1, §1.2, §1.6: every missing credential is
+// at FastAPI 0.141.1 (docs/fastapi-compat.md §1.1, §1.2, §1.6: every missing credential is
 // 401 {"detail":"Not authenticated"} with a challenge).
 
 // secUser is the tests' `class User(BaseModel): username: str`.
@@ -148,7 +148,7 @@ func secBasicAuth(user, pass string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }
 
-// secOpenAPI is the document of a one-route security test app (spec §1.1: no
+// secOpenAPI is the document of a one-route security test app (docs/fastapi-compat.md §1.1: no
 // 422 for a security-only operation).
 func secOpenAPI(c secSchemeCase) string {
 	path := "/users/me"

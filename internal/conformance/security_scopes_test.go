@@ -12,7 +12,7 @@ import (
 	"github.com/keelgo/keel/security"
 )
 
-// Ports of FastAPI's SecurityScopes tests (spec §1.4, §2.2, §2.4).
+// Ports of FastAPI's SecurityScopes tests (docs/fastapi-compat.md §1.4, §2.2, §2.4).
 
 func TestSecurityScopes(t *testing.T) {
 	// tests/test_security_scopes.py: get_db is used directly and under
@@ -171,8 +171,8 @@ func TestDependencyParamless(t *testing.T) {
 func TestDependencyCacheScopeCounter(t *testing.T) {
 	// tests/test_dependency_cache.py /scope-counter, adapted to Keel's
 	// resolution by type: Security(dep_counter) and Security(dep_counter,
-	// ["scope"]) are different cache entries (spec §2.4), two scoped uses
-	// share one. Route-level dependencies run first (spec §3.2), so the scoped
+	// ["scope"]) are different cache entries (docs/fastapi-compat.md §2.4), two scoped uses
+	// share one. Route-level dependencies run first (docs/fastapi-compat.md §3.2), so the scoped
 	// entry is computed first.
 	type count int
 	type scoped int

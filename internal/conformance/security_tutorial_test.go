@@ -275,7 +275,7 @@ func TestSecurityOAuth2AuthorizationCodeBearerScopesOpenAPISimple(t *testing.T) 
 
 // secTutorial005App is docs_src/security/tutorial005's shape (scopes), with the
 // token being the user name instead of a JWT: get_current_user(security_scopes,
-// token) checks the scopes and answers 401 with Bearer scope="..." (spec §2.2, §2.3).
+// token) checks the scopes and answers 401 with Bearer scope="..." (docs/fastapi-compat.md §2.2, §2.3).
 func secTutorial005App() *router.App {
 	granted := map[string][]string{"johndoe": {"me", "items"}, "alice": {"me"}}
 	scheme := &security.OAuth2PasswordBearer{

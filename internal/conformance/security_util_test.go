@@ -214,7 +214,7 @@ func oaCheckPart(t *testing.T, app http.Handler, want string, keys ...string) []
 	return oaDiffJSON(string(b), want)
 }
 
-// oaValidationSchemas is the components.schemas pair of spec §5.3.
+// oaValidationSchemas is the components.schemas pair of docs/fastapi-compat.md §5.3.
 const oaValidationSchemas = `
 "ValidationError": {
   "title": "ValidationError", "type": "object",
@@ -232,7 +232,7 @@ const oaValidationSchemas = `
   "properties": {"detail": {"title": "Detail", "type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}}}
 }`
 
-// oa422 is the automatic validation response of spec §5.3.
+// oa422 is the automatic validation response of docs/fastapi-compat.md §5.3.
 const oa422 = `"422": {"description": "Validation Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}`
 
 // oa200Any is the success response of a handler without a response model.

@@ -1,5 +1,5 @@
 // Package pytext holds the few Python string functions whose exact output Keel
-// reproduces on the wire (spec §0, §7).
+// reproduces on the wire (docs/fastapi-compat.md §0, §7).
 package pytext
 
 import (

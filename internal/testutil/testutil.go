@@ -1,6 +1,6 @@
 // Package testutil has helpers for Keel's own black-box HTTP tests: build a
 // request, run it through an http.Handler, and compare status, headers and JSON
-// bodies exactly (JSON compared parsed, spec §0).
+// bodies exactly (JSON compared parsed, docs/fastapi-compat.md §0).
 package testutil
 
 import (

@@ -2,7 +2,7 @@ package app
 
 // FastAPI's security tutorial with OAuth2 scopes ("OAuth2 scopes", tutorial005),
 // in Keel: the password flow at /token issuing HS256 JWTs, and routes that
-// require scopes which accumulate along the dependency graph (spec §2.2).
+// require scopes which accumulate along the dependency graph (docs/fastapi-compat.md §2.2).
 
 import (
 	"context"
@@ -127,7 +127,7 @@ func loginForAccessToken(ctx context.Context, form security.OAuth2PasswordReques
 }
 
 // currentUser verifies the token, loads its user, and checks that the token
-// grants every scope required here (parents' first, spec §2.2).
+// grants every scope required here (parents' first, docs/fastapi-compat.md §2.2).
 func currentUser(ctx context.Context, required di.SecurityScopes, token security.Token, auth *Auth, tx *sql.Tx) (*User, error) {
 	challenge := "Bearer"
 	if len(required.Scopes) > 0 {

@@ -125,7 +125,7 @@ func ha1(newHash func() hash.Hash, username, realm, password string) string {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// beginTx is the provider of a request's transaction (spec §3.5: a dependency
+// beginTx is the provider of a request's transaction (docs/fastapi-compat.md §3.5: a dependency
 // with teardown). Its cleanup commits when the request succeeded, rolls back
 // when it failed, and either way gives the connection back to the pool. A failed
 // commit becomes the request's error (a 500 that reveals nothing).
