@@ -100,6 +100,7 @@ type App struct {
 	binders    map[binderKey]*di.Provider
 	routes     []*route
 	overrides  map[*di.Provider]*di.Provider
+	overrideMu sync.Mutex // serializes Override and ResetOverrides
 	methods    []string
 	slots      map[string]*slot
 	schemes    map[string]schemeEntry
@@ -192,27 +193,50 @@ func (a *App) Provide(srcs ...di.Source) {
 // SecurityScopes are kept; the OpenAPI document is not affected. Use it in tests:
 // it recompiles routes, and panics if a route cannot be compiled with the
 // replacement. Override(original, nil) removes an override.
-func (a *App) Override(original, replacement di.Source) {
+//
+// Override returns the replacement that was in effect for original before the
+// call, or nil when there was none, so that a test can restore the previous state
+// exactly with app.Override(original, previous) (keeltest.Override does this
+// with t.Cleanup). Overrides of one App are serialized; requests being served
+// meanwhile run with either the old or the new plan of their route.
+func (a *App) Override(original, replacement di.Source) (previous di.Source) {
 	orig := di.Depends(original).Provider()
-	if replacement == nil {
+	a.overrideMu.Lock()
+	defer a.overrideMu.Unlock()
+	if prev, ok := a.overrides[orig]; ok {
+		previous = prev
+	}
+	if p, ok := replacement.(*di.Provider); replacement == nil || ok && p == nil {
 		delete(a.overrides, orig)
 	} else {
 		a.overrides[orig] = di.Depends(replacement).Provider()
 	}
-	for _, rt := range a.routes {
+	// Compile every route before switching any, so that a failed Override
+	// leaves the App as it was.
+	plans := make([]*compiled, len(a.routes))
+	for i, rt := range a.routes {
 		c, err := a.compile(rt, a.overrides)
 		if err != nil {
+			if previous != nil {
+				a.overrides[orig] = previous.(*di.Provider)
+			} else {
+				delete(a.overrides, orig)
+			}
 			panic(rt.describe() + ": with overrides: " + err.Error())
 		}
-		rt.plan.Store(c)
+		plans[i] = c
 	}
+	for i, rt := range a.routes {
+		rt.plan.Store(plans[i])
+	}
+	return previous
 }
 
 // ResetOverrides removes every override.
 func (a *App) ResetOverrides() {
-	for k := range a.overrides {
-		delete(a.overrides, k)
-	}
+	a.overrideMu.Lock()
+	defer a.overrideMu.Unlock()
+	clear(a.overrides)
 	for _, rt := range a.routes {
 		rt.plan.Store(rt.doc)
 	}
