@@ -1,5 +1,5 @@
 // Package openapi renders Keel's OpenAPI 3.1 document and serves it with its
-// documentation pages, as FastAPI does (docs/fastapi-compat.md §6 of fastapi-behavior.md).
+// documentation pages, as FastAPI does (docs/fastapi-compat.md §6).
 //
 // It is data in, bytes out. The router walks each route's compiled dependency
 // graph and fills a Route (parameters in FastAPI's order, the body, the

@@ -65,7 +65,7 @@ func TestSecurityProbeMatrix(t *testing.T) {
 }
 
 func TestSecurityProbeHTTPBasicBase64(t *testing.T) {
-	// Spec §1.2 HTTPBasic base64 leniency table (probes against Python).
+	// docs/fastapi-compat.md §1.2 HTTPBasic base64 leniency table (probes against Python).
 	app := fastAPIApp()
 	app.Get("/", func(c security.HTTPBasicCredentials) (any, error) { return c, nil },
 		di.Depends(&security.HTTPBasic{}), router.Name("basic"))
@@ -89,7 +89,7 @@ func TestSecurityProbeHTTPBasicBase64(t *testing.T) {
 }
 
 func TestSecurityProbeAPIKeyValues(t *testing.T) {
-	// Spec §1.1/§1.2 (probes): empty is missing; query: last value wins;
+	// docs/fastapi-compat.md §1.1/§1.2 (probes): empty is missing; query: last value wins;
 	// header: first value wins; cookie from the Cookie header.
 	key := func(k security.APIKey) (any, error) { return string(k), nil }
 	app := fastAPIApp()
@@ -139,7 +139,7 @@ func TestSecurityAuthenticationErrorStatusCodeTutorial001(t *testing.T) {
 }
 
 func TestSecurityHiddenRouteNoComponent(t *testing.T) {
-	// Spec §2.3 (probe): a route with include_in_schema=False contributes
+	// docs/fastapi-compat.md §2.3 (probe): a route with include_in_schema=False contributes
 	// neither an operation nor a component.
 	app := fastAPIApp()
 	app.Get("/hidden", func(c security.HTTPAuthorizationCredentials) (any, error) { return c, nil },

@@ -93,7 +93,7 @@ func TestSecurityScopesDontPropagate(t *testing.T) {
 }
 
 func TestSecurityScopesDuplicateAtDepth3(t *testing.T) {
-	// Spec §2.2 quirk (probe): Security(A,["x"]) -> A: Security(B,["x"]) ->
+	// docs/fastapi-compat.md §2.2 quirk (probe): Security(A,["x"]) -> A: Security(B,["x"]) ->
 	// B: Security(C,["y"]) gives C ["x","x","y"].
 	type c []string
 	type b []string
@@ -191,7 +191,7 @@ func TestDependencyCacheScopeCounter(t *testing.T) {
 }
 
 func TestSecurityRequirementMerging(t *testing.T) {
-	// Spec §2.3 (probe): route dependencies=[Security(user,["c"])]; parameters
+	// docs/fastapi-compat.md §2.3 (probe): route dependencies=[Security(user,["c"])]; parameters
 	// Security(user,["b","a"]) and Security(scheme,["a","z"]), user depending on
 	// scheme: [{"OAuth2PasswordBearer":["c","b","a","z"]}]. And
 	// Security(HTTPBearer(), ["x"]) gives [{"HTTPBearer":["x"]}].
