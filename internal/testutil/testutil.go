@@ -1,6 +1,7 @@
 // Package testutil has helpers for Keel's own black-box HTTP tests: build a
 // request, run it through an http.Handler, and compare status, headers and JSON
-// bodies exactly (JSON compared parsed, docs/fastapi-compat.md §0).
+// bodies exactly (JSON compared parsed, by keeltest.EqualJSON,
+// docs/fastapi-compat.md §0).
 package testutil
 
 import (
@@ -9,9 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/keelgo/keel/keeltest"
 )
 
 // Request describes one request of a table-driven test.
@@ -57,19 +59,6 @@ func Get(h http.Handler, url string, headerPairs ...string) Response {
 	return Do(h, Request{URL: url, Headers: hs})
 }
 
-// JSONEqual reports whether two JSON texts are equal once parsed (key order and
-// number formatting ignored).
-func JSONEqual(a, b string) bool {
-	var x, y any
-	if err := json.Unmarshal([]byte(a), &x); err != nil {
-		return false
-	}
-	if err := json.Unmarshal([]byte(b), &y); err != nil {
-		return false
-	}
-	return reflect.DeepEqual(x, y)
-}
-
 // Expect checks status, the JSON body (when wantJSON is not empty) and each
 // header in wantHeaders ("" means the header must be absent).
 func (r Response) Expect(t testing.TB, status int, wantJSON string, wantHeaders ...string) {
@@ -78,9 +67,7 @@ func (r Response) Expect(t testing.TB, status int, wantJSON string, wantHeaders 
 		t.Errorf("status = %d, want %d (body %s)", r.Status, status, r.Body)
 	}
 	if wantJSON != "" {
-		if !JSONEqual(r.Body, wantJSON) {
-			t.Errorf("body = %s\nwant   %s", r.Body, wantJSON)
-		}
+		keeltest.EqualJSON(t, r.Body, wantJSON)
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/") || !strings.Contains(ct, "json") {
 			t.Errorf("Content-Type = %q, want a JSON type", ct)
 		}
