@@ -52,9 +52,7 @@ type bodyBinding struct {
 	typ      reflect.Type
 	dec      decodeFn
 	required bool
-	hasDef   bool
-	defIn    any      // the default as a JSON value, decoded afresh per use
-	defDec   decodeFn // decodes defIn without constraints
+	def      *defaultValue // nil: no default
 	desc     int
 }
 
@@ -192,7 +190,7 @@ func (b *Binder) CheckBody(body *Body) error {
 	if !b.NeedsJSON() || body == nil {
 		return nil
 	}
-	_, _, err := body.jsonValue(b.c.opts.LaxContentType)
+	_, _, _, err := body.jsonDoc(b.c.opts.LaxContentType)
 	return err
 }
 

@@ -1,7 +1,6 @@
 package params
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -23,7 +22,7 @@ type Body struct {
 
 	mu       sync.Mutex
 	jsonDone bool
-	jsonVal  any
+	doc      []byte // the checked JSON text, in UTF-8
 	jsonErr  error
 	formDone bool
 	form     *formData
@@ -54,6 +53,12 @@ const (
 // the limit gives a *keel.HTTPError 413 {"detail":"Request body too large"};
 // any other read failure a 400 {"detail":"There was an error parsing the body"}
 // (docs/fastapi-compat.md §4.5).
+//
+// The body is read into one buffer that ends the size of the body: a declared
+// Content-Length over the limit is refused before reading; the buffer starts
+// at the declared length, or 1 MiB when more is declared, and then grows with
+// what arrives, never to more than twice what was received (a client that
+// declares much and sends little reserves little), up to the declared length.
 func ReadBody(r *http.Request, limit int64) (*Body, error) {
 	b := &Body{contentType: r.Header.Get("Content-Type")}
 	if r.Body == nil || r.Body == http.NoBody {
@@ -62,50 +67,59 @@ func ReadBody(r *http.Request, limit int64) (*Body, error) {
 	if limit > 0 && r.ContentLength > limit {
 		return nil, keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
 	}
-	if n := r.ContentLength; n > 0 && n <= 1<<20 {
-		// The usual case: a declared length, read into a slice of exactly that size
-		// (net/http's body reader enforces the length). One spare byte notices a
-		// body longer than declared.
-		data := make([]byte, n+1)
-		m, err := io.ReadFull(r.Body, data)
-		switch {
-		case int64(m) == n && (err == io.ErrUnexpectedEOF || err == io.EOF):
-			b.data = data[:n]
-			return b, nil
-		case err != nil && int64(m) < n:
+	data, err := readAll(r.Body, r.ContentLength, limit)
+	if err != nil {
+		return nil, err
+	}
+	b.data = data
+	return b, nil
+}
+
+// readAll reads src to its end. declared is the announced length (<= 0:
+// unknown); one spare byte notices a body longer than announced or than limit.
+func readAll(src io.Reader, declared, limit int64) ([]byte, error) {
+	const firstMax = 1 << 20
+	size := int64(4 << 10)
+	if declared > 0 {
+		size = min(declared, firstMax) + 1
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			if limit > 0 && int64(len(buf)) > limit {
+				return nil, keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
+			}
+			next := 2 * int64(cap(buf))
+			if declared > 0 && int64(len(buf)) <= declared {
+				next = min(next, declared+1)
+			}
+			if limit > 0 {
+				next = min(next, limit+1)
+			}
+			nb := make([]byte, len(buf), next)
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				return nil, keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
 			}
 			return nil, keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse)
 		}
-		// Longer than declared: fall back to reading it all under the limit.
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(data[:m]), r.Body))
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		n := r.ContentLength
-		if limit > 0 && n > limit {
-			n = limit
-		}
-		buf.Grow(int(min(n, 1<<20)) + 1)
-	}
-	var src io.Reader = r.Body
-	if limit > 0 {
-		src = io.LimitReader(r.Body, limit+1)
-	}
-	if _, err := buf.ReadFrom(src); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
-		}
-		return nil, keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse)
-	}
-	if limit > 0 && int64(buf.Len()) > limit {
+	if limit > 0 && int64(len(buf)) > limit {
 		return nil, keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
 	}
-	b.data = buf.Bytes()
-	return b, nil
+	if int64(len(buf)) < declared {
+		return nil, keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse) // shorter than announced
+	}
+	return buf, nil
 }
 
 // isJSONMedia reports whether a Content-Type makes FastAPI parse the body as
@@ -131,27 +145,31 @@ func mediaType(ct string) string {
 	return strings.ToLower(strings.TrimSpace(t))
 }
 
-// jsonValue returns the body as FastAPI hands it to validation: present is
+// jsonDoc returns the body as FastAPI hands it to validation: present is
 // false for an empty body; a JSON body (by Content-Type, or with none when
-// lax) is parsed; any other body is its text. err is the json_invalid
-// *keel.ValidationError or a 400 *keel.HTTPError.
-func (b *Body) jsonValue(lax bool) (v any, present bool, err error) {
+// lax) is checked once and its text returned (isJSON); any other body is
+// text, its bytes. err is the json_invalid *keel.ValidationError or a 400
+// *keel.HTTPError.
+func (b *Body) jsonDoc(lax bool) (doc []byte, present, isJSON bool, err error) {
 	if b == nil || len(b.data) == 0 {
-		return nil, false, nil
+		return nil, false, false, nil
 	}
 	if !isJSONMedia(b.contentType) && !(lax && strings.TrimSpace(b.contentType) == "") {
-		return string(b.data), true, nil
+		return b.data, true, false, nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.jsonDone {
 		b.jsonDone = true
-		val, perr := parseJSON(b.data)
-		var se *jsonSyntaxError
+		text, perr := jsonText(b.data)
+		if perr == nil {
+			perr = checkJSON(text)
+		}
+		se, isSyntax := perr.(*jsonSyntaxError)
 		switch {
 		case perr == nil:
-			b.jsonVal = val
-		case errors.As(perr, &se):
+			b.doc = text
+		case isSyntax:
 			b.jsonErr = &keel.ValidationError{Errors: []keel.ErrorDetail{{
 				Type:  "json_invalid",
 				Loc:   []any{"body", se.Pos},
@@ -163,63 +181,100 @@ func (b *Body) jsonValue(lax bool) (v any, present bool, err error) {
 			b.jsonErr = keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse)
 		}
 	}
-	return b.jsonVal, true, b.jsonErr
+	return b.doc, true, true, b.jsonErr
 }
 
 // bindJSON binds the body fields (docs/fastapi-compat.md §4.5): the whole body for a single
-// non-embedded field, else an object keyed by the fields' names.
+// non-embedded field, else an object keyed by the fields' names. The body is
+// decoded straight into the fields (jsondecode.go).
 func (b *Binder) bindJSON(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDetail) error {
-	val, present, err := body.jsonValue(b.c.opts.LaxContentType)
+	doc, present, isJSON, err := body.jsonDoc(b.c.opts.LaxContentType)
 	if err != nil {
 		return err
 	}
+	d := &dstate{errs: *errs}
+	d.path = d.pathBuf[:0]
+	defer func() { *errs = d.errs }()
+	isNull := false
+	if present {
+		if isJSON {
+			d.buf, d.pos = doc, skipWS(doc, 0)
+			isNull = d.buf[d.pos] == 'n'
+		} else {
+			d.isText, d.text = true, bytesString(doc)
+		}
+	}
 	if w := b.whole; w != nil {
-		dst := reflect.NewAt(w.typ, fieldPtr(base, w.offset)).Elem()
-		if !present || val == nil {
+		p := fieldPtr(base, w.offset)
+		reflect.NewAt(w.typ, p).Elem().SetZero()
+		if !present || isNull {
 			if w.required {
-				*errs = append(*errs, missingDetail([]any{"body"}, nil))
+				d.errs = append(d.errs, missingDetail([]any{"body"}, nil))
 				return nil
 			}
-			w.setDefault(dst)
+			w.setDefault(p)
 			return nil
 		}
-		dst.SetZero()
-		d := dstate{loc: []any{"body"}, errs: *errs}
-		w.dec(&d, val, dst)
-		*errs = d.errs
+		d.push("body")
+		w.dec(d, p)
 		return nil
 	}
-	m, isMap := val.(map[string]any)
-	for _, bb := range b.body {
-		dst := reflect.NewAt(bb.typ, fieldPtr(base, bb.offset)).Elem()
-		if present && val != nil && !isMap {
+	// Embedded: find where each field's value is (the last of duplicate keys).
+	var stack [8]int
+	at := stack[:0]
+	if len(b.body) > len(stack) {
+		at = make([]int, 0, len(b.body))
+	}
+	for range b.body {
+		at = append(at, -1)
+	}
+	isObject := present && isJSON && d.kind() == '{'
+	if isObject {
+		d.pos = skipWS(d.buf, d.pos+1)
+		if d.buf[d.pos] == '}' {
+			d.pos++
+		} else {
+			for {
+				k := d.key(false)
+				for i, bb := range b.body {
+					if bb.name == k {
+						at[i] = d.pos
+					}
+				}
+				d.skip()
+				if d.next() {
+					break
+				}
+			}
+		}
+	}
+	for i, bb := range b.body {
+		p := fieldPtr(base, bb.offset)
+		reflect.NewAt(bb.typ, p).Elem().SetZero()
+		if present && !isObject {
 			// FastAPI: the body has no .get, every field is reported missing.
-			*errs = append(*errs, missingDetail([]any{"body", bb.name}, nil))
+			d.errs = append(d.errs, missingDetail([]any{"body", bb.name}, nil))
 			continue
 		}
-		v, ok := m[bb.name]
-		if !ok || v == nil {
+		if at[i] < 0 || d.buf[at[i]] == 'n' {
 			if bb.required {
-				*errs = append(*errs, missingDetail([]any{"body", bb.name}, nil))
+				d.errs = append(d.errs, missingDetail([]any{"body", bb.name}, nil))
 				continue
 			}
-			bb.setDefault(dst)
+			bb.setDefault(p)
 			continue
 		}
-		dst.SetZero()
-		d := dstate{loc: []any{"body", bb.name}, errs: *errs}
-		bb.dec(&d, v, dst)
-		*errs = d.errs
+		d.pos = at[i]
+		d.path = append(d.path[:0], pathElem{name: "body", idx: -1}, pathElem{name: bb.name, idx: -1})
+		bb.dec(d, p)
 	}
 	return nil
 }
 
 // setDefault stores the default (decoded afresh, so nothing is shared between
-// requests) or the zero value.
-func (bb *bodyBinding) setDefault(dst reflect.Value) {
-	dst.SetZero()
-	if bb.hasDef {
-		d := dstate{}
-		bb.defDec(&d, bb.defIn, dst)
+// requests) at p, which holds a zero value.
+func (bb *bodyBinding) setDefault(p unsafe.Pointer) {
+	if bb.def != nil {
+		bb.def.store(p)
 	}
 }

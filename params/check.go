@@ -129,6 +129,7 @@ type elem struct {
 	other     string // validator tags run through validate.Var
 	validate  *validator.Validate
 	omitEmpty bool
+	finite    bool // floats must be finite (body values): inf and nan are finite_number
 }
 
 func (e *elem) hasEnum() bool {
@@ -190,6 +191,9 @@ func (e *elem) set(p unsafe.Pointer, s string) *failure {
 				return e.literalFailure()
 			}
 			return fail("float_parsing", msgFloatParsing)
+		}
+		if e.finite && (math.IsInf(v, 0) || math.IsNaN(v) || (e.sc.bits == 32 && math.IsInf(float64(float32(v)), 0))) {
+			return fail("finite_number", msgFiniteNumber)
 		}
 		if f := e.checkFloat(v); f != nil {
 			return f

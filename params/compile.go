@@ -308,6 +308,10 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 	if err != nil {
 		return regError(root, f.Name, "%v", err)
 	}
+	// Floats from a request body are finite, like those of JSON bodies
+	// (jsonFloat); query, path, header and cookie values keep FastAPI's
+	// inf and nan (docs/parameters.md).
+	bd.el.finite = loc == InForm
 	if bd.mode == modeSlice {
 		bd.minItems, bd.maxItems = -1, -1
 		if cons.MinLength != nil {
@@ -518,14 +522,14 @@ func (c *Compiler) addBodyField(b *Binder, root reflect.Type, f reflect.StructFi
 		if f.Type.Kind() == reflect.Pointer {
 			return regError(root, f.Name, "has both a pointer type and default:%q; use one of them", defText)
 		}
-		in, val, defDec, err := c.bodyDefault(f.Type, defText)
+		def, val, err := c.bodyDefault(f.Type, defText)
 		if err != nil {
 			return regError(root, f.Name, "default %q is not a valid %s: %v", defText, f.Type, err)
 		}
-		bb.hasDef, bb.defIn, bb.defDec = true, in, defDec
+		bb.def = def
 		desc.Default = val.Interface()
 	}
-	bb.required = desc.Constraints.Required || (!hasDef && requiredByType(f.Type))
+	bb.required = desc.Constraints.Required || (bb.def == nil && requiredByType(f.Type))
 	if err := c.checkValidatorTags(f.Type, desc.Constraints.Other); err != nil {
 		return regError(root, f.Name, "%v", err)
 	}

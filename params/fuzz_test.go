@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/keelgo/keel"
@@ -136,4 +137,88 @@ func FuzzForm(f *testing.F) {
 		var v form
 		checkResult(t, b.Bind(r, NewBody(data, ct), reflect.ValueOf(&v).Elem()))
 	})
+}
+
+// FuzzJSONBodyCanonical: a document decodes to the same value and the same
+// errors as the dict Python's json.loads makes of it (duplicate keys resolved
+// to their last value, key order irrelevant), here written out again by
+// encoding/json with numbers kept as written. It checks the one-pass decoder's
+// handling of duplicates and of error order against a plain tree.
+func FuzzJSONBodyCanonical(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"a","price":1,"name":5,"price":"x"}`,
+		`{"sub":{"name":1},"sub":{"tags":[1,"a"]},"m":{"b":"x","a":"y","b":2}}`,
+		`{"k":{"300":1,"1":1e40,"x":2},"tags":["a","b","c","d"],"tags":["a"]}`,
+		`{"any":{"a":[1,{"b":null}],"a":2},"n":"7","name":"01234567890"}`,
+		`{"price":-0.0,"sub":{"sub":{"sub":{"price":"nan"}}},"price":1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	c := NewCompiler(Options{})
+	whole, err := c.Body(typeOf[fuzzModel]())
+	if err != nil {
+		f.Fatal(err)
+	}
+	type embedded struct {
+		A fuzzModel `body:"a"`
+		B *int      `body:"b"`
+	}
+	emb, err := c.Struct(typeOf[embedded]())
+	if err != nil {
+		f.Fatal(err)
+	}
+	r := &http.Request{Method: "POST", URL: &url.URL{Path: "/"}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		text, err := jsonText(data)
+		if err != nil || checkJSON(text) != nil {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(text))
+		dec.UseNumber()
+		var tree any
+		if dec.Decode(&tree) != nil {
+			return
+		}
+		canon, err := json.Marshal(tree)
+		if err != nil {
+			return
+		}
+		for _, doc := range [][]byte{data, []byte(`{"b":1,"a":` + string(text) + `}`)} {
+			canonDoc := canon
+			b := whole
+			if len(doc) > 0 && doc[0] == '{' && bytes.HasPrefix(doc, []byte(`{"b":1,"a":`)) {
+				canonDoc = []byte(`{"a":` + string(canon) + `,"b":1}`)
+				b = emb
+			}
+			var v1, v2 embedded
+			dst1, dst2 := reflect.ValueOf(&v1.A).Elem(), reflect.ValueOf(&v2.A).Elem()
+			if b == emb {
+				dst1, dst2 = reflect.ValueOf(&v1).Elem(), reflect.ValueOf(&v2).Elem()
+			}
+			e1 := errString(b.Bind(r, NewBody(doc, "application/json"), dst1))
+			e2 := errString(b.Bind(r, NewBody(canonDoc, "application/json"), dst2))
+			if !sameJSONNumbers(e1, e2) {
+				t.Fatalf("%q\n errors %s\n canonical %q\n errors %s", doc, e1, canonDoc, e2)
+			}
+			if e1 == "" && !reflect.DeepEqual(v1, v2) {
+				t.Fatalf("%q: %+v\ncanonical %q: %+v", doc, v1, canonDoc, v2)
+			}
+		}
+	})
+}
+
+// sameJSONNumbers compares two JSON texts by value, numbers as written.
+func sameJSONNumbers(a, b string) bool {
+	if a == b {
+		return true
+	}
+	parse := func(s string) (any, bool) {
+		d := json.NewDecoder(strings.NewReader(s))
+		d.UseNumber()
+		var v any
+		return v, d.Decode(&v) == nil
+	}
+	x, ok1 := parse(a)
+	y, ok2 := parse(b)
+	return ok1 && ok2 && reflect.DeepEqual(x, y)
 }
