@@ -18,4 +18,8 @@
 // scripts/test-all.sh sets it. They need Go, npm and Debian's chromium; each
 // installs what it can (npm packages, Go modules) and otherwise fails with a
 // message that says what is missing.
+//
+// This directory is a module of its own (chromedp stays out of Keel's go.mod);
+// the client module is nested in it. The example is built from its module,
+// cmd/example.
 package e2e

@@ -36,7 +36,8 @@ func runTests(m *testing.M) int {
 	bin := filepath.Join(dir, "example")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if out, err := goCmd(ctx, repoRoot(), "build", "-o", bin, "./cmd/example").CombinedOutput(); err != nil {
+	// The example is a module of its own (cmd/example/go.mod).
+	if out, err := goCmd(ctx, filepath.Join(repoRoot(), "cmd", "example"), "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: cannot build ./cmd/example: %v\n%s", err, out)
 		return 1
 	}
@@ -62,8 +63,8 @@ func repoRoot() string {
 	return root
 }
 
-// goCmd is the go command, run in dir, without a workspace: the example and
-// the client module are built on their own go.mod.
+// goCmd is the go command, run in dir, without a workspace (the repository's
+// go.work): the example and the client module are built on their own go.mod.
 func goCmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir

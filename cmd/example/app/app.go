@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/keelgo/keel/cmd/example/password"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/router"
 	"github.com/keelgo/keel/security"
@@ -38,8 +39,8 @@ type Config struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// PasswordParams are the argon2id parameters of the seeded password hashes;
-	// default DefaultArgon2Params. Existing hashes keep their own parameters.
-	PasswordParams Argon2Params
+	// default password.DefaultParams. Existing hashes keep their own parameters.
+	PasswordParams password.Params
 	// OnTxDone, when set, is called when a request's transaction ends: committed
 	// is true after a successful commit, false after a rollback or a failed
 	// commit. The connection has been released by then.
@@ -67,10 +68,10 @@ func New(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.PasswordParams == (Argon2Params{}) {
-		cfg.PasswordParams = DefaultArgon2Params
+	if cfg.PasswordParams == (password.Params{}) {
+		cfg.PasswordParams = password.DefaultParams
 	}
-	hasher, err := NewHasher(runtime.GOMAXPROCS(0), cfg.PasswordParams)
+	hasher, err := password.NewHasher(runtime.GOMAXPROCS(0), cfg.PasswordParams)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/cmd/example/password"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/security"
 )
@@ -58,7 +59,7 @@ type Token struct {
 type Auth struct {
 	secret []byte
 	now    func() time.Time
-	hasher *Hasher
+	hasher *password.Hasher
 }
 
 // tokenClaims are the claims of an access token: sub, exp, and the granted

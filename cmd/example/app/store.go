@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 
+	"github.com/keelgo/keel/cmd/example/password"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/security"
 
@@ -64,7 +65,7 @@ var digestHashes = []struct {
 
 // openStore opens (creating if needed) the SQLite database at path, and seeds it
 // when it has no users.
-func openStore(ctx context.Context, path string, params Argon2Params, onTxDone func(bool)) (*Store, error) {
+func openStore(ctx context.Context, path string, params password.Params, onTxDone func(bool)) (*Store, error) {
 	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -78,7 +79,7 @@ func openStore(ctx context.Context, path string, params Argon2Params, onTxDone f
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context, params Argon2Params) error {
+func (s *Store) init(ctx context.Context, params password.Params) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (s *Store) init(ctx context.Context, params Argon2Params) error {
 		return nil
 	}
 	for _, u := range seedUsers {
-		h, err := HashPassword(u.password, params)
+		h, err := password.Hash(u.password, params)
 		if err != nil {
 			return err
 		}

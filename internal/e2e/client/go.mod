@@ -2,6 +2,8 @@ module github.com/keelgo/keel/internal/e2e/client
 
 go 1.26.0
 
+toolchain go1.26.11
+
 tool github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
 require github.com/oapi-codegen/runtime v1.9.0

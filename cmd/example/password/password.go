@@ -1,4 +1,10 @@
-package app
+// Package password hashes and verifies the example's passwords with argon2id
+// (golang.org/x/crypto/argon2), stored as PHC strings, and bounds how many
+// verifications run at once.
+//
+// It is a package of its own, importing nothing of the example's database, so
+// that its fuzz target (FuzzParsePHC) builds without instrumenting SQLite.
+package password
 
 import (
 	"context"
@@ -13,8 +19,8 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2Params are the argon2id cost parameters of a password hash.
-type Argon2Params struct {
+// Params are the argon2id cost parameters of a password hash.
+type Params struct {
 	Memory  uint32 // KiB
 	Time    uint32 // iterations
 	Threads uint8
@@ -22,9 +28,9 @@ type Argon2Params struct {
 	KeyLen  int
 }
 
-// DefaultArgon2Params are OWASP's minimum recommendation for argon2id (19 MiB,
+// DefaultParams are OWASP's minimum recommendation for argon2id (19 MiB,
 // two iterations, one thread), with a 16-byte salt and a 32-byte hash.
-var DefaultArgon2Params = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // Bounds on the parameters accepted when verifying a stored hash, so that a
 // corrupt or hostile row cannot make one verification use unbounded memory or time.
@@ -38,10 +44,10 @@ const (
 
 var b64 = base64.RawStdEncoding
 
-// HashPassword returns the argon2id hash of password in PHC string format:
+// Hash returns the argon2id hash of password in PHC string format:
 // $argon2id$v=19$m=<KiB>,t=<iterations>,p=<threads>$<salt>$<hash>, base64
 // without padding.
-func HashPassword(password string, p Argon2Params) (string, error) {
+func Hash(password string, p Params) (string, error) {
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -53,7 +59,7 @@ func HashPassword(password string, p Argon2Params) (string, error) {
 
 // phc is a parsed argon2id PHC string.
 type phc struct {
-	params Argon2Params
+	params Params
 	salt   []byte
 	key    []byte
 }
@@ -117,7 +123,7 @@ type Hasher struct {
 
 // NewHasher returns a Hasher running at most concurrency verifications at once,
 // with a dummy hash made with params.
-func NewHasher(concurrency int, params Argon2Params) (*Hasher, error) {
+func NewHasher(concurrency int, params Params) (*Hasher, error) {
 	if concurrency < 1 {
 		concurrency = 1
 	}
@@ -125,7 +131,7 @@ func NewHasher(concurrency int, params Argon2Params) (*Hasher, error) {
 	if _, err := rand.Read(pw[:]); err != nil {
 		return nil, err
 	}
-	dummy, err := HashPassword(b64.EncodeToString(pw[:]), params)
+	dummy, err := Hash(b64.EncodeToString(pw[:]), params)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package app
+package password
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 )
 
 // cheap are fast parameters for tests.
-var cheap = Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var cheap = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 func TestHashPassword(t *testing.T) {
-	h, err := HashPassword("secret", DefaultArgon2Params)
+	h, err := Hash("secret", DefaultParams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestHashPassword(t *testing.T) {
 	if len(parts) != 6 || len(parts[4]) != 22 || len(parts[5]) != 43 {
 		t.Errorf("salt or hash length in %q", h)
 	}
-	h2, _ := HashPassword("secret", DefaultArgon2Params)
+	h2, _ := Hash("secret", DefaultParams)
 	if h == h2 {
 		t.Error("two hashes of one password are equal: salt not random")
 	}
@@ -43,7 +43,7 @@ func TestHashPassword(t *testing.T) {
 }
 
 func TestParsePHC(t *testing.T) {
-	good, _ := HashPassword("x", cheap)
+	good, _ := Hash("x", cheap)
 	if _, err := parsePHC(good); err != nil {
 		t.Fatalf("%q: %v", good, err)
 	}
@@ -75,7 +75,7 @@ func TestParsePHC(t *testing.T) {
 // FuzzParsePHC checks that no stored string makes parsing panic or accept
 // parameters out of bounds.
 func FuzzParsePHC(f *testing.F) {
-	good, _ := HashPassword("x", cheap)
+	good, _ := Hash("x", cheap)
 	f.Add(good)
 	f.Add("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
 	f.Add("$argon2id$v=19$m=64,t=1,p=1,x=2$$")

@@ -1,0 +1,123 @@
+# Shared by scripts/land-check.sh and scripts/test-all.sh (source it; it runs
+# nothing by itself). Every function runs from the repository root.
+#
+# The repository holds several Go modules (each directory with a go.mod, see
+# DESIGN.md); the scripts treat each one on its own go.mod, as its users would
+# build it: GOWORK=off, whatever go.work says.
+
+export GOWORK=off
+
+# The Go toolchain we build and test with is the root go.mod's toolchain line
+# (the newest patch release of our Go version, README "Go version"); the go
+# command fetches it from the module proxy on first use (about 10 s). Every
+# module's go.mod and go.work name the same one (check_toolchain).
+# KEEL_GOTOOLCHAIN=local tests with the machine's own Go instead.
+keel_toolchain() { sed -n 's/^toolchain //p' go.mod; }
+export GOTOOLCHAIN="${KEEL_GOTOOLCHAIN:-$(keel_toolchain)}"
+export PATH="$PATH:$(go env GOPATH)/bin"
+
+# modules prints the directory of every module of the repository, "." first.
+modules() {
+  git ls-files -c -o --exclude-standard -- 'go.mod' '*/go.mod' | xargs -n1 dirname | sort -u
+}
+
+# in_module DIR CMD...: runs CMD in module DIR.
+in_module() {
+  local dir=$1
+  shift
+  (cd "$dir" && "$@")
+}
+
+# step NAME: prints a step's heading.
+step() { printf '\n== %s ==\n' "$*"; }
+
+# run_steps STEP...: runs each step function (step_NAME) in turn, timing each,
+# and prints the times at the end; it stops at the first step that fails.
+# KEEL_STEPS="a b" runs only those steps (their names without step_).
+run_steps() {
+  local s start t total=0 summary=""
+  local only=" ${KEEL_STEPS:-} "
+  for s in "$@"; do
+    if [ -n "${KEEL_STEPS:-}" ] && [[ $only != *" $s "* ]]; then continue; fi
+    step "$s"
+    start=$SECONDS
+    "step_$s"
+    t=$((SECONDS - start))
+    total=$((total + t))
+    summary+=$(printf '%6ds  %s' "$t" "$s")$'\n'
+  done
+  printf '\n== times ==\n%s%6ds  total\n' "$summary" "$total"
+}
+
+# check_gofmt fails when a committed or staged Go file needs gofmt.
+check_gofmt() {
+  local unformatted
+  unformatted=$(git ls-files -c -o --exclude-standard -- '*.go' | xargs -r gofmt -l)
+  if [ -n "$unformatted" ]; then
+    echo "gofmt needed:"
+    echo "$unformatted"
+    return 1
+  fi
+}
+
+# check_toolchain fails when a module's go.mod or go.work names another
+# toolchain than the root go.mod, or none.
+check_toolchain() {
+  local want f bad=0
+  want=$(keel_toolchain)
+  for f in go.work $(modules | sed 's|$|/go.mod|'); do
+    if [ "$(sed -n 's/^toolchain //p' "$f")" != "$want" ]; then
+      echo "$f: its toolchain line must be 'toolchain $want', as in go.mod (go mod edit -toolchain=$want)"
+      bad=1
+    fi
+  done
+  return $bad
+}
+
+# check_tidy fails when go mod tidy would change any module's go.mod or go.sum.
+check_tidy() {
+  local m bad=0
+  for m in $(modules); do
+    if ! out=$(in_module "$m" go mod tidy -diff 2>&1); then
+      echo "module $m is not tidy (run: cd $m && go mod tidy):"
+      echo "$out"
+      bad=1
+    fi
+  done
+  return $bad
+}
+
+# check_vet runs go vet in every module.
+check_vet() {
+  local m
+  for m in $(modules); do
+    echo "-- go vet ($m)"
+    in_module "$m" go vet ./...
+  done
+}
+
+# check_staticcheck runs staticcheck in every module; with "optional", it is
+# skipped (with a note) when staticcheck is not installed.
+check_staticcheck() {
+  local m
+  if ! command -v staticcheck >/dev/null 2>&1; then
+    if [ "${1:-}" = optional ]; then
+      echo "staticcheck is not installed: skipped (go install honnef.co/go/tools/cmd/staticcheck@v0.8.2)"
+      return 0
+    fi
+    echo "staticcheck is not installed"
+    return 1
+  fi
+  for m in $(modules); do
+    echo "-- staticcheck ($m)"
+    in_module "$m" staticcheck ./...
+  done
+}
+
+# go_test DIR ARGS...: go test ARGS ./... in module DIR.
+go_test() {
+  local dir=$1
+  shift
+  echo "-- go test $* ($dir)"
+  in_module "$dir" go test "$@" ./...
+}
