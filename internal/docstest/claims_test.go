@@ -16,7 +16,7 @@ var (
 	// object, an arrow, a Location header, or the verbs the guides use.
 	answer = regexp.MustCompile(`\b[1-5][0-9][0-9]\b|\{"|→|->|\bLocation:|\banswer|\bresponds|\breturns\b|\bgives\b|\bgets\b`)
 	// requestPath is a request's path, without its query.
-	requestPath = regexp.MustCompile(`\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/[^\s?`+"`"+`]*)`)
+	requestPath = regexp.MustCompile(`\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/[^\s?` + "`" + `]*)`)
 	// statusLine is an HTTP status line.
 	statusLine = regexp.MustCompile(`^HTTP/[0-9.]+ [0-9]{3}\b`)
 )
