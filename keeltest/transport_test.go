@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,6 +50,7 @@ var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				s.Files = append(s.Files, field+":"+fh.Filename+":"+fh.Header.Get("Content-Type")+":"+string(b))
 			}
 		}
+		slices.Sort(s.Files) // MultipartForm.File is a map: its order varies
 	} else {
 		b, _ := io.ReadAll(r.Body)
 		s.Body = string(b)
