@@ -30,12 +30,14 @@ type Body struct {
 }
 
 // NewBody wraps body bytes that were already read, with the request's
-// Content-Type header value. Tests and routers that buffer bodies use it.
+// Content-Type header value. Tests and routers that buffer bodies use it; data
+// must not be modified afterwards.
 func NewBody(data []byte, contentType string) *Body {
 	return &Body{data: data, contentType: contentType}
 }
 
-// Bytes returns the raw body. It must not be modified.
+// Bytes returns the raw body. It must not be modified: decoded values never
+// share its memory, but the inputs of validation errors may.
 func (b *Body) Bytes() []byte { return b.data }
 
 // ContentType returns the request's Content-Type header value.

@@ -91,10 +91,11 @@ func (d *dstate) fail(f *failure, start int) {
 // echoes the value json.loads made): a string, json.Number, bool or nil for
 // scalars, and for an array or object its JSON text, as json.RawMessage
 // sharing the document's bytes (encoding/json writes it compacted). Text is
-// the text.
+// the text, sharing the body's bytes too: an error about a large body copies
+// nothing of it.
 func (d *dstate) input(start, end int) any {
 	if d.isText {
-		return strings.Clone(d.text)
+		return d.text
 	}
 	switch d.buf[start] {
 	case '"':

@@ -39,6 +39,9 @@ func (FastAPIErrors) WriteHTTPError(w http.ResponseWriter, r *http.Request, e *k
 
 // WriteValidationError implements ErrorFormat.
 func (FastAPIErrors) WriteValidationError(w http.ResponseWriter, r *http.Request, status int, e *keel.ValidationError) {
+	if hasLargeInput(e.Errors) && writeErrorList(w, status, "application/json", []byte(`{"detail":`), e.Errors, []byte("}")) {
+		return
+	}
 	writeJSON(w, status, "application/json", struct {
 		Detail []keel.ErrorDetail `json:"detail"`
 	}{nonNil(e.Errors)})
@@ -78,7 +81,13 @@ func (ProblemDetails) WriteHTTPError(w http.ResponseWriter, r *http.Request, e *
 // WriteValidationError implements ErrorFormat.
 func (ProblemDetails) WriteValidationError(w http.ResponseWriter, r *http.Request, status int, e *keel.ValidationError) {
 	p := problem{Type: "about:blank", Title: keel.StatusText(status), Status: status,
-		Detail: "The request has " + strconv.Itoa(len(e.Errors)) + " invalid value(s).", Errors: nonNil(e.Errors)}
+		Detail: "The request has " + strconv.Itoa(len(e.Errors)) + " invalid value(s)."}
+	if hasLargeInput(e.Errors) {
+		if head, err := encode(p); err == nil && writeErrorList(w, status, "application/problem+json", append(head[:len(head)-1], `,"errors":`...), e.Errors, []byte("}")) {
+			return
+		}
+	}
+	p.Errors = nonNil(e.Errors)
 	writeJSON(w, status, "application/problem+json", p)
 }
 
@@ -98,29 +107,39 @@ func copyHeaders(dst, src http.Header) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, err := marshal(v)
-	if err != nil {
+	// The Encoder hands its whole output to one Write: the response is written
+	// from encoding/json's own buffer, not copied, which matters when an error
+	// echoes a large input.
+	jw := jsonWriter{w: w, status: status, contentType: contentType}
+	enc := json.NewEncoder(&jw)
+	enc.SetEscapeHTML(false) // FastAPI's JSONResponse: compact, UTF-8, no HTML escaping
+	if err := enc.Encode(v); err != nil && !jw.wrote {
 		// A detail that cannot be encoded is a programming error; never leak it.
 		writeInternal(w)
-		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	w.Write(b)
 }
 
-// marshal encodes like FastAPI's JSONResponse: compact, UTF-8, no HTML escaping.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+// jsonWriter writes an Encoder's output as the response: the status, the
+// Content-Type, the Content-Length, and the JSON without its final newline.
+type jsonWriter struct {
+	w           http.ResponseWriter
+	status      int
+	contentType string
+	wrote       bool
+}
+
+func (jw *jsonWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	h := jw.w.Header()
+	h.Set("Content-Type", jw.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	jw.w.WriteHeader(jw.status)
+	jw.wrote = true
+	if _, err := jw.w.Write(b); err != nil {
+		return 0, err
 	}
-	b := buf.Bytes()
-	return b[:len(b)-1], nil
+	return n, nil
 }
 
 func writeInternal(w http.ResponseWriter) {
