@@ -83,66 +83,100 @@ func writeErrorList(w http.ResponseWriter, status int, contentType string, head 
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(total))
 	w.WriteHeader(status)
-	buf := make([]byte, 0, 32<<10)
+	cw := compactWriter{w: w, buf: make([]byte, 0, 32<<10)}
 	for _, p := range parts {
 		if p.raw == nil {
-			buf = flushIfFull(w, append(buf, p.b...))
-			continue
-		}
-		inString := false
-		for i := 0; i < len(p.raw); i++ {
-			c := p.raw[i]
-			switch {
-			case inString:
-				if c == '\\' {
-					buf = append(buf, c)
-					i++
-					c = p.raw[i]
-				} else if c == '"' {
-					inString = false
-				}
-			case c == '"':
-				inString = true
-			case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-				continue
-			}
-			buf = flushIfFull(w, append(buf, c))
+			cw.write(p.b)
+		} else {
+			cw.compact(p.raw)
 		}
 	}
-	w.Write(buf)
+	cw.flush()
 	return true
 }
 
-// flushIfFull writes buf out when it holds 32 KiB or more.
-func flushIfFull(w http.ResponseWriter, buf []byte) []byte {
-	if len(buf) < 32<<10 {
-		return buf
+// compactWriter writes to w through a small buffer.
+type compactWriter struct {
+	w   http.ResponseWriter
+	buf []byte
+}
+
+func (cw *compactWriter) write(b []byte) {
+	for len(b) > 0 {
+		n := copy(cw.buf[len(cw.buf):cap(cw.buf)], b)
+		cw.buf = cw.buf[:len(cw.buf)+n]
+		b = b[n:]
+		if len(cw.buf) == cap(cw.buf) {
+			cw.flush()
+		}
 	}
-	w.Write(buf)
-	return buf[:0]
+}
+
+func (cw *compactWriter) flush() {
+	if len(cw.buf) > 0 {
+		cw.w.Write(cw.buf)
+		cw.buf = cw.buf[:0]
+	}
+}
+
+// compact writes valid JSON text without its insignificant white space, as
+// encoding/json's Compact does, copying runs rather than bytes.
+func (cw *compactWriter) compact(raw []byte) {
+	for i := 0; i < len(raw); {
+		switch c := raw[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '"':
+			end := stringEnd(raw, i)
+			cw.write(raw[i:end])
+			i = end
+		default:
+			j := i + 1
+			for j < len(raw) && !isSpaceOrQuote(raw[j]) {
+				j++
+			}
+			cw.write(raw[i:j])
+			i = j
+		}
+	}
+}
+
+func isSpaceOrQuote(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"'
+}
+
+// stringEnd returns the offset after the JSON string whose quote is at i.
+func stringEnd(raw []byte, i int) int {
+	for i++; i < len(raw); {
+		j := bytes.IndexAny(raw[i:], `"\`)
+		if j < 0 {
+			return len(raw)
+		}
+		i += j
+		if raw[i] == '"' {
+			return i + 1
+		}
+		i += 2
+	}
+	return len(raw)
 }
 
 // compactLen is the length of valid JSON text without its insignificant white
 // space.
 func compactLen(raw []byte) int {
 	n := 0
-	inString := false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				n++
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
+	for i := 0; i < len(raw); {
+		switch c := raw[i]; {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			continue
+			i++
+		case c == '"':
+			end := stringEnd(raw, i)
+			n += end - i
+			i = end
+		default:
+			i++
+			n++
 		}
-		n++
 	}
 	return n
 }

@@ -45,6 +45,19 @@ func TestErrorListStreamsLargeInputs(t *testing.T) {
 			t.Errorf("%T: status %d", f, streamed.Code)
 		}
 	}
+	// Strings ending in escaped backslashes and quotes, white space inside strings.
+	for _, doc := range []string{`["a\\", "b\"", " \\\" c "]`, `{"k \"":"\\"}`, `"  "`, `[ true , null , -1.5e+3 ]`} {
+		raw := json.RawMessage("[" + strings.Repeat(" \n", largeInput) + doc + "]")
+		one := []keel.ErrorDetail{{Type: "t", Loc: []any{"body"}, Msg: "m", Input: raw}}
+		streamed, buffered := httptest.NewRecorder(), httptest.NewRecorder()
+		FastAPIErrors{}.WriteValidationError(streamed, nil, 422, &keel.ValidationError{Errors: one})
+		writeJSON(buffered, 422, "application/json", struct {
+			Detail []keel.ErrorDetail `json:"detail"`
+		}{one})
+		if streamed.Body.String() != buffered.Body.String() || streamed.Header().Get("Content-Length") != buffered.Header().Get("Content-Length") {
+			t.Fatalf("%s:\nstreamed %s\nbuffered %s", doc, streamed.Body, buffered.Body)
+		}
+	}
 	// An input that is not valid JSON is the programming error it always was.
 	bad := httptest.NewRecorder()
 	FastAPIErrors{}.WriteValidationError(bad, nil, 422, &keel.ValidationError{Errors: []keel.ErrorDetail{{Type: "t", Msg: "m", Input: json.RawMessage("{" + strings.Repeat(" ", largeInput))}}})

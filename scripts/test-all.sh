@@ -14,6 +14,8 @@
 #                example, and Swagger UI's OAuth2 Authorize flow in Chromium
 #   fuzz         every fuzz target for FUZZTIME (their seed corpora already ran
 #                as tests in the test step)
+#   bodyload     16 concurrent 10 MiB JSON bodies against a real Keel server on
+#                loopback: all answered, peak RSS under 1 GiB (issue 9 item 4)
 #
 # Adding a step: write a function step_NAME below and add NAME to run_steps at
 # the end; a step that starts a server starts it on a free loopback port and
@@ -127,5 +129,21 @@ step_fuzz() {
   echo "$n fuzz targets, $FUZZTIME each"
 }
 
-run_steps tools static test e2e fuzz
+# step_bodyload is the large-body load test (bench/bodyload_test.go): it builds
+# bench/cmd/bodyserver, runs it on a free loopback port (stopping it by its
+# PID), and checks every answer and the server's VmHWM; about a minute.
+step_bodyload() {
+  local log
+  log=$(mktemp)
+  if (cd bench && KEEL_BODY_LOAD=1 go test -count=1 -run '^TestBodyLoad$' -v .) >"$log" 2>&1; then
+    grep -E 'bodyload_test|^(--- |ok )' "$log" || true
+    rm -f "$log"
+  else
+    cat "$log"
+    rm -f "$log"
+    return 1
+  fi
+}
+
+run_steps tools static test e2e fuzz bodyload
 echo "all green"
