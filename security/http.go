@@ -43,6 +43,11 @@ type HTTPBase struct {
 	Optional bool
 	// NotAuthenticated, when set, makes the error returned instead of the default 401.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -50,7 +55,7 @@ type HTTPBase struct {
 // Authenticate returns the credentials of r. When r has none it returns (nil,
 // nil) if the scheme is Optional, else the not-authenticated error.
 func (s *HTTPBase) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
-	return httpCredentials(r, "", s.Optional, s.NotAuthenticated, pytext.Title(s.Scheme))
+	return httpCredentials(r, "", s.MaxLength, s.Optional, s.NotAuthenticated, pytext.Title(s.Scheme))
 }
 
 // SchemeName implements di.SecurityScheme.
@@ -88,6 +93,11 @@ type HTTPBearer struct {
 	// NotAuthenticated, when set, makes the error returned instead of the default
 	// 401. See the package example for FastAPI's "403 without a challenge" variant.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -95,7 +105,7 @@ type HTTPBearer struct {
 // Authenticate returns the credentials of r. When r has none it returns (nil,
 // nil) if the scheme is Optional, else the not-authenticated error.
 func (s *HTTPBearer) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
-	return httpCredentials(r, "bearer", s.Optional, s.NotAuthenticated, "Bearer")
+	return httpCredentials(r, "bearer", s.MaxLength, s.Optional, s.NotAuthenticated, "Bearer")
 }
 
 // SchemeName implements di.SecurityScheme.
@@ -128,6 +138,11 @@ type HTTPDigest struct {
 	Optional bool
 	// NotAuthenticated, when set, makes the error returned instead of the default 401.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -135,7 +150,7 @@ type HTTPDigest struct {
 // Authenticate returns the credentials of r. When r has none it returns (nil,
 // nil) if the scheme is Optional, else the not-authenticated error.
 func (s *HTTPDigest) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
-	return httpCredentials(r, "digest", s.Optional, s.NotAuthenticated, "Digest")
+	return httpCredentials(r, "digest", s.MaxLength, s.Optional, s.NotAuthenticated, "Digest")
 }
 
 // SchemeName implements di.SecurityScheme.
@@ -155,9 +170,14 @@ func (s *HTTPDigest) Dependency() di.Dependency {
 
 // httpCredentials is FastAPI's HTTPBase/HTTPBearer/HTTPDigest logic: the header,
 // its scheme and its credentials must all be non-empty, and the scheme must equal
-// want (ASCII case-insensitively) unless want is "".
-func httpCredentials(r *http.Request, want string, optional bool, custom func() *keel.HTTPError, challenge string) (*HTTPAuthorizationCredentials, error) {
-	scheme, cred := ParseAuthorization(r.Header.Get("Authorization"))
+// want (ASCII case-insensitively) unless want is "". A header longer than max
+// is not authenticated, Optional or not.
+func httpCredentials(r *http.Request, want string, max int, optional bool, custom func() *keel.HTTPError, challenge string) (*HTTPAuthorizationCredentials, error) {
+	h, tooLong := authorization(r, max)
+	if tooLong {
+		return nil, notAuthenticated(custom, challenge)
+	}
+	scheme, cred := ParseAuthorization(h)
 	if scheme == "" || cred == "" || (want != "" && !asciiEqualFold(scheme, want)) {
 		if optional {
 			return nil, nil
@@ -192,6 +212,11 @@ type HTTPBasic struct {
 	// NotAuthenticated, when set, makes the error returned instead of the default
 	// 401, for missing and malformed credentials alike.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -200,7 +225,10 @@ type HTTPBasic struct {
 // returns (nil, nil) if the scheme is Optional, else the not-authenticated error;
 // malformed credentials always give the not-authenticated error.
 func (s *HTTPBasic) Authenticate(r *http.Request) (*HTTPBasicCredentials, error) {
-	h := r.Header.Get("Authorization")
+	h, tooLong := authorization(r, s.MaxLength)
+	if tooLong {
+		return nil, notAuthenticated(s.NotAuthenticated, s.challenge())
+	}
 	scheme, cred := ParseAuthorization(h)
 	if h == "" || !asciiEqualFold(scheme, "basic") {
 		if s.Optional {

@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/json"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -33,18 +34,105 @@ type Claims struct {
 	Raw map[string]any `json:"-"`
 }
 
-// UnmarshalJSON decodes the claims and keeps them all in Raw.
+// UnmarshalJSON decodes the claims once, into Raw, and takes the registered
+// and scope claims from there, with the rules of golang-jwt's types: iss, sub
+// and jti strings; aud, scope and scp a string or a list of strings; exp, nbf
+// and iat numbers of seconds (or strings holding one). A claim of another
+// type is an error, which makes the token invalid; null is an absent claim.
 func (c *Claims) UnmarshalJSON(b []byte) error {
-	type plain Claims
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &p.Raw); err != nil {
+	if raw == nil {
+		return errorString("claims: not a JSON object")
+	}
+	out := Claims{Raw: raw}
+	rc := &out.RegisteredClaims
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"iss", &rc.Issuer}, {"sub", &rc.Subject}, {"jti", &rc.ID}} {
+		if err == nil {
+			*f.dst, err = claimString(raw, f.name)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  *jwt.ClaimStrings
+	}{{"aud", &rc.Audience}, {"scope", &out.Scope}, {"scp", &out.Scp}} {
+		if err == nil {
+			*f.dst, err = claimStrings(raw, f.name)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  **jwt.NumericDate
+	}{{"exp", &rc.ExpiresAt}, {"nbf", &rc.NotBefore}, {"iat", &rc.IssuedAt}} {
+		if err == nil {
+			*f.dst, err = claimDate(raw, f.name)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	*c = Claims(p)
+	*c = out
 	return nil
+}
+
+// claimString is a string claim (absent or null: "").
+func claimString(raw map[string]any, name string) (string, error) {
+	switch v := raw[name].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	}
+	return "", errorString("claims: " + name + " is not a string")
+}
+
+// claimStrings is jwt.ClaimStrings' rule: a string or a list of strings.
+func claimStrings(raw map[string]any, name string) (jwt.ClaimStrings, error) {
+	switch v := raw[name].(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return jwt.ClaimStrings{v}, nil
+	case []any:
+		out := make(jwt.ClaimStrings, 0, len(v))
+		for _, x := range v {
+			s, ok := x.(string)
+			if !ok {
+				return nil, jwt.ErrInvalidType
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, jwt.ErrInvalidType
+}
+
+// claimDate is jwt.NumericDate's rule: seconds since the epoch, a number or a
+// string holding one, to jwt.TimePrecision.
+func claimDate(raw map[string]any, name string) (*jwt.NumericDate, error) {
+	var f float64
+	switch v := raw[name].(type) {
+	case nil:
+		return nil, nil
+	case float64:
+		f = v
+	case string:
+		n, err := json.Number(v).Float64()
+		if err != nil || !json.Valid([]byte(v)) {
+			return nil, errorString("claims: " + name + " is not a number")
+		}
+		f = n
+	default:
+		return nil, errorString("claims: " + name + " is not a number")
+	}
+	sec, frac := math.Modf(f)
+	return jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9))), nil
 }
 
 // Scopes returns the scopes the token grants: the "scope" and "scp" claims, each
@@ -139,6 +227,11 @@ type JWTBearer[C any] struct {
 	// NotAuthenticated, when set, makes the error returned instead of the default
 	// 401 when there is no bearer token.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is an invalid token (401, error="invalid_token", even when
+	// Optional), refused before anything in it is decoded or verified. 0 means
+	// DefaultMaxAuthorization (8 KiB); a negative value, no limit.
+	MaxLength int
 
 	lazy   lazyProvider
 	setup  sync.Once
@@ -280,7 +373,10 @@ func (b *JWTBearer[C]) Authenticate(r *http.Request, required []string) (*C, err
 	if err := b.init(); err != nil {
 		return nil, err
 	}
-	h := r.Header.Get("Authorization")
+	h, tooLong := authorization(r, b.MaxLength)
+	if tooLong {
+		return nil, b.invalidToken()
+	}
 	scheme, raw := ParseAuthorization(h)
 	if h == "" || !asciiEqualFold(scheme, "bearer") || raw == "" {
 		if b.Optional {
@@ -296,8 +392,7 @@ func (b *JWTBearer[C]) Authenticate(r *http.Request, required []string) (*C, err
 	}
 	tok, err := b.parser.ParseWithClaims(raw, any(claims).(jwt.Claims), keyFunc)
 	if err != nil || !tok.Valid {
-		return nil, keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
-			WithHeader("WWW-Authenticate", b.challenge(`error="invalid_token"`))
+		return nil, b.invalidToken()
 	}
 	if len(required) > 0 {
 		granted := b.granted(claims, tok)
@@ -309,6 +404,12 @@ func (b *JWTBearer[C]) Authenticate(r *http.Request, required []string) (*C, err
 		}
 	}
 	return claims, nil
+}
+
+// invalidToken is the answer to a token that fails verification (RFC 6750 §3.1).
+func (b *JWTBearer[C]) invalidToken() error {
+	return keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
+		WithHeader("WWW-Authenticate", b.challenge(`error="invalid_token"`))
 }
 
 // granted returns the scopes the verified token grants.

@@ -16,9 +16,13 @@ import (
 type Token string
 
 // bearerToken is FastAPI's OAuth2PasswordBearer logic: present header, scheme
-// "bearer" in any case; "Authorization: Bearer" gives the empty token.
-func bearerToken(r *http.Request, optional bool, custom func() *keel.HTTPError) (*Token, error) {
-	t, ok, err := bearerTokenValue(r, custom)
+// "bearer" in any case; "Authorization: Bearer" gives the empty token. A
+// header longer than max is not authenticated, even when optional.
+func bearerToken(r *http.Request, max int, optional bool, custom func() *keel.HTTPError) (*Token, error) {
+	if _, tooLong := authorization(r, max); tooLong {
+		return nil, notAuthenticated(custom, "Bearer")
+	}
+	t, ok, err := bearerTokenValue(r, max, custom)
 	if !ok {
 		if optional {
 			return nil, nil
@@ -29,31 +33,36 @@ func bearerToken(r *http.Request, optional bool, custom func() *keel.HTTPError) 
 }
 
 // bearerTokenValue is bearerToken without the pointer: ok is false, with the
-// not-authenticated error, when r has no bearer token.
-func bearerTokenValue(r *http.Request, custom func() *keel.HTTPError) (Token, bool, error) {
-	h := r.Header.Get("Authorization")
+// not-authenticated error, when r has no bearer token or a header longer than
+// max.
+func bearerTokenValue(r *http.Request, max int, custom func() *keel.HTTPError) (Token, bool, error) {
+	h, tooLong := authorization(r, max)
 	scheme, cred := ParseAuthorization(h)
-	if h == "" || !asciiEqualFold(scheme, "bearer") {
+	if tooLong || h == "" || !asciiEqualFold(scheme, "bearer") {
 		return "", false, notAuthenticated(custom, "Bearer")
 	}
 	return Token(cred), true, nil
 }
 
 // bearerProvider is the provider of the bearer-token schemes.
-func bearerProvider(meta any, optional bool, custom func() *keel.HTTPError) *di.Provider {
+func bearerProvider(meta any, max int, optional bool, custom func() *keel.HTTPError) *di.Provider {
 	if optional {
-		return di.Func1(func(r *http.Request) (*Token, error) { return bearerToken(r, true, custom) }).WithMeta(meta)
+		return di.Func1(func(r *http.Request) (*Token, error) { return bearerToken(r, max, true, custom) }).WithMeta(meta)
 	}
 	return provideValue(meta, func(r *http.Request) (Token, error) {
-		t, _, err := bearerTokenValue(r, custom)
+		t, _, err := bearerTokenValue(r, max, custom)
 		return t, err
 	})
 }
 
 // rawAuthorization is FastAPI's OAuth2/OpenIdConnect logic: the header must only
-// be present, and its whole value is the result.
-func rawAuthorization(r *http.Request, optional bool, custom func() *keel.HTTPError) (*Token, error) {
-	h := r.Header.Get("Authorization")
+// be present, and its whole value is the result. A header longer than max is
+// not authenticated, even when optional.
+func rawAuthorization(r *http.Request, max int, optional bool, custom func() *keel.HTTPError) (*Token, error) {
+	h, tooLong := authorization(r, max)
+	if tooLong {
+		return nil, notAuthenticated(custom, "Bearer")
+	}
 	if h == "" {
 		if optional {
 			return nil, nil
@@ -122,6 +131,11 @@ type OAuth2 struct {
 	Optional bool
 	// NotAuthenticated, when set, makes the error returned instead of the default 401.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -129,7 +143,7 @@ type OAuth2 struct {
 // Authenticate returns the Authorization header of r. When r has none it returns
 // (nil, nil) if the scheme is Optional, else the not-authenticated error.
 func (s *OAuth2) Authenticate(r *http.Request) (*Token, error) {
-	return rawAuthorization(r, s.Optional, s.NotAuthenticated)
+	return rawAuthorization(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
 // SchemeName implements di.SecurityScheme.
@@ -177,6 +191,11 @@ type OAuth2PasswordBearer struct {
 	Optional bool
 	// NotAuthenticated, when set, makes the error returned instead of the default 401.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -184,7 +203,7 @@ type OAuth2PasswordBearer struct {
 // Authenticate returns the bearer token of r. When r has none it returns (nil,
 // nil) if the scheme is Optional, else the not-authenticated error.
 func (s *OAuth2PasswordBearer) Authenticate(r *http.Request) (*Token, error) {
-	return bearerToken(r, s.Optional, s.NotAuthenticated)
+	return bearerToken(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
 // SchemeName implements di.SecurityScheme.
@@ -206,7 +225,7 @@ func (s *OAuth2PasswordBearer) Dependency() di.Dependency {
 		if s.TokenURL == "" {
 			return nil, configError(s, "TokenURL is required")
 		}
-		return bearerProvider(s, s.Optional, s.NotAuthenticated), nil
+		return bearerProvider(s, s.MaxLength, s.Optional, s.NotAuthenticated), nil
 	})
 }
 
@@ -230,6 +249,11 @@ type OAuth2AuthorizationCodeBearer struct {
 	Optional bool
 	// NotAuthenticated, when set, makes the error returned instead of the default 401.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -237,7 +261,7 @@ type OAuth2AuthorizationCodeBearer struct {
 // Authenticate returns the bearer token of r. When r has none it returns (nil,
 // nil) if the scheme is Optional, else the not-authenticated error.
 func (s *OAuth2AuthorizationCodeBearer) Authenticate(r *http.Request) (*Token, error) {
-	return bearerToken(r, s.Optional, s.NotAuthenticated)
+	return bearerToken(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
 // SchemeName implements di.SecurityScheme.
@@ -261,7 +285,7 @@ func (s *OAuth2AuthorizationCodeBearer) Dependency() di.Dependency {
 		if s.AuthorizationURL == "" || s.TokenURL == "" {
 			return nil, configError(s, "AuthorizationURL and TokenURL are required")
 		}
-		return bearerProvider(s, s.Optional, s.NotAuthenticated), nil
+		return bearerProvider(s, s.MaxLength, s.Optional, s.NotAuthenticated), nil
 	})
 }
 
@@ -280,6 +304,11 @@ type OpenIdConnect struct { //nolint:revive // FastAPI's class name is the defau
 	Optional bool
 	// NotAuthenticated, when set, makes the error returned instead of the default 401.
 	NotAuthenticated func() *keel.HTTPError
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the scheme's 401 before anything in it is
+	// read, even when Optional. 0 means DefaultMaxAuthorization (8 KiB); a
+	// negative value, no limit.
+	MaxLength int
 
 	lazy lazyProvider
 }
@@ -287,7 +316,7 @@ type OpenIdConnect struct { //nolint:revive // FastAPI's class name is the defau
 // Authenticate returns the Authorization header of r. When r has none it returns
 // (nil, nil) if the scheme is Optional, else the not-authenticated error.
 func (s *OpenIdConnect) Authenticate(r *http.Request) (*Token, error) {
-	return rawAuthorization(r, s.Optional, s.NotAuthenticated)
+	return rawAuthorization(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
 // SchemeName implements di.SecurityScheme.

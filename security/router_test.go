@@ -278,3 +278,19 @@ func countingKey(n *atomic.Int64) func(context.Context, *jwt.Token) (any, error)
 		return jwtSecret, nil
 	}
 }
+
+// TestRouterLongAuthorization: over HTTP, an Authorization value longer than
+// 8 KiB gets the scheme's 401 (docs/security.md, "Limits"); a valid token
+// still works.
+func TestRouterLongAuthorization(t *testing.T) {
+	jwtScheme := &security.JWTBearer[security.Claims]{Key: jwtSecret}
+	bearer := &security.OAuth2PasswordBearer{TokenURL: "token"}
+	app := router.New(router.Info{Title: "t", Version: "1"})
+	app.Get("/jwt", func(c security.Claims) (string, error) { return c.Subject, nil }, di.Depends(jwtScheme))
+	app.Get("/token", func(t security.Token) (int, error) { return len(t), nil }, di.Depends(bearer))
+	long := "Bearer " + strings.Repeat("x", 1<<20)
+	do(t, app, getWith("/jwt", long)).check(t, 401, `{"detail":"Could not validate credentials"}`, `Bearer error="invalid_token"`)
+	do(t, app, getWith("/token", long)).check(t, 401, `{"detail":"Not authenticated"}`, "Bearer")
+	do(t, app, getWith("/token", "Bearer "+strings.Repeat("x", security.DefaultMaxAuthorization-7))).check(t, 200, "8185")
+	do(t, app, getWith("/jwt", jwtToken(t, "alice", ""))).check(t, 200, `"alice"`)
+}

@@ -125,6 +125,25 @@ func quote(s string) string {
 	return b.String()
 }
 
+// DefaultMaxAuthorization is the longest Authorization header value the
+// schemes accept when their MaxLength is 0: 8 KiB, far more than any bearer
+// token, JWT or Basic credentials in use, and the size of the request line
+// many proxies accept. A longer value is refused with the scheme's 401 before
+// it is parsed, decoded or verified, so that a forged megabyte-long token
+// costs a length check (docs/security.md, "Limits").
+const DefaultMaxAuthorization = 8 << 10
+
+// authorization returns r's Authorization header value; tooLong reports that
+// it is longer than max (0: DefaultMaxAuthorization; negative: no limit), in
+// which case the caller answers its 401 without reading it.
+func authorization(r *http.Request, max int) (value string, tooLong bool) {
+	value = r.Header.Get("Authorization")
+	if max == 0 {
+		max = DefaultMaxAuthorization
+	}
+	return value, max > 0 && len(value) > max
+}
+
 // notAuthenticated returns custom() when it is set and gives an error, otherwise
 // FastAPI's not-authenticated error: 401 {"detail":"Not authenticated"} with the
 // WWW-Authenticate challenge (docs/fastapi-compat.md §1.1). A new value every time: HTTPError is

@@ -1,0 +1,211 @@
+package security
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/keelgo/keel"
+)
+
+// withAuth is a GET request with the given Authorization value.
+func withAuth(value string) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", value)
+	return r
+}
+
+// statusOf is the status of an Authenticate error, 0 for none.
+func statusOf(err error) (int, string) {
+	var he *keel.HTTPError
+	if errors.As(err, &he) {
+		return he.Status, he.Headers.Get("WWW-Authenticate")
+	}
+	return 0, ""
+}
+
+// Every scheme that reads the Authorization header refuses a value longer
+// than its MaxLength (default 8 KiB) with its own 401, Optional or not, and
+// accepts one at the limit.
+func TestAuthorizationLength(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	longBearer := "Bearer " + strings.Repeat("a", DefaultMaxAuthorization)             // 8 KiB + 7
+	atLimit := "Bearer " + strings.Repeat("a", DefaultMaxAuthorization-len("Bearer ")) // 8 KiB
+	longBasic := "Basic " + strings.Repeat("QUJD", DefaultMaxAuthorization/4) + "Ojo=" // > 8 KiB
+	basicAtLimit := "Basic   " + strings.Repeat("QUJD", 2045) + "Ojo="                 // 8 KiB: "ABC...::", leading spaces trimmed
+	type scheme struct {
+		name      string
+		auth      func(r *http.Request) error
+		long, ok  string
+		challenge string
+	}
+	schemes := func(max int, optional bool) []scheme {
+		return []scheme{
+			{"HTTPBearer", func(r *http.Request) error {
+				_, err := (&HTTPBearer{MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, longBearer, atLimit, "Bearer"},
+			{"HTTPBase", func(r *http.Request) error {
+				_, err := (&HTTPBase{Scheme: "bearer", MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, longBearer, atLimit, "Bearer"},
+			{"HTTPDigest", func(r *http.Request) error {
+				_, err := (&HTTPDigest{MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, "Digest " + strings.Repeat("a", DefaultMaxAuthorization), "Digest " + strings.Repeat("a", DefaultMaxAuthorization-7), "Digest"},
+			{"HTTPBasic", func(r *http.Request) error {
+				_, err := (&HTTPBasic{MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, longBasic, basicAtLimit, "Basic"},
+			{"OAuth2PasswordBearer", func(r *http.Request) error {
+				_, err := (&OAuth2PasswordBearer{TokenURL: "token", MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, longBearer, atLimit, "Bearer"},
+			{"OAuth2AuthorizationCodeBearer", func(r *http.Request) error {
+				_, err := (&OAuth2AuthorizationCodeBearer{AuthorizationURL: "a", TokenURL: "t", MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, longBearer, atLimit, "Bearer"},
+			{"OAuth2", func(r *http.Request) error {
+				_, err := (&OAuth2{MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, longBearer, atLimit, "Bearer"},
+			{"OpenIdConnect", func(r *http.Request) error {
+				_, err := (&OpenIdConnect{URL: "u", MaxLength: max, Optional: optional}).Authenticate(r)
+				return err
+			}, longBearer, atLimit, "Bearer"},
+			{"JWTBearer", func(r *http.Request) error {
+				_, err := (&JWTBearer[Claims]{Key: secret, MaxLength: max, Optional: optional}).Authenticate(r, nil)
+				return err
+			}, longBearer, "", `Bearer error="invalid_token"`},
+		}
+	}
+	for _, optional := range []bool{false, true} {
+		for _, s := range schemes(0, optional) {
+			st, ch := statusOf(s.auth(withAuth(s.long)))
+			if st != 401 || ch != s.challenge {
+				t.Errorf("%s (optional %v): %d bytes: %d %q, want 401 %q", s.name, optional, len(s.long), st, ch, s.challenge)
+			}
+			if s.ok == "" {
+				continue
+			}
+			if len(s.ok) != DefaultMaxAuthorization {
+				t.Fatalf("%s: test value of %d bytes", s.name, len(s.ok))
+			}
+			if err := s.auth(withAuth(s.ok)); err != nil {
+				t.Errorf("%s (optional %v): at the limit: %v", s.name, optional, err)
+			}
+		}
+	}
+	// MaxLength moves the limit, or removes it.
+	for _, s := range schemes(100, false) {
+		if st, _ := statusOf(s.auth(withAuth("Bearer " + strings.Repeat("a", 100)))); st != 401 {
+			t.Errorf("%s: MaxLength 100: %d", s.name, st)
+		}
+	}
+	for _, s := range schemes(-1, false) {
+		if s.ok == "" {
+			continue
+		}
+		if err := s.auth(withAuth(s.long)); err != nil {
+			t.Errorf("%s: no limit: %v", s.name, err)
+		}
+	}
+}
+
+// forged is a megabyte-long Authorization value shaped like a JWT: a header,
+// a huge payload and a signature.
+var forged = "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + strings.Repeat("eyJzdWIiOiJ4In0", 1<<20/16) + ".c2ln"
+
+// A forged 1 MiB token costs a length check: well under a millisecond, and
+// nothing allocated in proportion to its size.
+func TestForgedTokenCost(t *testing.T) {
+	b := &JWTBearer[Claims]{Key: []byte("0123456789abcdef0123456789abcdef")}
+	r := withAuth(forged)
+	if _, err := b.Authenticate(r, nil); err == nil {
+		t.Fatal("accepted")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	const n = 100
+	for range n {
+		if _, err := b.Authenticate(r, nil); err == nil {
+			t.Fatal("accepted")
+		}
+	}
+	elapsed := time.Since(start) / n
+	runtime.ReadMemStats(&after)
+	perCall := (after.TotalAlloc - before.TotalAlloc) / n
+	if perCall > 2<<10 {
+		t.Errorf("%d bytes allocated per forged token", perCall)
+	}
+	if elapsed > time.Millisecond {
+		t.Errorf("%v per forged token", elapsed)
+	}
+}
+
+// BenchmarkForgedToken: a 1 MiB forged JWT against JWTBearer with the default
+// limit (refused by length) and with none (decoded and verified, the cost
+// before the limit existed).
+func BenchmarkForgedToken(b *testing.B) {
+	r := withAuth(forged)
+	for _, c := range []struct {
+		name string
+		max  int
+	}{{"limit=default", 0}, {"limit=none", -1}} {
+		jb := &JWTBearer[Claims]{Key: []byte("0123456789abcdef0123456789abcdef"), MaxLength: c.max}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := jb.Authenticate(r, nil); err == nil {
+					b.Fatal("accepted")
+				}
+			}
+		})
+	}
+}
+
+// Claims decodes a payload once and finds the registered and scope claims as
+// golang-jwt's types would.
+func TestClaimsDecodeOnce(t *testing.T) {
+	for _, payload := range []string{
+		`{"sub":"alice","iss":"i","jti":"j","aud":"a","exp":1700000000,"nbf":1.5,"iat":"1699999999","scope":"me items","scp":["x","y"],"extra":{"k":[1,true]}}`,
+		`{"aud":["a","b"],"exp":1e3}`,
+		`{"exp":null,"sub":null,"aud":null}`,
+		`{}`,
+		`{"sub":5}`, `{"aud":[1]}`, `{"aud":{}}`, `{"exp":"soon"}`, `{"exp":true}`, `{"exp":"0x10"}`, `{"scope":3}`, `{"iss":["x"]}`,
+		`[]`, `"x"`, `{"exp":-1.25}`, `{"sub":"a","sub":"b"}`,
+	} {
+		var got Claims
+		gotErr := json.Unmarshal([]byte(payload), &got)
+		// golang-jwt's way: a struct of its types, and the map for Raw.
+		var want struct {
+			jwt.RegisteredClaims
+			Scope jwt.ClaimStrings `json:"scope,omitempty"`
+			Scp   jwt.ClaimStrings `json:"scp,omitempty"`
+		}
+		wantErr := json.Unmarshal([]byte(payload), &want)
+		var raw map[string]any
+		if wantErr == nil {
+			wantErr = json.Unmarshal([]byte(payload), &raw)
+		}
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("%s: error %v, golang-jwt's types: %v", payload, gotErr, wantErr)
+			continue
+		}
+		if gotErr != nil {
+			continue
+		}
+		if !reflect.DeepEqual(got.RegisteredClaims, want.RegisteredClaims) || !reflect.DeepEqual(got.Scope, want.Scope) ||
+			!reflect.DeepEqual(got.Scp, want.Scp) || !reflect.DeepEqual(got.Raw, raw) {
+			t.Errorf("%s:\n got %+v\nwant %+v %+v", payload, got, want, raw)
+		}
+	}
+}
