@@ -1,6 +1,8 @@
 package docstest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // setupMarker names the shell block after it as a way to start the tutorial:
@@ -15,13 +18,15 @@ import (
 var setupMarker = regexp.MustCompile(`^<!-- docstest:setup (\S+) -->$`)
 
 // TestTutorialSetup follows docs/tutorial.md as a reader would, in a directory
-// outside the repository next to a checkout of Keel (a link to this one): it
-// runs each documented way to start (the shell blocks marked
-// "docstest:setup"), writes each step's Go file, and runs the step's commands
-// (go get, go run, rm, go test). "go run ." is checked with go vet, since the
-// programs serve forever. Modules come from the local module cache when it has
-// them (GOPROXY=file://...), so the test runs offline on a machine that has
-// built Keel; it falls back to the configured proxy for what is missing.
+// outside the repository: it runs each documented way to start (the shell
+// blocks marked "docstest:setup", with ../keel standing for this checkout's
+// path), writes each step's Go file, and runs the step's commands (go get,
+// go run, rm, go test). "go run ." is checked with go vet, since the programs
+// serve forever. Modules come from the local module cache when it has them
+// (GOPROXY=file://...), so the test runs offline on a machine that has built
+// Keel; it falls back to the configured proxy for what is missing. The
+// directory is the same from run to run (under the user cache directory), so
+// that the go command's caches make a run without changes fast.
 func TestTutorialSetup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates modules and builds the tutorial's steps")
@@ -54,6 +59,12 @@ func TestTutorialSetup(t *testing.T) {
 			t.Fatalf("docs/tutorial.md has no shell block marked <!-- docstest:setup %s -->", want)
 		}
 	}
+	userCache, err := os.UserCacheDir()
+	if err != nil {
+		userCache = os.TempDir()
+	}
+	sum := sha256.Sum256([]byte(root))
+	cache := filepath.Join(userCache, "keel-docstest", hex.EncodeToString(sum[:6]))
 	modcache := goOutput(t, ".", "env", "GOMODCACHE")
 	proxy := goOutput(t, ".", "env", "GOPROXY")
 	cacheProxy := "file://" + filepath.ToSlash(filepath.Join(modcache, "cache", "download"))
@@ -64,11 +75,13 @@ func TestTutorialSetup(t *testing.T) {
 	for _, name := range []string{"workspace", "replace"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			if err := os.Symlink(root, filepath.Join(dir, "keel")); err != nil {
+			dir := filepath.Join(cache, name)
+			unlock := lockWork(t, dir)
+			defer unlock()
+			if err := os.RemoveAll(filepath.Join(dir, "tutorial")); err != nil {
 				t.Fatal(err)
 			}
-			env := append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=", "GOFLAGS=", "GOPROXY="+cacheProxy, "GOSUMDB=off")
+			env := append(os.Environ(), "GOWORK=", "GOFLAGS=", "GOPROXY="+cacheProxy, "GOSUMDB=off")
 			if name == "replace" {
 				env = append(env, "GOFLAGS=-mod=mod")
 			}
@@ -77,12 +90,14 @@ func TestTutorialSetup(t *testing.T) {
 				cmd := exec.Command("bash", "-euc", script)
 				cmd.Dir = cwd
 				cmd.Env = env
+				start := time.Now()
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("%s: %v\n$ %s\n%s", where, err, strings.ReplaceAll(script, "\n", "\n$ "), out)
 				}
+				t.Logf("%s: %s (%.1fs)", where, strings.ReplaceAll(script, "\n", "; "), time.Since(start).Seconds())
 			}
 			setup := setups[name]
-			sh(setup.where(), dir, strings.Join(setup.body, "\n"))
+			sh(setup.where(), dir, strings.ReplaceAll(strings.Join(setup.body, "\n"), "../keel", root))
 			mod := filepath.Join(dir, "tutorial")
 			if _, err := os.Stat(filepath.Join(mod, "go.mod")); err != nil {
 				t.Fatalf("%s: the setup did not create tutorial/go.mod", setup.where())
