@@ -180,3 +180,28 @@ func TestUnexecutedClaims(t *testing.T) {
 		}
 	}
 }
+
+func TestJQPath(t *testing.T) {
+	doc := []byte(`{"access_token":"abc","paths":{"/items/":{"get":{"parameters":[{"name":"q"},{"name":"n","x":1.50}]}}}}`)
+	for _, tt := range []struct {
+		path string
+		raw  bool
+		want string
+	}{
+		{".access_token", true, "abc"},
+		{".access_token", false, `"abc"`},
+		{`.paths["/items/"].get.parameters[1]`, false, `{"name":"n","x":1.50}`},
+		{`.paths["/items/"].get.parameters[0].name`, true, "q"},
+		{".missing", false, "null"},
+	} {
+		got, err := jqPath(doc, tt.path, tt.raw)
+		if err != nil || got != tt.want {
+			t.Errorf("jq %s = %q, %v; want %q", tt.path, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"access_token", ".paths[5]", `.paths["/items/"].get.parameters[9]`, ".a[x]"} {
+		if _, err := jqPath(doc, bad, false); err == nil {
+			t.Errorf("jq %s: no error", bad)
+		}
+	}
+}

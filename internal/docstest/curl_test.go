@@ -365,29 +365,65 @@ func (c *curlRequest) send(addr string) (*response, error) {
 	return resp, err
 }
 
-// jqPath evaluates `jq -r .a.b` on a JSON document.
-func jqPath(doc []byte, path string) (string, error) {
+// jqPath evaluates a jq path filter on a JSON document: ".", ".key",
+// ".a.b", `.paths["/items/"].get`, ".list[0]". With raw, a string result is
+// printed without quotes (jq -r); other results are JSON.
+func jqPath(doc []byte, path string, raw bool) (string, error) {
 	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
 		return "", fmt.Errorf("jq: the response is not JSON: %v", err)
 	}
 	if !strings.HasPrefix(path, ".") {
-		return "", fmt.Errorf("jq filter %q: only .key paths are supported", path)
+		return "", fmt.Errorf(`jq filter %q: only paths (.a.b, .a["k"], .a[0]) are supported`, path)
 	}
-	for _, k := range strings.Split(path[1:], ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return "", fmt.Errorf("jq %s: not an object", path)
+	rest := path[1:]
+	for rest != "" {
+		var key any
+		switch {
+		case rest[0] == '[':
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return "", fmt.Errorf("jq filter %q: unterminated [", path)
+			}
+			in := rest[1:end]
+			if n, err := strconv.Atoi(in); err == nil {
+				key = n
+			} else if k, err := strconv.Unquote(in); err == nil {
+				key = k
+			} else {
+				return "", fmt.Errorf("jq filter %q: bad index %s", path, in)
+			}
+			rest = rest[end+1:]
+		case rest[0] == '.':
+			rest = rest[1:]
+			continue
+		default:
+			end := strings.IndexAny(rest, ".[")
+			if end < 0 {
+				end = len(rest)
+			}
+			key, rest = rest[:end], rest[end:]
 		}
-		v = m[k]
+		switch k := key.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return "", fmt.Errorf("jq %s: %q of something that is not an object", path, k)
+			}
+			v = m[k]
+		case int:
+			a, ok := v.([]any)
+			if !ok || k < 0 || k >= len(a) {
+				return "", fmt.Errorf("jq %s: no element %d", path, k)
+			}
+			v = a[k]
+		}
 	}
-	switch v := v.(type) {
-	case string:
-		return v, nil
-	case nil:
-		return "null", nil
-	default:
-		b, _ := json.Marshal(v)
-		return string(b), nil
+	if s, ok := v.(string); ok && raw {
+		return s, nil
 	}
+	b, err := json.Marshal(v)
+	return string(b), err
 }

@@ -20,7 +20,8 @@
 //     body or a JSON string; the remaining members as the last member of an
 //     object ({"type":"missing",...}); the remaining elements as the last
 //     element of an array.
-//   - `NAME=$(curl ... | jq -r .key)` keeps a value of a JSON answer for later
+//   - `curl ... | jq PATH` shows a part of a JSON answer (PATH as .a.b,
+//     .a["/x"], .a[0]); `NAME=$(curl ... | jq -r PATH)` keeps it for later
 //     commands ("$NAME"). Programs run with JWT_SECRET set.
 //   - curl is emulated (curl_test.go): the options the guides use are
 //     supported, and any other is an error. Requests are sent as raw bytes, so
@@ -177,7 +178,7 @@ func runExchange(r *runner, e *exchange, vars map[string]string) error {
 		if !strings.HasPrefix(cmd, "$(") || !strings.HasSuffix(cmd, ")") {
 			words, err := shellWords(cmd, vars)
 			if err != nil || len(words) != 1 {
-				return fmt.Errorf("an assignment must be NAME=value or NAME=$(curl ... | jq -r .key)")
+				return fmt.Errorf("an assignment must be NAME=value or NAME=$(curl ... | jq -r PATH)")
 			}
 			vars[name] = words[0]
 			return nil
@@ -191,8 +192,11 @@ func runExchange(r *runner, e *exchange, vars map[string]string) error {
 	var jq []string
 	if i := slices.Index(words, "|"); i >= 0 {
 		words, jq = words[:i], words[i+1:]
-		if name == "" || len(jq) != 3 || jq[0] != "jq" || jq[1] != "-r" {
-			return fmt.Errorf("the only pipe supported is NAME=$(curl ... | jq -r .key)")
+		if len(jq) == 2 && jq[0] == "jq" {
+			jq = []string{"jq", "", jq[1]}
+		}
+		if len(jq) != 3 || jq[0] != "jq" || (jq[1] != "-r" && jq[1] != "") {
+			return fmt.Errorf("the only pipe supported is to jq [-r] PATH")
 		}
 	}
 	req, err := parseCurl(words)
@@ -207,18 +211,24 @@ func runExchange(r *runner, e *exchange, vars map[string]string) error {
 	if err != nil {
 		return err
 	}
+	if jq != nil {
+		if req.include {
+			return fmt.Errorf("curl -i output cannot be piped to jq")
+		}
+		v, err := jqPath(resp.body, jq[2], jq[1] == "-r")
+		if err != nil {
+			return fmt.Errorf("%v (status %s)", err, resp.statusLine)
+		}
+		resp = &response{statusLine: resp.statusLine, body: []byte(v)}
+	}
 	if name != "" {
 		if len(e.output) > 0 {
 			return fmt.Errorf("an assignment prints nothing; move the output shown to a command of its own")
 		}
 		if jq == nil {
-			return fmt.Errorf("NAME=$(curl ...) must pipe to jq -r .key")
+			return fmt.Errorf("NAME=$(curl ...) must pipe to jq -r PATH")
 		}
-		v, err := jqPath(resp.body, jq[2])
-		if err != nil {
-			return fmt.Errorf("%v (status %s)", err, resp.statusLine)
-		}
-		vars[name] = v
+		vars[name] = string(resp.body)
 		return nil
 	}
 	if d := matchOutput(req.include, e.output, resp); d != "" {
