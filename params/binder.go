@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // bindMode is the shape of a bound field.
@@ -218,7 +219,7 @@ func (b *Binder) Bind(r *http.Request, body *Body, dst reflect.Value) error {
 	}
 	for _, bd := range b.path {
 		p := fieldPtr(base, bd.offset)
-		v := r.PathValue(bd.name)
+		v := wire.TextString(r.PathValue(bd.name))
 		if f := bd.el.set(p, v); f != nil {
 			errs = append(errs, detail(f, []any{"path", bd.name}, v))
 		}
@@ -227,11 +228,7 @@ func (b *Binder) Bind(r *http.Request, body *Body, dst reflect.Value) error {
 		b.bindQuery(r.URL.RawQuery, base, &errs)
 	}
 	for _, bd := range b.header {
-		vals := r.Header[bd.canon]
-		if len(vals) == 0 && bd.canon == "Host" && r.Host != "" {
-			// net/http moves the Host header out of r.Header into r.Host.
-			vals = []string{r.Host}
-		}
+		vals := wire.HeaderValues(r, bd.canon)
 		if len(vals) == 0 {
 			bd.missing(base, &errs)
 			continue
@@ -239,7 +236,7 @@ func (b *Binder) Bind(r *http.Request, body *Body, dst reflect.Value) error {
 		bd.bindValues(base, vals, vals[0], &errs)
 	}
 	for _, bd := range b.cookie {
-		v, ok := cookieValue(r.Header["Cookie"], bd.name)
+		v, ok := wire.CookieIn(r.Header["Cookie"], bd.name)
 		if !ok {
 			bd.missing(base, &errs)
 			continue
@@ -378,9 +375,10 @@ type qspan struct {
 	n   int
 }
 
-// bindQuery scans the raw query once (docs/fastapi-compat.md §4.2: '&'-separated, '+' is a
-// space, lenient percent-decoding, a key without '=' has the value "").
-// Values are unescaped only when they contain '%' or '+'.
+// bindQuery scans the raw query once with the wire package's rules
+// (docs/fastapi-compat.md §4.2: '&'-separated, '+' is a space, lenient
+// percent-decoding, a key without '=' has the value ""). Values are decoded
+// only when they are used.
 func (b *Binder) bindQuery(raw string, base unsafe.Pointer, errs *[]keel.ErrorDetail) {
 	var stack [8]qspan
 	var spans []qspan
@@ -389,13 +387,7 @@ func (b *Binder) bindQuery(raw string, base unsafe.Pointer, errs *[]keel.ErrorDe
 	} else {
 		spans = make([]qspan, len(b.query))
 	}
-	for rest := raw; rest != ""; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
+	for k, v, rest, ok := wire.NextPair(raw); ok; k, v, rest, ok = wire.NextPair(rest) {
 		if i := b.queryField(k); i >= 0 {
 			spans[i].val = v
 			spans[i].n++
@@ -409,26 +401,48 @@ func (b *Binder) bindQuery(raw string, base unsafe.Pointer, errs *[]keel.ErrorDe
 		}
 		if bd.mode == modeSlice {
 			vals := make([]string, 0, sp.n)
-			for rest := raw; rest != ""; {
-				var pair string
-				pair, rest, _ = strings.Cut(rest, "&")
-				k, v, _ := strings.Cut(pair, "=")
-				if pair != "" && b.queryField(k) == i {
-					vals = append(vals, unescapeQuery(v))
+			for k, v, rest, ok := wire.NextPair(raw); ok; k, v, rest, ok = wire.NextPair(rest) {
+				if b.queryField(k) == i {
+					vals = append(vals, wire.Unquote(v))
 				}
 			}
 			bd.bindSlice(base, vals, errs)
 			continue
 		}
-		bd.bindOne(base, unescapeQuery(sp.val), errs)
+		bd.bindOne(base, wire.Unquote(sp.val), errs)
 	}
 }
 
 // queryField returns the index of the query binding named by the raw key k.
+// An escaped key is decoded into a stack buffer: no allocation unless it is
+// long or not valid UTF-8.
 func (b *Binder) queryField(k string) int {
 	if strings.IndexByte(k, '%') >= 0 || strings.IndexByte(k, '+') >= 0 {
-		k = unescapeQuery(k)
+		var buf [64]byte
+		d := wire.AppendUnescape(buf[:0], k)
+		if !utf8.Valid(d) {
+			return b.queryName(wire.Unquote(k))
+		}
+		if b.queryIndex != nil {
+			if i, ok := b.queryIndex[string(d)]; ok {
+				return i
+			}
+			return -1
+		}
+		for i, q := range b.query {
+			if q.name == string(d) {
+				return i
+			}
+		}
+		return -1
 	}
+	if !utf8.ValidString(k) {
+		k = wire.TextString(k)
+	}
+	return b.queryName(k)
+}
+
+func (b *Binder) queryName(k string) int {
 	if b.queryIndex != nil {
 		if i, ok := b.queryIndex[k]; ok {
 			return i
@@ -443,112 +457,10 @@ func (b *Binder) queryField(k string) int {
 	return -1
 }
 
-// unescapeQuery decodes like Python's unquote_plus with errors="replace":
-// '+' is a space, valid %XX escapes are bytes, invalid ones stay as written,
-// and bytes that are not UTF-8 become U+FFFD.
-func unescapeQuery(s string) string {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s
-	}
-	buf := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '+':
-			buf = append(buf, ' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			buf = append(buf, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			buf = append(buf, c)
-		}
-	}
-	return toValidUTF8(buf)
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
-}
-
-// cookieValue finds a cookie like Starlette's cookie_parser: ';'-separated
-// chunks, split at the first '=', trimmed, quotes removed; the last wins.
-func cookieValue(headers []string, name string) (string, bool) {
-	val, found := "", false
-	for _, h := range headers {
-		for rest := h; rest != ""; {
-			var chunk string
-			chunk, rest, _ = strings.Cut(rest, ";")
-			k, v, ok := strings.Cut(chunk, "=")
-			if !ok {
-				k, v = "", chunk
-			}
-			if strings.TrimSpace(k) == name {
-				val, found = unquoteCookie(strings.TrimSpace(v)), true
-			}
-		}
-	}
-	return val, found
-}
-
-// unquoteCookie is Python's http.cookies._unquote: a value in double quotes
-// loses them, and backslash escapes (\" and \ooo octal) are decoded.
-func unquoteCookie(s string) string {
-	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
-		return s
-	}
-	s = s[1 : len(s)-1]
-	if strings.IndexByte(s, '\\') < 0 {
-		return s
-	}
-	buf := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			buf = append(buf, c)
-			continue
-		}
-		if i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) && s[i+1] <= '3' {
-			buf = append(buf, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
-			i += 3
-			continue
-		}
-		buf = append(buf, s[i+1])
-		i++
-	}
-	return toValidUTF8(buf)
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }
-
-// toValidUTF8 replaces each byte that is not part of valid UTF-8 with U+FFFD.
-func toValidUTF8(b []byte) string {
-	s := string(b)
-	if utf8.ValidString(s) {
-		return s
-	}
-	var out strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		out.WriteRune(r)
-		i += size
-	}
-	return out.String()
-}
-
 // Cookie returns the value of the cookie name as FastAPI (Starlette) reads it:
 // ';'-separated chunks split at the first '=', trimmed, quotes and backslash
 // escapes removed, the last occurrence winning. Keel's `cookie` fields and the
 // APIKeyCookie scheme both read cookies this way.
 func Cookie(r *http.Request, name string) (string, bool) {
-	return cookieValue(r.Header["Cookie"], name)
+	return wire.Cookie(r, name)
 }

@@ -3,7 +3,6 @@ package params
 import (
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -136,15 +135,6 @@ func isJSONMedia(ct string) bool {
 	}
 	main, sub, _ := strings.Cut(t, "/")
 	return main == "application" && (sub == "json" || strings.HasSuffix(sub, "+json"))
-}
-
-// mediaType returns the lower-cased media type without parameters.
-func mediaType(ct string) string {
-	if mt, _, err := mime.ParseMediaType(ct); err == nil {
-		return mt
-	}
-	t, _, _ := strings.Cut(ct, ";")
-	return strings.ToLower(strings.TrimSpace(t))
 }
 
 // jsonDoc returns the body as FastAPI hands it to validation: present is

@@ -3,15 +3,13 @@ package params
 import (
 	"bytes"
 	"errors"
-	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"strings"
 	"unsafe"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // File is an uploaded file from a multipart/form-data body, held in memory
@@ -62,19 +60,10 @@ func (fd *formData) get(name string) []formEntry {
 	return fd.entries[name]
 }
 
-// Starlette's multipart limits (docs/fastapi-compat.md §4.5 reads forms with Starlette).
-const (
-	maxFormParts   = 1000
-	maxFieldSize   = 1 << 20
-	msgTooManyFld  = "Too many fields. Maximum number of fields is 1000."
-	msgTooManyFile = "Too many files. Maximum number of files is 1000."
-	msgPartTooBig  = "Part exceeded maximum size of 1024KB."
-	msgNoBoundary  = "Missing boundary in multipart."
-)
-
-// formValue parses the body as a form once: urlencoded or multipart by
-// Content-Type, and an empty form for any other type ("JSON bodies simply
-// provide no fields", docs/fastapi-compat.md §4.5).
+// formValue parses the body as a form once, with Starlette's rules and
+// limits (wire.ParseForm): urlencoded or multipart by Content-Type, and an
+// empty form for any other type ("JSON bodies simply provide no fields",
+// docs/fastapi-compat.md §4.5).
 func (b *Body) formValue(maxMemory, maxFile int64) (*formData, error) {
 	if b == nil {
 		return nil, nil
@@ -89,89 +78,21 @@ func (b *Body) formValue(maxMemory, maxFile int64) (*formData, error) {
 }
 
 func parseForm(data []byte, contentType string, maxMemory, maxFile int64) (*formData, error) {
-	fd := &formData{entries: map[string][]formEntry{}}
-	switch mediaType(contentType) {
-	case "application/x-www-form-urlencoded":
-		for rest := string(data); rest != ""; {
-			var pair string
-			pair, rest, _ = strings.Cut(rest, "&")
-			if pair == "" {
-				continue
-			}
-			k, v, _ := strings.Cut(pair, "=")
-			k = unescapeQuery(k)
-			fd.entries[k] = append(fd.entries[k], formEntry{value: unescapeQuery(v)})
+	lim := wire.DefaultFormLimits()
+	lim.MaxMemory, lim.MaxFileSize = maxMemory, maxFile
+	fields, err := wire.ParseForm(data, contentType, lim)
+	if err != nil {
+		return nil, err
+	}
+	fd := &formData{entries: make(map[string][]formEntry, len(fields))}
+	for _, f := range fields {
+		e := formEntry{value: f.Value}
+		if ff := f.File; ff != nil {
+			e.file = &File{Filename: ff.Filename, ContentType: ff.ContentType, Header: ff.Header, Size: int64(len(ff.Data)), data: ff.Data}
 		}
-	case "multipart/form-data":
-		if len(data) == 0 {
-			return fd, nil
-		}
-		_, params, _ := mime.ParseMediaType(contentType)
-		boundary := params["boundary"]
-		if boundary == "" {
-			return nil, keel.NewHTTPError(http.StatusBadRequest, msgNoBoundary)
-		}
-		if err := parseMultipart(fd, data, boundary, maxMemory, maxFile); err != nil {
-			return nil, err
-		}
+		fd.entries[f.Name] = append(fd.entries[f.Name], e)
 	}
 	return fd, nil
-}
-
-func parseMultipart(fd *formData, data []byte, boundary string, maxMemory, maxFile int64) error {
-	mr := multipart.NewReader(bytes.NewReader(data), boundary)
-	badBody := keel.NewHTTPError(http.StatusBadRequest, DetailBodyParse)
-	fields, files := 0, 0
-	var total int64
-	for {
-		part, err := mr.NextRawPart()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return badBody
-		}
-		_, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
-		name, hasName := params["name"]
-		if err != nil || !hasName {
-			return badBody
-		}
-		filename, isFile := params["filename"]
-		limit := int64(maxFieldSize)
-		if isFile {
-			files++
-			if files > maxFormParts {
-				return keel.NewHTTPError(http.StatusBadRequest, msgTooManyFile)
-			}
-			limit = maxFile
-		} else {
-			fields++
-			if fields > maxFormParts {
-				return keel.NewHTTPError(http.StatusBadRequest, msgTooManyFld)
-			}
-		}
-		content, err := io.ReadAll(io.LimitReader(part, limit+1))
-		if err != nil {
-			return badBody
-		}
-		if int64(len(content)) > limit {
-			if isFile {
-				return keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailFileTooLarge)
-			}
-			return keel.NewHTTPError(http.StatusBadRequest, msgPartTooBig)
-		}
-		total += int64(len(content))
-		if total > maxMemory {
-			return keel.NewHTTPError(http.StatusRequestEntityTooLarge, DetailBodyTooLarge)
-		}
-		if isFile {
-			f := &File{Filename: filename, ContentType: part.Header.Get("Content-Type"),
-				Header: part.Header, Size: int64(len(content)), data: content}
-			fd.entries[name] = append(fd.entries[name], formEntry{file: f})
-		} else {
-			fd.entries[name] = append(fd.entries[name], formEntry{value: toValidUTF8(content)})
-		}
-	}
 }
 
 // bindForm binds form and file fields; errors are located under "body".

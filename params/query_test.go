@@ -3,6 +3,8 @@ package params
 import (
 	"net/http"
 	"testing"
+
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // Coercion of string inputs, docs/fastapi-compat.md §4.3 (every row), through a query parameter.
@@ -39,7 +41,7 @@ func TestQueryCoercion(t *testing.T) {
 			}
 			continue
 		}
-		if want := sprintf(intErr, unescapeQuery(tc.raw)); !sameJSON(t, got, want) {
+		if want := sprintf(intErr, wire.Unquote(tc.raw)); !sameJSON(t, got, want) {
 			t.Errorf("int %q:\n got %s\nwant %s", tc.raw, got, want)
 		}
 	}
@@ -68,7 +70,7 @@ func TestQueryCoercion(t *testing.T) {
 			}
 			continue
 		}
-		want := sprintf(`[{"type":"float_parsing","loc":["query","v"],"msg":"Input should be a valid number, unable to parse string as a number","input":%q}]`, unescapeQuery(tc.raw))
+		want := sprintf(`[{"type":"float_parsing","loc":["query","v"],"msg":"Input should be a valid number, unable to parse string as a number","input":%q}]`, wire.Unquote(tc.raw))
 		if !sameJSON(t, got, want) {
 			t.Errorf("float %q:\n got %s\nwant %s", tc.raw, got, want)
 		}
@@ -93,7 +95,7 @@ func TestQueryCoercion(t *testing.T) {
 			}
 			continue
 		}
-		want := sprintf(`[{"type":"bool_parsing","loc":["query","v"],"msg":"Input should be a valid boolean, unable to interpret input","input":%q}]`, unescapeQuery(tc.raw))
+		want := sprintf(`[{"type":"bool_parsing","loc":["query","v"],"msg":"Input should be a valid boolean, unable to interpret input","input":%q}]`, wire.Unquote(tc.raw))
 		if !sameJSON(t, got, want) {
 			t.Errorf("bool %q:\n got %s\nwant %s", tc.raw, got, want)
 		}
@@ -101,7 +103,7 @@ func TestQueryCoercion(t *testing.T) {
 
 	for _, raw := range []string{"anything", "", "a+b%20c", "%zz", "%E2%82%AC", "%FF"} {
 		var v S
-		if got := bindErr(t, c, &v, req("GET", "/?v="+raw, "", "")); got != "" || v.V != unescapeQuery(raw) {
+		if got := bindErr(t, c, &v, req("GET", "/?v="+raw, "", "")); got != "" || v.V != wire.Unquote(raw) {
 			t.Errorf("str %q: got %q, %s", raw, v.V, got)
 		}
 	}

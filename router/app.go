@@ -90,7 +90,7 @@ func WithDependencies(deps ...di.Source) Option {
 // providers (Provide) and routes (Get, Post, Group, ...), then serve it.
 type App struct {
 	cfg        config
-	mux        *http.ServeMux
+	mux        *http.ServeMux // every pattern, to refuse conflicts as ServeMux does; requests never reach it
 	dispatch   *dispatcher
 	handler    http.Handler // mux wrapped in the app's middleware
 	middleware []func(http.Handler) http.Handler
@@ -101,8 +101,6 @@ type App struct {
 	routes     []*route
 	overrides  map[*di.Provider]*di.Provider
 	overrideMu sync.Mutex // serializes Override and ResetOverrides
-	methods    []string
-	slots      map[string]*slot
 	schemes    map[string]schemeEntry
 	opIDs      map[string]string
 
@@ -134,7 +132,7 @@ func New(info Info, opts ...Option) *App {
 	c.params.Validate = c.validate
 	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]di.Dependency{},
 		binders: map[binderKey]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
-		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}, methods: []string{"GET"}, slots: map[string]*slot{}}
+		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
 	a.params = params.NewCompiler(c.params)
 	limit := c.maxBody
 	a.body = di.ProvideRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
@@ -146,8 +144,7 @@ func New(info Info, opts ...Option) *App {
 			dst.Set(reflect.ValueOf(b))
 			return nil
 		})
-	a.mux.Handle("/", http.HandlerFunc(a.unmatched))
-	a.dispatch = &dispatcher{static: map[string]map[string]staticRoute{}, mux: a.mux}
+	a.dispatch = newDispatcher(a)
 	a.handler = a.dispatch
 	a.mountDocs()
 	return a
@@ -328,61 +325,6 @@ func (a *App) binderProvider(b *params.Binder) *di.Provider {
 		}
 		return b.Bind(r, body, dst)
 	}, deps...)
-}
-
-// unmatched answers requests no route matches: 405 with Allow when the path
-// exists for other methods, 307 to the other form of a path that differs only in
-// its trailing slash, else 404 (docs/fastapi-compat.md §3.9).
-func (a *App) unmatched(w http.ResponseWriter, r *http.Request) {
-	var allow []string
-	for _, m := range a.methods {
-		if a.matches(r, m, r.URL.Path) {
-			allow = append(allow, m)
-		}
-	}
-	if len(allow) > 0 {
-		e := errMethodNotAllowed()
-		e.Headers = http.Header{"Allow": {strings.Join(allow, ", ")}}
-		a.cfg.errors.WriteHTTPError(w, r, e)
-		return
-	}
-	if p := r.URL.Path; p != "/" && p != "" {
-		other := p + "/"
-		if strings.HasSuffix(p, "/") {
-			other = p[:len(p)-1]
-		}
-		for _, m := range a.methods {
-			if a.matches(r, m, other) {
-				a.redirect(w, r, other)
-				return
-			}
-		}
-	}
-	a.cfg.errors.WriteHTTPError(w, r, errNotFound())
-}
-
-func (a *App) matches(r *http.Request, method, path string) bool {
-	r2 := &http.Request{Method: method, Host: r.Host, Header: r.Header}
-	u := *r.URL
-	u.Path, u.RawPath = path, ""
-	r2.URL = &u
-	h, pattern := a.mux.Handler(r2)
-	if s, ok := h.(*slot); ok && s.redirect {
-		return false
-	}
-	return pattern != "" && pattern != "/"
-}
-
-func (a *App) redirect(w http.ResponseWriter, r *http.Request, path string) {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	u := *r.URL
-	u.Scheme, u.Host, u.Path, u.RawPath = scheme, r.Host, path, ""
-	w.Header().Set("Location", u.String())
-	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusTemporaryRedirect)
 }
 
 // Graph describes the dependency graph of the route registered for method and

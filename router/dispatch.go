@@ -1,40 +1,166 @@
 package router
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
 
-// dispatcher is the App's innermost handler: routes whose pattern has no
-// wildcard are found by an exact map lookup on method and path, everything else
-// goes to the ServeMux. For such a path the ServeMux would pick the same route
-// (an exact pattern is the most specific one that can match it), so the result
-// is the same, minus the ServeMux's tree walk. It sets r.Pattern as ServeMux does.
+	"github.com/keelgo/keel/internal/wire"
+)
+
+// dispatcher is the App's innermost handler. It matches routes the way
+// Starlette does, against the percent-decoded path (so /users%2Fme/ is
+// /users/me/), with one rule for dispatch, 405 and the trailing-slash 307
+// (docs/fastapi-compat.md §3.9):
+//
+//  1. a route of the request's method whose pattern matches the path serves
+//     it; of several, the most specific (as in http.ServeMux). Routes without
+//     wildcards are found by an exact map lookup first.
+//  2. else, if some route matches the path, 405 with the methods of the first
+//     such route in registration order as Allow (so never the request's own);
+//  3. else, unless the path is "/", the path with its trailing slashes removed
+//     (or with one added): if some route matches it, 307 to it;
+//  4. else 404.
+//
+// A GET route does not answer HEAD (FastAPI's API routes do not); the
+// documentation pages answer both.
 type dispatcher struct {
-	static map[string]map[string]staticRoute // method → path → route
-	mux    *http.ServeMux
+	app     *App
+	methods map[string]*methodRoutes
+	n       int // entries registered so far
 }
 
-type staticRoute struct {
-	h       http.Handler
-	pattern string
+type methodRoutes struct {
+	static map[string]*entry // patterns without wildcards, by decoded path
+	root   node
 }
 
-func (d *dispatcher) add(method, path, pattern string, h http.Handler) {
-	m := d.static[method]
-	if m == nil {
-		m = map[string]staticRoute{}
-		d.static[method] = m
+func newDispatcher(a *App) *dispatcher {
+	return &dispatcher{app: a, methods: map[string]*methodRoutes{}}
+}
+
+// add files e under method and the ServeMux path muxPath; it returns the
+// entry already registered there, if any, and then adds nothing.
+func (d *dispatcher) add(method, muxPath string, e *entry) *entry {
+	mr := d.methods[method]
+	if mr == nil {
+		mr = &methodRoutes{static: map[string]*entry{}}
+		d.methods[method] = mr
 	}
-	m[path] = staticRoute{h: h, pattern: pattern}
+	segs, rest := segments(muxPath)
+	if old := mr.root.insert(segs, rest, e); old != nil {
+		return old
+	}
+	if !rest && !strings.Contains(strings.Join(segs, "/"), "{") {
+		mr.static["/"+strings.Join(segs, "/")] = e
+	}
+	return nil
 }
 
 func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	sr, ok := d.static[r.Method][r.URL.Path]
-	if !ok && r.Method == http.MethodHead {
-		sr, ok = d.static[http.MethodGet][r.URL.Path] // ServeMux serves HEAD with GET routes
+	p := wire.Path(r)
+	if mr := d.methods[r.Method]; mr != nil {
+		if e := mr.static[p]; e != nil {
+			r.Pattern = e.pattern
+			e.h.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(p, "/") {
+			var buf [8]string
+			if e, vals, quirk := mr.root.match(p, 1, buf[:0]); e != nil {
+				d.serve(w, r, e, p, vals, quirk)
+				return
+			}
+		}
 	}
-	if ok && r.URL.RawPath == "" {
-		r.Pattern = sr.pattern
-		sr.h.ServeHTTP(w, r)
+	d.unmatched(w, r, p)
+}
+
+// serve calls the route e matched with the wildcard values vals. The values
+// are set on the request so that r.PathValue reads them. When a ServeMux
+// would match the path the same way (a clean path without escapes that net/http
+// keeps apart), the route's own one-pattern ServeMux sets them, which costs no
+// allocation beyond ServeMux's own; otherwise they are set one by one.
+func (d *dispatcher) serve(w http.ResponseWriter, r *http.Request, e *entry, p string, vals []string, quirk bool) {
+	if len(e.names) == 0 {
+		r.Pattern = e.pattern
+		e.h.ServeHTTP(w, r)
 		return
 	}
-	d.mux.ServeHTTP(w, r)
+	if e.setter != nil && !quirk && r.URL.RawPath == "" && p == r.URL.Path && r.Method != http.MethodConnect && isClean(p) {
+		e.setter.ServeHTTP(w, r)
+		return
+	}
+	setValues(r, e, vals)
+	e.h.ServeHTTP(w, r)
+}
+
+func setValues(r *http.Request, e *entry, vals []string) {
+	r.Pattern = e.pattern
+	for i, name := range e.names {
+		if name != "" && i < len(vals) {
+			r.SetPathValue(name, vals[i])
+		}
+	}
+}
+
+// reserve answers a request the route's setter ServeMux did not match, which
+// means that its rules and Keel's disagree on this path: Keel's match is the
+// one that counts.
+func (d *dispatcher) reserve(e *entry) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := wire.Path(r)
+		if mr := d.methods[r.Method]; mr != nil && strings.HasPrefix(p, "/") {
+			var buf [8]string
+			if got, vals, _ := mr.root.match(p, 1, buf[:0]); got == e {
+				setValues(r, e, vals)
+				e.h.ServeHTTP(w, r)
+				return
+			}
+		}
+		d.unmatched(w, r, p)
+	})
+}
+
+// firstMatch returns the first route, in registration order, whose pattern
+// matches p, whatever its method.
+func (d *dispatcher) firstMatch(p string) *entry {
+	var first *entry
+	for _, mr := range d.methods {
+		mr.root.each(p, 1, func(e *entry) {
+			if first == nil || e.order < first.order {
+				first = e
+			}
+		})
+	}
+	return first
+}
+
+// unmatched answers a request no route of its method matches: 405, 307 or
+// 404 (steps 2-4 above).
+func (d *dispatcher) unmatched(w http.ResponseWriter, r *http.Request, p string) {
+	a := d.app
+	if !strings.HasPrefix(p, "/") {
+		a.cfg.errors.WriteHTTPError(w, r, errNotFound())
+		return
+	}
+	if e := d.firstMatch(p); e != nil {
+		he := errMethodNotAllowed()
+		he.Headers = http.Header{"Allow": {strings.Join(e.methods, ", ")}}
+		a.cfg.errors.WriteHTTPError(w, r, he)
+		return
+	}
+	if p != "/" {
+		other := p + "/"
+		if strings.HasSuffix(p, "/") {
+			other = strings.TrimRight(p, "/")
+		}
+		if other != "" && d.firstMatch(other) != nil {
+			h := w.Header()
+			h.Set("Location", wire.RedirectURL(r, other))
+			h.Set("Content-Length", "0")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return
+		}
+	}
+	a.cfg.errors.WriteHTTPError(w, r, errNotFound())
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/openapi"
@@ -223,11 +225,25 @@ func (a *App) OpenAPI() ([]byte, error) {
 }
 
 // mountDocs serves /openapi.json, /docs, /docs/oauth2-redirect and /redoc as
-// configured (docs/fastapi-compat.md §6.4–§6.7).
+// configured (docs/fastapi-compat.md §6.4–§6.7). Unlike API routes, the pages
+// answer HEAD as well as GET, as Starlette's routes do, so their 405 lists
+// "GET, HEAD".
 func (a *App) mountDocs() {
 	cfg := a.cfg.docs
 	cfg.Title = a.cfg.info.Title
-	if err := openapi.Mount(a.mux, cfg, a.OpenAPI); err != nil {
+	pages, err := openapi.Pages(cfg, a.OpenAPI)
+	if err != nil {
 		panic("keel: documentation pages: " + err.Error())
+	}
+	for _, p := range pages {
+		muxPattern, names := p.Path, []string(nil)
+		if strings.HasSuffix(p.Path, "/") {
+			muxPattern, names = p.Path+"{...}", []string{""} // the subtree below it
+		}
+		a.mux.Handle("GET "+p.Path, http.NotFoundHandler())
+		methods := []string{http.MethodGet, http.MethodHead}
+		for _, m := range methods {
+			a.addEntry(m, muxPattern, &entry{methods: methods, pattern: "GET " + p.Path, names: names, h: p.Handler, implicit: m == http.MethodHead})
+		}
 	}
 }

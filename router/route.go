@@ -332,9 +332,6 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 		h = rt.cfg.middleware[i](h)
 	}
 	a.handle(rt, method, muxPattern, h)
-	if !slices.Contains(a.methods, method) {
-		a.methods = append(a.methods, method)
-	}
 	a.routes = append(a.routes, rt)
 	a.docOnce = sync.Once{}
 }
@@ -504,18 +501,41 @@ func shortName(name string) string {
 	return name
 }
 
-// slot is a ServeMux entry Keel may fill later: it first answers with a 307 to the
-// other trailing-slash form of a route's path, and becomes the real route if one
-// is registered for it (docs/fastapi-compat.md §3.9: redirect_slashes). Slots are keyed by the
-// pattern's shape (wildcard names left out), since ServeMux refuses two patterns
-// that differ only in wildcard names.
-type slot struct {
-	h        atomic.Pointer[http.Handler]
-	redirect bool
-	names    []string // the wildcard names the slot was registered with
+// handle adds a route to the routing table. A pattern that http.ServeMux
+// would refuse (two patterns that overlap with neither more specific) panics,
+// as ServeMux does.
+func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
+	pattern := method + " " + muxPattern
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				if strings.Contains(fmt.Sprint(p), "multiple registrations") {
+					panic(fmt.Sprintf("%s: %s %s is already registered", rt.describe(), method, rt.pattern))
+				}
+				panic(fmt.Sprintf("%s: %v", rt.describe(), p))
+			}
+		}()
+		a.mux.Handle(pattern, http.NotFoundHandler())
+	}()
+	_, names := shape(muxPattern)
+	a.addEntry(method, muxPattern, &entry{methods: []string{method}, pattern: pattern, names: names, h: h})
 }
 
-func (s *slot) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+// addEntry files e in the dispatcher, with its registration order, and gives
+// a route with named wildcards its one-pattern ServeMux (see dispatcher.serve).
+func (a *App) addEntry(method, muxPattern string, e *entry) {
+	d := a.dispatch
+	e.order = d.n
+	d.n++
+	if len(e.names) > 0 && e.names[0] != "" && !strings.Contains(muxPattern, "%") {
+		e.setter = http.NewServeMux()
+		e.setter.Handle(e.pattern, e.h)
+		e.setter.Handle("/", d.reserve(e))
+	}
+	if old := d.add(method, muxPattern, e); old != nil {
+		panic(fmt.Sprintf("keel: %s is already registered", e.pattern))
+	}
+}
 
 // shape returns the pattern with wildcard names removed ("/a/{}/{...}") and the
 // names in order.
@@ -537,94 +557,4 @@ func shape(p string) (string, []string) {
 		}
 	}
 	return strings.Join(segs, "/"), names
-}
-
-func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
-	sh, names := shape(muxPattern)
-	key := method + " " + sh
-	if s, ok := a.slots[key]; ok {
-		if !s.redirect {
-			panic(fmt.Sprintf("%s: %s %s is already registered", rt.describe(), method, rt.pattern))
-		}
-		if !slices.Equal(s.names, names) {
-			h = renamePathValues(s.names, names, h)
-		}
-		s.h.Store(&h)
-		s.redirect = false
-	} else {
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					panic(fmt.Sprintf("%s: %v", rt.describe(), p))
-				}
-			}()
-			a.mux.Handle(method+" "+muxPattern, h)
-		}()
-		a.slots[key] = &slot{names: names}
-		a.addStatic(method, muxPattern, h)
-	}
-	// The path also answers its other trailing-slash form with a redirect, unless
-	// that form is a route of its own.
-	if rt.pattern == "/" || strings.HasSuffix(muxPattern, "...}") {
-		return
-	}
-	other := strings.TrimSuffix(muxPattern, "/{$}")
-	if other == muxPattern {
-		other = muxPattern + "/{$}"
-	}
-	osh, _ := shape(other)
-	okey := method + " " + osh
-	if _, ok := a.slots[okey]; ok {
-		return
-	}
-	rs := &slot{redirect: true, names: names}
-	var rh http.Handler = http.HandlerFunc(a.redirectSlash)
-	rs.h.Store(&rh)
-	func() {
-		defer func() {
-			if recover() != nil {
-				rs = nil // a conflicting route serves that path instead
-			}
-		}()
-		a.mux.Handle(method+" "+other, rs)
-	}()
-	if rs != nil {
-		a.slots[okey] = rs
-		a.addStatic(method, other, rs)
-	}
-}
-
-// addStatic registers a pattern without wildcards for the exact-match fast path.
-func (a *App) addStatic(method, muxPattern string, h http.Handler) {
-	if strings.Contains(strings.TrimSuffix(muxPattern, "{$}"), "{") {
-		return
-	}
-	a.dispatch.add(method, strings.TrimSuffix(muxPattern, "{$}"), method+" "+muxPattern, h)
-}
-
-// renamePathValues serves h under a slot registered with other wildcard names:
-// it copies each value to the name h reads.
-func renamePathValues(from, to []string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		vals := make([]string, len(from))
-		for i, n := range from {
-			vals[i] = r.PathValue(n)
-		}
-		for i, n := range to {
-			r.SetPathValue(n, vals[i])
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// redirectSlash answers 307 with the absolute URL of the path's other
-// trailing-slash form, as Starlette does.
-func (a *App) redirectSlash(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	if strings.HasSuffix(p, "/") {
-		p = p[:len(p)-1]
-	} else {
-		p += "/"
-	}
-	a.redirect(w, r, p)
 }

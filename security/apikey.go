@@ -6,7 +6,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
-	"github.com/keelgo/keel/params"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // APIKey is the value of an API key, as read by APIKeyQuery, APIKeyHeader and
@@ -20,9 +20,12 @@ type APIKey string
 const apiKeyChallenge = "APIKey"
 
 // APIKeyQuery reads an API key from a query parameter (FastAPI's APIKeyQuery,
-// docs/fastapi-compat.md §1.2). The parameter name is case-sensitive; when it is repeated, the last
-// value wins. A missing or empty value is not authenticated: 401 with
-// WWW-Authenticate: APIKey.
+// docs/fastapi-compat.md §1.2). The query string is read exactly as a query
+// parameter of a parameter struct is (docs/parameters.md): split on '&' only,
+// so ';' is part of a value, malformed %-escapes kept as written. The parameter
+// name is case-sensitive; when it is repeated, the last value wins
+// ("?api_key=good&api_key=x;" is the key "x;"). A missing or empty value is
+// not authenticated: 401 with WWW-Authenticate: APIKey.
 type APIKeyQuery struct {
 	// Param is the query parameter's name. Required.
 	Param string
@@ -43,10 +46,7 @@ type APIKeyQuery struct {
 // Authenticate returns the key of r. When r has none it returns (nil, nil) if the
 // scheme is Optional, else the not-authenticated error, a *keel.HTTPError.
 func (s *APIKeyQuery) Authenticate(r *http.Request) (*APIKey, error) {
-	var v string
-	if vs := r.URL.Query()[s.Param]; len(vs) > 0 {
-		v = vs[len(vs)-1]
-	}
+	v, _ := wire.QueryLast(r.URL.RawQuery, s.Param) // the reader of query fields: Starlette's rules
 	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
 }
 
@@ -90,7 +90,8 @@ type APIKeyHeader struct {
 // Authenticate returns the key of r. When r has none it returns (nil, nil) if the
 // scheme is Optional, else the not-authenticated error, a *keel.HTTPError.
 func (s *APIKeyHeader) Authenticate(r *http.Request) (*APIKey, error) {
-	return apiKeyResult(r.Header.Get(s.Header), s.Optional, s.NotAuthenticated)
+	v, _ := wire.Header(r, s.Header) // the reader of header fields
+	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
 }
 
 // SchemeName implements di.SecurityScheme.
@@ -133,7 +134,7 @@ type APIKeyCookie struct {
 // Authenticate returns the key of r. When r has none it returns (nil, nil) if the
 // scheme is Optional, else the not-authenticated error, a *keel.HTTPError.
 func (s *APIKeyCookie) Authenticate(r *http.Request) (*APIKey, error) {
-	v, _ := params.Cookie(r, s.Cookie) // the parser of cookie fields: Starlette's rules
+	v, _ := wire.Cookie(r, s.Cookie) // the reader of cookie fields: Starlette's rules
 	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
 }
 

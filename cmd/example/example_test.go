@@ -491,6 +491,14 @@ func TestAPIKeys(t *testing.T) {
 		{"query empty", get("/apikey/query?api_key="), missing},
 		{"query wrong", get("/apikey/query?api_key=nope"), wrong},
 		{"query last wins", get("/apikey/query?api_key=nope&api_key=" + app.APIKey), owner},
+		// The query string is read as a query parameter is, by Starlette's rules
+		// (docs/fastapi-compat.md §4.2): ';' belongs to the value, a malformed
+		// escape is kept as written (issue 9 item 1; FastAPI's answers).
+		{"query last wins with ;", get("/apikey/query?api_key=" + app.APIKey + "&api_key=x;"), wrong},
+		{"query ; in the value", get("/apikey/query?api_key=" + app.APIKey + ";"), wrong},
+		{"query bad escape", get("/apikey/query?api_key=%zz"), wrong},
+		{"query escaped", get("/apikey/query?api%5Fkey=keel%2Dexample%2Dkey"), owner},
+		{"query plus", get("/apikey/query?api_key=keel-example-key+"), wrong},
 		{"cookie", cookie(app.APIKey), owner},
 		{"cookie missing", get("/apikey/cookie"), missing},
 		{"cookie empty", cookie(""), missing},
@@ -674,6 +682,38 @@ func TestItems(t *testing.T) {
 				{"type":"greater_than_equal","loc":["path","item_id"],"msg":"Input should be greater than or equal to 0","input":"-5","ctx":{"ge":0}},
 				{"type":"missing","loc":["query","q"],"msg":"Field required","input":null},
 				{"type":"less_than","loc":["query","size"],"msg":"Input should be less than 10.5","input":"11","ctx":{"lt":10.5}}]}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+	}
+}
+
+// TestEscapedPaths: routes match the percent-decoded path, with one rule for
+// dispatch, 405 and the trailing-slash 307 (issue 9 item 2; FastAPI's answers).
+func TestEscapedPaths(t *testing.T) {
+	f := newFixture(t)
+	notFound := want{404, nil, `{"detail":"Not Found"}`}
+	post := func(path string) *http.Request {
+		return post(path, "application/json", `{"name":"Foo","price":50.5}`)
+	}
+	tests := []struct {
+		name string
+		req  *http.Request
+		want want
+	}{
+		{"escaped slash in a static route", get("/users%2Fme/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
+		{"escaped slash before a wildcard", get("/items%2F5?q=x&size=1"), want{200, nil, `{"item_id":5,"q":"x","size":1}`}},
+		{"escaped slash as a segment", get("/items/%2F"), notFound},
+		{"escaped slash as a segment, POST", post("/items/%2F"), notFound},
+		{"escaped trailing slash", get("/items/5%2F?q=x&size=1"), want{307, hdr("Location", "http://example.com/items/5?q=x&size=1", "Allow", ""), ""}},
+		{"escaped slash inside a segment", get("/items/a%2Fb"), notFound},
+		{"escaped letters", get("/%69tems/5?q=x&size=1"), want{200, nil, `{"item_id":5,"q":"x","size":1}`}},
+		{"405 lists the first route's methods", httptest.NewRequest("PUT", "/items/", nil), want{405, hdr("Allow", "POST"), `{"detail":"Method Not Allowed"}`}},
+		{"HEAD is not GET", httptest.NewRequest("HEAD", "/items/5?q=x&size=1", nil), want{405, hdr("Allow", "GET"), ""}},
+		{"docs answer HEAD", httptest.NewRequest("HEAD", "/openapi.json", nil), want{200, nil, ""}},
+		{"docs 405", httptest.NewRequest("POST", "/docs", nil), want{405, hdr("Allow", "GET, HEAD"), `{"detail":"Method Not Allowed"}`}},
+		{"dot segments are not cleaned", get("/users/me/../me/"), notFound},
+		{"double slash", get("//users/me/"), notFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })

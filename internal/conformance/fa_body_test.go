@@ -344,8 +344,10 @@ func TestRoutingErrors(t *testing.T) { // docs/fastapi-compat.md §3.9: Starlett
 	t.Run("405", func(t *testing.T) {
 		r := faDo(app, "DELETE", "/items/", "", "")
 		errs := r.check(405, `{"detail":"Method Not Allowed"}`, "")
-		if got := r.header.Get("Allow"); got != "GET, POST" {
-			errs = append(errs, "Allow = "+got+", want GET, POST")
+		// Starlette answers with the methods of the first route whose path
+		// matches: GET /items/, registered first.
+		if got := r.header.Get("Allow"); got != "GET" {
+			errs = append(errs, "Allow = "+got+", want GET")
 		}
 		secReport(t, errs)
 	})

@@ -1,0 +1,188 @@
+package router
+
+import (
+	"net/http"
+	"strings"
+)
+
+// entry is one route of the routing table: a method and a pattern, or a
+// documentation page (GET and HEAD).
+type entry struct {
+	methods  []string // the methods it answers: its Allow header in a 405
+	pattern  string   // r.Pattern: "GET /items/{id}" (the ServeMux form)
+	names    []string // wildcard names, in order ("" for the pages' subtree)
+	h        http.Handler
+	order    int            // registration order
+	implicit bool           // HEAD of a documentation page: a HEAD route replaces it
+	setter   *http.ServeMux // sets the path values (see dispatcher.serve); nil without named wildcards
+}
+
+// node is a trie node: the routes of one method, by path segment.
+type node struct {
+	lit  map[string]*node
+	wild *node  // {name}: one non-empty segment
+	rest *entry // {name...}: the rest of the path, possibly empty
+	end  *entry // a route ends here
+}
+
+// segments turns a ServeMux pattern's path ("/items/{id}", "/items/{$}",
+// "/files/{p...}") into its segments after the leading '/'. "{$}" becomes the
+// empty final segment; a final "{x...}" is returned as rest.
+func segments(muxPath string) (segs []string, rest bool) {
+	segs = strings.Split(strings.TrimPrefix(muxPath, "/"), "/")
+	last := segs[len(segs)-1]
+	switch {
+	case last == "{$}":
+		segs[len(segs)-1] = ""
+	case strings.HasPrefix(last, "{") && strings.HasSuffix(last, "...}"):
+		segs, rest = segs[:len(segs)-1], true
+	}
+	return segs, rest
+}
+
+// insert adds e under the pattern's segments; it returns the entry that
+// already ends there, if any, and leaves it in place.
+func (n *node) insert(segs []string, rest bool, e *entry) *entry {
+	for _, s := range segs {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			if n.wild == nil {
+				n.wild = &node{}
+			}
+			n = n.wild
+			continue
+		}
+		if n.lit == nil {
+			n.lit = map[string]*node{}
+		}
+		c := n.lit[s]
+		if c == nil {
+			c = &node{}
+			n.lit[s] = c
+		}
+		n = c
+	}
+	slot := &n.end
+	if rest {
+		slot = &n.rest
+	}
+	if old := *slot; old != nil && !(old.implicit && !e.implicit) {
+		return old
+	}
+	*slot = e
+	return nil
+}
+
+// match finds the route for the path p (without its leading '/', decoded),
+// and appends its wildcard values to vals. Of the patterns that match, the
+// most specific wins, as in http.ServeMux: a literal segment before a
+// wildcard, a wildcard before a rest wildcard. quirk reports a match that
+// relies on the trailing-newline rule below (the caller cannot hand such a
+// path to a ServeMux).
+//
+// Matching follows Starlette's regular expressions: {name} is one non-empty
+// segment ([^/]+, which may hold a newline), {name...} is the rest (.*, which
+// may not), and a pattern may also match the path without one final "\n"
+// (Python's $), so "/users/me\n" is "/users/me".
+func (n *node) match(p string, start int, vals []string) (e *entry, out []string, quirk bool) {
+	seg, last := p[start:], true
+	if j := strings.IndexByte(seg, '/'); j >= 0 {
+		seg, last = seg[:j], false
+	}
+	if last {
+		if c := n.lit[seg]; c != nil && c.end != nil {
+			return c.end, vals, false
+		}
+		if trimmed, ok := strings.CutSuffix(seg, "\n"); ok {
+			if c := n.lit[trimmed]; c != nil && c.end != nil {
+				return c.end, vals, true
+			}
+		}
+		if seg != "" && n.wild != nil && n.wild.end != nil {
+			return n.wild.end, append(vals, seg), false
+		}
+	} else {
+		next := start + len(seg) + 1
+		if c := n.lit[seg]; c != nil {
+			if e, out, q := c.match(p, next, vals); e != nil {
+				return e, out, q
+			}
+		}
+		if seg != "" && n.wild != nil {
+			if e, out, q := n.wild.match(p, next, append(vals, seg)); e != nil {
+				return e, out, q
+			}
+		}
+	}
+	if n.rest != nil {
+		if v, q, ok := restValue(p[start:]); ok {
+			return n.rest, append(vals, v), q
+		}
+	}
+	return nil, vals, false
+}
+
+// restValue is the value of a rest wildcard for s: s without newlines, or
+// with one final newline, which is left out.
+func restValue(s string) (v string, quirk, ok bool) {
+	i := strings.IndexByte(s, '\n')
+	switch {
+	case i < 0:
+		return s, false, true
+	case i == len(s)-1:
+		return s[:i], true, true
+	}
+	return "", false, false
+}
+
+// each calls f for every route whose pattern matches p, in no particular
+// order. It visits each trie node at most once.
+func (n *node) each(p string, start int, f func(*entry)) {
+	seg, last := p[start:], true
+	if j := strings.IndexByte(seg, '/'); j >= 0 {
+		seg, last = seg[:j], false
+	}
+	if last {
+		if c := n.lit[seg]; c != nil && c.end != nil {
+			f(c.end)
+		}
+		if trimmed, ok := strings.CutSuffix(seg, "\n"); ok {
+			if c := n.lit[trimmed]; c != nil && c.end != nil {
+				f(c.end)
+			}
+		}
+		if seg != "" && n.wild != nil && n.wild.end != nil {
+			f(n.wild.end)
+		}
+	} else {
+		next := start + len(seg) + 1
+		if c := n.lit[seg]; c != nil {
+			c.each(p, next, f)
+		}
+		if seg != "" && n.wild != nil {
+			n.wild.each(p, next, f)
+		}
+	}
+	if n.rest != nil {
+		if _, _, ok := restValue(p[start:]); ok {
+			f(n.rest)
+		}
+	}
+}
+
+// isClean reports whether p has no empty, "." or ".." segment before its end
+// (what http.ServeMux would redirect).
+func isClean(p string) bool {
+	for i := 1; i <= len(p); {
+		j := strings.IndexByte(p[i:], '/')
+		if j < 0 {
+			j = len(p) - i
+		}
+		seg := p[i : i+j]
+		last := i+j == len(p)
+		if seg == "." || seg == ".." || seg == "" && !last {
+			return false
+		}
+		i += j + 1
+	}
+	return true
+}
