@@ -114,6 +114,8 @@ func TestCookie(t *testing.T) {
 		{[]string{"sess"}, "", false},
 		{[]string{"Sess=a"}, "", false},
 		{[]string{`sess="\377"`}, "\uFFFD", true},
+		{[]string{"sess=à"}, "à", true},
+		{[]string{"sess=\x1fa\x1c"}, "a", true},
 		{nil, "", false},
 	} {
 		got, ok := CookieIn(c.headers, "sess")
