@@ -193,3 +193,32 @@ func TestItemsBenchmarkEquivalence(t *testing.T) {
 		}
 	}
 }
+
+type dispP struct {
+	ID int `path:"id"`
+}
+
+// BenchmarkDispatch times routing alone (the route's middleware answers
+// without running the handler): a static route (the exact-path map) and a
+// route with a wildcard (the trie, then the route's ServeMux for the path
+// value).
+func BenchmarkDispatch(b *testing.B) {
+	noop := router.Middleware(func(http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _ = r.PathValue("id") })
+	})
+	app := router.New(router.Info{Title: "x"})
+	app.Get("/ping", func() (string, error) { return "", nil }, noop)
+	app.Get("/users/me/items", func() (string, error) { return "", nil }, noop)
+	app.Post("/things", func() (string, error) { return "", nil }, noop)
+	app.Get("/items/{id}", func(dispP) (string, error) { return "", nil }, noop)
+	for _, path := range []string{"/ping", "/items/42"} {
+		b.Run(path, func(b *testing.B) {
+			r := httptest.NewRequest("GET", path+"?limit=10&q=abc", nil)
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			for b.Loop() {
+				app.ServeHTTP(w, r)
+			}
+		})
+	}
+}

@@ -19,7 +19,7 @@ type entry struct {
 
 // node is a trie node: the routes of one method, by path segment.
 type node struct {
-	lit  map[string]*node
+	lit  children
 	wild *node  // {name}: one non-empty segment
 	rest *entry // {name...}: the rest of the path, possibly empty
 	end  *entry // a route ends here
@@ -51,13 +51,10 @@ func (n *node) insert(segs []string, rest bool, e *entry) *entry {
 			n = n.wild
 			continue
 		}
-		if n.lit == nil {
-			n.lit = map[string]*node{}
-		}
-		c := n.lit[s]
+		c := n.lit.get(s)
 		if c == nil {
 			c = &node{}
-			n.lit[s] = c
+			n.lit.add(s, c)
 		}
 		n = c
 	}
@@ -89,11 +86,11 @@ func (n *node) match(p string, start int, vals []string) (e *entry, out []string
 		seg, last = seg[:j], false
 	}
 	if last {
-		if c := n.lit[seg]; c != nil && c.end != nil {
+		if c := n.lit.get(seg); c != nil && c.end != nil {
 			return c.end, vals, false
 		}
 		if trimmed, ok := strings.CutSuffix(seg, "\n"); ok {
-			if c := n.lit[trimmed]; c != nil && c.end != nil {
+			if c := n.lit.get(trimmed); c != nil && c.end != nil {
 				return c.end, vals, true
 			}
 		}
@@ -102,7 +99,7 @@ func (n *node) match(p string, start int, vals []string) (e *entry, out []string
 		}
 	} else {
 		next := start + len(seg) + 1
-		if c := n.lit[seg]; c != nil {
+		if c := n.lit.get(seg); c != nil {
 			if e, out, q := c.match(p, next, vals); e != nil {
 				return e, out, q
 			}
@@ -142,11 +139,11 @@ func (n *node) each(p string, start int, f func(*entry)) {
 		seg, last = seg[:j], false
 	}
 	if last {
-		if c := n.lit[seg]; c != nil && c.end != nil {
+		if c := n.lit.get(seg); c != nil && c.end != nil {
 			f(c.end)
 		}
 		if trimmed, ok := strings.CutSuffix(seg, "\n"); ok {
-			if c := n.lit[trimmed]; c != nil && c.end != nil {
+			if c := n.lit.get(trimmed); c != nil && c.end != nil {
 				f(c.end)
 			}
 		}
@@ -155,7 +152,7 @@ func (n *node) each(p string, start int, f func(*entry)) {
 		}
 	} else {
 		next := start + len(seg) + 1
-		if c := n.lit[seg]; c != nil {
+		if c := n.lit.get(seg); c != nil {
 			c.each(p, next, f)
 		}
 		if seg != "" && n.wild != nil {
@@ -185,4 +182,39 @@ func isClean(p string) bool {
 		i += j + 1
 	}
 	return true
+}
+
+// children are a node's literal children: a short list, searched in order,
+// until there are many, then a map.
+type children struct {
+	keys  []string
+	nodes []*node
+	m     map[string]*node
+}
+
+func (c *children) get(s string) *node {
+	if c.m != nil {
+		return c.m[s]
+	}
+	for i, k := range c.keys {
+		if k == s {
+			return c.nodes[i]
+		}
+	}
+	return nil
+}
+
+func (c *children) add(s string, n *node) {
+	if c.m != nil {
+		c.m[s] = n
+		return
+	}
+	c.keys, c.nodes = append(c.keys, s), append(c.nodes, n)
+	if len(c.keys) > 8 {
+		c.m = make(map[string]*node, len(c.keys))
+		for i, k := range c.keys {
+			c.m[k] = c.nodes[i]
+		}
+		c.keys, c.nodes = nil, nil
+	}
 }
