@@ -184,9 +184,14 @@ func (b *Binder) bindJSON(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDet
 	if err != nil {
 		return err
 	}
-	d := &dstate{errs: *errs}
+	d := &dstate{errs: *errs, limit: len(*errs) + maxBodyErrors}
 	d.path = d.pathBuf[:0]
-	defer func() { *errs = d.errs }()
+	defer func() {
+		if len(d.errs) > d.limit {
+			d.errs = d.errs[:d.limit] // missing fields added when an object was put in order
+		}
+		*errs = d.errs
+	}()
 	isNull := false
 	if present {
 		if isJSON {
@@ -243,6 +248,9 @@ func (b *Binder) bindJSON(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDet
 	for i, bb := range b.body {
 		p := fieldPtr(base, bb.offset)
 		reflect.NewAt(bb.typ, p).Elem().SetZero()
+		if d.capped {
+			continue
+		}
 		if present && !isObject {
 			// FastAPI: the body has no .get, every field is reported missing.
 			d.errs = append(d.errs, missingDetail([]any{"body", bb.name}, nil))

@@ -38,6 +38,34 @@ type dstate struct {
 
 	scratch []byte // unescaped object keys
 	pathBuf [8]pathElem
+
+	// limit bounds len(errs) (0: no bound); capped is set once an error was
+	// not recorded because of it, and makes the decoders skip what is left.
+	limit  int
+	capped bool
+}
+
+// maxBodyErrors is how many errors one request body reports at most. Pydantic
+// has no such bound, but a 10 MiB body of wrong values would otherwise give
+// millions of errors, each echoed: hundreds of megabytes for one request.
+const maxBodyErrors = 1000
+
+// add records an error, unless the body has reported maxBodyErrors already.
+func (d *dstate) add(e keel.ErrorDetail) {
+	if d.limit > 0 && len(d.errs) >= d.limit {
+		d.capped = true
+		return
+	}
+	d.errs = append(d.errs, e)
+}
+
+// full reports whether no more errors can be recorded (and then sets capped).
+func (d *dstate) full() bool {
+	if d.limit > 0 && len(d.errs) >= d.limit {
+		d.capped = true
+		return true
+	}
+	return false
 }
 
 // pathElem is one step of an error location: a name, or an index when idx >= 0.
@@ -84,6 +112,9 @@ func (d *dstate) ws() { d.pos = skipWS(d.buf, d.pos) }
 // fail records f at the current location for the value that started at start
 // and ends at d.pos.
 func (d *dstate) fail(f *failure, start int) {
+	if d.full() {
+		return
+	}
 	d.errs = append(d.errs, detail(f, d.loc(), d.input(start, d.pos)))
 }
 
@@ -570,6 +601,10 @@ func (d *dstate) anyValue() any {
 			d.pushIdx(i)
 			a = append(a, d.anyValue())
 			d.pop()
+			if d.capped {
+				d.pos = skipValue(d.buf, start)
+				return a
+			}
 			if d.next() {
 				return a
 			}
@@ -586,6 +621,10 @@ func (d *dstate) anyValue() any {
 			d.push(k)
 			m[k] = d.anyValue()
 			d.pop()
+			if d.capped {
+				d.pos = skipValue(d.buf, start)
+				return m
+			}
 			if d.next() {
 				return m
 			}
@@ -740,6 +779,11 @@ func sliceDecoder(t reflect.Type, inner *typeDecoder) decodeFn {
 				d.pushIdx(i)
 				inner.fn(d, unsafe.Add(sv.UnsafePointer(), uintptr(i)*esize))
 				d.pop()
+				if d.capped {
+					d.pos = skipValue(d.buf, start)
+					i++
+					break
+				}
 				if d.next() {
 					i++
 					break
@@ -768,6 +812,9 @@ func lengthDecoder(inner decodeFn, minL, maxL int, isMap bool) decodeFn {
 		before := len(d.errs)
 		inner(d, p)
 		n := d.count
+		if d.capped {
+			n = countItems(d.buf, start) // the decoder stopped early
+		}
 		if maxL >= 0 && n > maxL {
 			d.errs = d.errs[:before]
 			f := lengthFailure(false, maxL, n)
@@ -777,7 +824,7 @@ func lengthDecoder(inner decodeFn, minL, maxL int, isMap bool) decodeFn {
 			d.fail(f, start)
 			return
 		}
-		if len(d.errs) == before && minL >= 0 && n < minL {
+		if len(d.errs) == before && !d.capped && minL >= 0 && n < minL {
 			f := lengthFailure(true, minL, n)
 			if isMap {
 				f = dictLength(f)
@@ -800,7 +847,7 @@ func validatorDecoder(inner decodeFn, t reflect.Type, run func(any, string) erro
 		start := d.pos
 		before := len(d.errs)
 		inner(d, p)
-		if len(d.errs) == before {
+		if len(d.errs) == before && !d.capped {
 			if f := validatorFailure(run(reflect.NewAt(t, p).Elem().Interface(), tag)); f != nil {
 				d.fail(f, start)
 			}
@@ -913,11 +960,13 @@ func (c *Compiler) mapDecoder(t reflect.Type) (decodeFn, error) {
 				from := len(d.errs)
 				kv.SetZero()
 				if f := keyEl.set(kv.Addr().UnsafePointer(), k); f != nil {
-					d.push(k)
-					d.push("[key]")
-					d.errs = append(d.errs, detail(f, d.loc(), k))
-					d.pop()
-					d.pop()
+					if !d.full() {
+						d.push(k)
+						d.push("[key]")
+						d.errs = append(d.errs, detail(f, d.loc(), k))
+						d.pop()
+						d.pop()
+					}
 					d.skip()
 					if bad == nil {
 						bad = map[string]bool{}
@@ -931,6 +980,10 @@ func (c *Compiler) mapDecoder(t reflect.Type) (decodeFn, error) {
 					out.SetMapIndex(kv, vv)
 				}
 				segs.add(d, errSeg{name: k, from: from})
+				if d.capped {
+					d.pos = skipValue(d.buf, start)
+					break
+				}
 				if d.next() {
 					break
 				}
@@ -1040,6 +1093,10 @@ func (c *Compiler) structDecoder(t reflect.Type) (decodeFn, error) {
 					d.pop()
 					segs.add(d, errSeg{key: i, from: from})
 				}
+				if d.capped {
+					d.pos = skipValue(d.buf, start)
+					break
+				}
 				if d.next() {
 					break
 				}
@@ -1052,7 +1109,7 @@ func (c *Compiler) structDecoder(t reflect.Type) (decodeFn, error) {
 				continue
 			}
 			if mf := &fields[i]; mf.required {
-				missing = true
+				missing = !d.capped
 			} else if mf.def != nil {
 				mf.def.store(mf.ptr(t, p))
 			}
@@ -1073,7 +1130,7 @@ func (c *Compiler) structDecoder(t reflect.Type) (decodeFn, error) {
 				}
 				continue
 			}
-			if fields[i].required {
+			if fields[i].required && !d.capped { // once capped, the rest of the object was not read
 				d.push(fields[i].name)
 				d.errs = append(d.errs, missingDetail(d.loc(), json.RawMessage(d.buf[start:end])))
 				d.pop()

@@ -3,6 +3,7 @@ package params
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"reflect"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/keelgo/keel"
 )
 
 // Duplicate keys count once, with their last value, as in the dict Python's
@@ -289,5 +292,51 @@ func TestReadBodyBuffer(t *testing.T) {
 	r.ContentLength = -1
 	if _, err := ReadBody(r, 4096); errString(err) != `413 "Request body too large"` {
 		t.Fatalf("chunked over the limit: %v", errString(err))
+	}
+}
+
+// A body reports at most maxBodyErrors errors, and stops decoding there: a
+// megabyte of wrong values costs about what a valid one does.
+func TestJSONErrorCap(t *testing.T) {
+	type Many struct {
+		Name string   `json:"name"`
+		Nums []int    `json:"nums"`
+		Max  []int    `json:"max" validate:"max=3"`
+		Subs []Sub    `json:"subs"`
+		Any  []any    `json:"any"`
+		More []string `json:"more"`
+	}
+	c := NewCompiler(Options{})
+	b, err := c.Body(typeOf[Many]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Repeat(`"a",`, 250000) + `"a"`
+	for _, body := range []string{
+		`{"name":"x","nums":[` + bad + `]}`,
+		`{"name":"x","subs":[` + strings.Repeat(`{"x":"a"},`, 100000) + `{}],"more":[1]}`,
+		`{"name":"x","any":[` + strings.Repeat(`1e400,`, 100000) + `1]}`,
+		`{"nums":[` + bad + `],"name":5}`,
+	} {
+		var v Many
+		r := req("POST", "/", "application/json", "")
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := b.Bind(r, NewBody([]byte(body), "application/json"), valueOf(&v))
+		runtime.ReadMemStats(&after)
+		var ve *keel.ValidationError
+		if !errors.As(err, &ve) || len(ve.Errors) != maxBodyErrors {
+			t.Fatalf("%.40s: %d errors", body, len(ve.Errors))
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(len(body))*3+1<<20 {
+			t.Errorf("%.40s: %d bytes allocated for a %d-byte body", body, alloc, len(body))
+		}
+	}
+	// A list over its maximum reports too_long with its real length, even
+	// past the cap.
+	var v Many
+	got := bindErr(t, c, &v, req("POST", "/", "application/json", `{"name":"x","max":[`+bad+`]}`))
+	if !strings.Contains(got, `"type":"too_long"`) || !strings.Contains(got, `"actual_length":250001`) || strings.Count(got, `"type"`) != 1 {
+		t.Fatalf("%.300s", got)
 	}
 }
