@@ -50,15 +50,6 @@ type dstate struct {
 // millions of errors, each echoed: hundreds of megabytes for one request.
 const maxBodyErrors = 1000
 
-// add records an error, unless the body has reported maxBodyErrors already.
-func (d *dstate) add(e keel.ErrorDetail) {
-	if d.limit > 0 && len(d.errs) >= d.limit {
-		d.capped = true
-		return
-	}
-	d.errs = append(d.errs, e)
-}
-
 // full reports whether no more errors can be recorded (and then sets capped).
 func (d *dstate) full() bool {
 	if d.limit > 0 && len(d.errs) >= d.limit {
