@@ -16,6 +16,8 @@ import (
 	"time"
 
 	swaggerfiles "github.com/swaggo/files/v2"
+
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // CDN locations used when assets are not served from the binary.
@@ -348,8 +350,9 @@ func assetHandler() http.Handler {
 		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, ok := files[path.Base(r.URL.Path)]
-		if !ok || strings.HasSuffix(r.URL.Path, "/") {
+		p := wire.Path(r) // the decoded path, as the router matched it
+		f, ok := files[path.Base(p)]
+		if !ok || strings.HasSuffix(p, "/") {
 			http.NotFound(w, r)
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // Body is a request body read once (ReadBody) and shared by every binder of a
@@ -61,7 +62,8 @@ const (
 // what arrives, never to more than twice what was received (a client that
 // declares much and sends little reserves little), up to the declared length.
 func ReadBody(r *http.Request, limit int64) (*Body, error) {
-	b := &Body{contentType: r.Header.Get("Content-Type")}
+	ct, _ := wire.Header(r, "Content-Type")
+	b := &Body{contentType: ct}
 	if r.Body == nil || r.Body == http.NoBody {
 		return b, nil
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // The Digest algorithms DigestAuth knows (RFC 7616 §6.1).
@@ -305,7 +306,7 @@ func (d *DigestAuth) Authenticate(r *http.Request) (*DigestUser, error) {
 	if err := d.init(); err != nil {
 		return nil, err
 	}
-	h := r.Header.Get("Authorization")
+	h := wire.Authorization(r)
 	scheme, rest, _ := strings.Cut(h, " ")
 	if h == "" || !asciiEqualFold(scheme, "digest") {
 		if d.Optional {

@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // Scheme is implemented by every security scheme of this package. The router
@@ -137,7 +138,7 @@ const DefaultMaxAuthorization = 8 << 10
 // it is longer than max (0: DefaultMaxAuthorization; negative: no limit), in
 // which case the caller answers its 401 without reading it.
 func authorization(r *http.Request, max int) (value string, tooLong bool) {
-	value = r.Header.Get("Authorization")
+	value = wire.Authorization(r) // the one reader of headers: the first value
 	if max == 0 {
 		max = DefaultMaxAuthorization
 	}
