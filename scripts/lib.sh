@@ -28,25 +28,54 @@ in_module() {
   (cd "$dir" && "$@")
 }
 
+# stop_at_exit PID...: kills these processes (by PID, and only them) when the
+# script exits, whatever the outcome: the servers a step starts in the
+# background.
+pids_to_stop=()
+stop_at_exit() { pids_to_stop+=("$@"); }
+on_exit() {
+  local p
+  for p in "${pids_to_stop[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids_to_stop[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -f "$cpu_file"
+}
+trap on_exit EXIT
+
 # step NAME: prints a step's heading.
 step() { printf '\n== %s ==\n' "$*"; }
 
+# cpu_seconds VAR sets VAR to the CPU time (user and system) of the script's
+# finished child processes so far, in seconds. (times must run in this shell,
+# not in a $(...) subshell, whose children are its own.)
+cpu_file=$(mktemp)
+cpu_seconds() {
+  times >"$cpu_file"
+  printf -v "$1" '%s' "$(tail -1 "$cpu_file" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", u[1]*60 + u[2] + s[1]*60 + s[2] }')"
+}
+
 # run_steps STEP...: runs each step function (step_NAME) in turn, timing each,
-# and prints the times at the end; it stops at the first step that fails.
-# KEEL_STEPS="a b" runs only those steps (their names without step_).
+# and prints the times at the end (wall clock, and the CPU time of its
+# processes: on a shared machine the wall clock says more about the neighbours);
+# it stops at the first step that fails. KEEL_STEPS="a b" runs only those steps
+# (their names without step_).
 run_steps() {
-  local s start t total=0 summary=""
+  local s start cpu t c total=0 totalcpu=0 summary=""
   local only=" ${KEEL_STEPS:-} "
   for s in "$@"; do
     if [ -n "${KEEL_STEPS:-}" ] && [[ $only != *" $s "* ]]; then continue; fi
     step "$s"
     start=$SECONDS
+    cpu_seconds cpu
     "step_$s"
     t=$((SECONDS - start))
+    cpu_seconds c
+    c=$((c - cpu))
     total=$((total + t))
-    summary+=$(printf '%6ds  %s' "$t" "$s")$'\n'
+    totalcpu=$((totalcpu + c))
+    summary+=$(printf '%6ds %6ds  %s' "$t" "$c" "$s")$'\n'
   done
-  printf '\n== times ==\n%s%6ds  total\n' "$summary" "$total"
+  printf '\n== times ==\n  wall    cpu\n%s%6ds %6ds  total (load average now: %s)\n' \
+    "$summary" "$total" "$totalcpu" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # check_gofmt fails when a committed or staged Go file needs gofmt.

@@ -6,9 +6,11 @@
 # own go.mod: see DESIGN.md "Modules"):
 #   tools        apt packages, npm tools, staticcheck
 #   static       gofmt, go mod tidy -diff, go vet, staticcheck
-#   test         go test -race in the core and example modules, the
-#                documentation tests, the bench module's behaviour tests; fails
-#                if a module's tests run nowhere
+#   test         go test -race in the core and example modules (KEEL_FULL=1:
+#                with the example's process tests at full size: 300 concurrent
+#                logins under ulimit -n 1024, a graceful shutdown with the
+#                default timeouts), the documentation tests, the bench module's
+#                behaviour tests; fails if a module's tests run nowhere
 #   e2e          the independent checks of the example's OpenAPI document:
 #                redocly lint, an oapi-codegen client against the running
 #                example, and Swagger UI's OAuth2 Authorize flow in Chromium
@@ -19,24 +21,13 @@
 #
 # Adding a step: write a function step_NAME below and add NAME to run_steps at
 # the end; a step that starts a server starts it on a free loopback port and
-# registers its PID with stop_at_exit. KEEL_STEPS="static test" runs only the
-# named steps. The times of the steps are printed at the end.
+# registers its PID with stop_at_exit (scripts/lib.sh). KEEL_STEPS="static
+# test" runs only the named steps. The times of the steps are printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 FUZZTIME="${FUZZTIME:-6s}"
-
-# stop_at_exit PID...: kills these processes (by PID, and only them) when the
-# script exits, whatever the outcome.
-pids_to_stop=()
-stop_at_exit() { pids_to_stop+=("$@"); }
-stop_all() {
-  local p
-  for p in "${pids_to_stop[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids_to_stop[@]}"; do wait "$p" 2>/dev/null || true; done
-}
-trap stop_all EXIT
 
 step_tools() {
   local need_apt=() sudo=""
@@ -65,7 +56,7 @@ step_static() {
 step_test() {
   local tested=() m
   go_test . -race -count=1
-  go_test cmd/example -race -count=1
+  KEEL_FULL=1 go_test cmd/example -race -count=1
   go_test internal/docstest -count=1
   go_test bench -count=1 -run .
   tested+=(. cmd/example internal/docstest bench)

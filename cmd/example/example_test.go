@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -29,6 +30,7 @@ import (
 	"github.com/icholy/digest"
 
 	"github.com/keelgo/keel/cmd/example/app"
+	"github.com/keelgo/keel/cmd/example/password"
 )
 
 var (
@@ -283,6 +285,161 @@ func TestToken(t *testing.T) {
 	})
 }
 
+// tokenScope returns the "scope" claim of a token from /token (its signature is
+// checked in TestToken).
+func tokenScope(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWS: %q", token)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Scope *string `json:"scope"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil || c.Scope == nil {
+		t.Fatalf("claims %s: no scope (%v)", b, err)
+	}
+	return *c.Scope
+}
+
+// TestTokenScopes checks that /token grants only the scopes the user holds
+// (johndoe: me and items; alice: me): a scope the user lacks, or that the API
+// does not know, is left out of the token, whose scope claim says what was
+// granted (docs/security.md).
+func TestTokenScopes(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct{ user, password, asked, granted string }{
+		{"johndoe", "secret", "me items", "me items"},
+		{"johndoe", "secret", "items me", "items me"},
+		{"johndoe", "secret", "me items admin superuser", "me items"},
+		{"johndoe", "secret", "admin", ""},
+		{"johndoe", "secret", "  items   items me ", "items me"},
+		{"johndoe", "secret", "", ""},
+		{"johndoe", "secret", "ME Items", ""}, // scopes are case-sensitive (RFC 6749 §3.3)
+		{"alice", "secretalice", "me items", "me"},
+		{"alice", "secretalice", "items admin", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user+" asks "+tt.asked, func(t *testing.T) {
+			tok := f.login(tt.user, tt.password, tt.asked)
+			if got := tokenScope(t, tok); got != tt.granted {
+				t.Errorf("granted %q, want %q", got, tt.granted)
+			}
+		})
+	}
+	// A token that asked for everything opens only what johndoe holds.
+	tok := f.login("johndoe", "secret", "me items admin")
+	check(t, f.do(bearer("/users/me/items/", tok)), want{200, nil, johnItems})
+	tok = f.login("alice", "secretalice", "me items admin")
+	check(t, f.do(bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough})
+	check(t, f.do(bearer("/jwt/items/", tok)), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough})
+}
+
+// TestAccessRevoked checks that a token outlives neither its user's account nor
+// their scopes: once johndoe is disabled, the routes that need an active user
+// answer 400 "Inactive user" (/status/ still answers, as in the tutorial); once
+// a scope is taken from him, the routes that need it refuse; once he is
+// deleted, every route refuses his token as invalid.
+func TestAccessRevoked(t *testing.T) {
+	f := newFixture(t)
+	tok := f.login("johndoe", "secret", "me items")
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := f.app.DB().Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inactive := want{400, hdr("WWW-Authenticate", ""), `{"detail":"Inactive user"}`}
+	status := want{200, nil, `{"status":"ok"}`}
+
+	check(t, f.do(bearer("/users/me/items/", tok)), want{200, nil, johnItems})
+	check(t, f.do(bearer("/jwt/items/", tok)), want{200, nil, johnItems})
+
+	exec(`UPDATE users SET disabled = 1 WHERE username = 'johndoe'`)
+	check(t, f.do(bearer("/users/me/", tok)), inactive)
+	check(t, f.do(bearer("/users/me/items/", tok)), inactive)
+	check(t, f.do(bearer("/jwt/items/", tok)), inactive)
+	check(t, f.do(bearer("/status/", tok)), status)
+
+	exec(`UPDATE users SET disabled = 0 WHERE username = 'johndoe'`)
+	exec(`DELETE FROM user_scopes WHERE username = 'johndoe' AND scope = 'items'`)
+	check(t, f.do(bearer("/users/me/", tok)), want{200, nil, johnJSON})
+	check(t, f.do(bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough})
+	check(t, f.do(bearer("/jwt/items/", tok)), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough})
+	if got := tokenScope(t, f.login("johndoe", "secret", "me items")); got != "me" {
+		t.Errorf("after the revocation, /token granted %q", got)
+	}
+
+	exec(`DELETE FROM digest_credentials WHERE username = 'johndoe'`)
+	exec(`DELETE FROM users WHERE username = 'johndoe'`)
+	check(t, f.do(bearer("/users/me/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="me"`), invalidCreds})
+	check(t, f.do(bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), invalidCreds})
+	check(t, f.do(bearer("/status/", tok)), want{401, hdr("WWW-Authenticate", "Bearer"), invalidCreds})
+	check(t, f.do(bearer("/jwt/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds})
+	check(t, f.do(form("/token", url.Values{"username": {"johndoe"}, "password": {"secret"}})), want{400, nil, incorrectUser})
+	var n int
+	if err := f.app.DB().QueryRow(`SELECT count(*) FROM user_scopes WHERE username = 'johndoe'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("scopes of a deleted user: %d, %v", n, err)
+	}
+}
+
+// TestLoginSlots checks that a login takes its hashing slot before its
+// transaction: with one slot and many concurrent logins, at most one database
+// connection is ever in use (a login waiting for the slot holds none), and the
+// pool never grows past its limit.
+func TestLoginSlots(t *testing.T) {
+	a, err := app.New(app.Config{
+		DBPath:           filepath.Join(t.TempDir(), "example.db"),
+		Secret:           testSecret,
+		LoginConcurrency: 1,
+		MaxDBConns:       4,
+		// Slow hashes, so that logins queue for the slot.
+		PasswordParams: password.Params{Memory: 8 * 1024, Time: 4, Threads: 1, SaltLen: 16, KeyLen: 32},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if m := a.DB().Stats().MaxOpenConnections; m != 4 {
+		t.Errorf("pool limit %d, want 4", m)
+	}
+	const n = 12
+	var wg sync.WaitGroup
+	codes := make(chan int, n)
+	for i := range n {
+		user := []string{"johndoe", "nobody"}[i%2]
+		wg.Go(func() {
+			w := httptest.NewRecorder()
+			a.ServeHTTP(w, form("/token", url.Values{"username": {user}, "password": {"wrong"}}))
+			codes <- w.Code
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	maxInUse := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-time.After(200 * time.Microsecond):
+		}
+		maxInUse = max(maxInUse, a.DB().Stats().InUse)
+	}
+	close(codes)
+	for c := range codes {
+		if c != 400 {
+			t.Errorf("a login answered %d, want 400", c)
+		}
+	}
+	if maxInUse > 1 {
+		t.Errorf("%d connections in use at once with one hashing slot: logins waiting for the slot hold connections", maxInUse)
+	}
+}
+
 // TestTokenTiming checks that an unknown user costs a password verification
 // too (against the dummy hash), so timing does not reveal which users exist.
 func TestTokenTiming(t *testing.T) {
@@ -345,7 +502,7 @@ func TestOAuth2Routes(t *testing.T) {
 		{"items", bearer("/users/me/items/", john), want{200, nil, johnItems}},
 		{"items lacks items", bearer("/users/me/items/", johnMe), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough}},
 		{"items lacks both", bearer("/users/me/items/", johnNone), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough}},
-		{"items inactive", bearer("/users/me/items/", alice), want{400, nil, `{"detail":"Inactive user"}`}},
+		{"items: alice does not hold items", bearer("/users/me/items/", alice), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough}},
 		{"items no token", get("/users/me/items/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
 		{"status", bearer("/status/", johnNone), want{200, nil, `{"status":"ok"}`}},
 		{"status inactive user", bearer("/status/", alice), want{200, nil, `{"status":"ok"}`}},
@@ -518,6 +675,9 @@ func TestJWTBearer(t *testing.T) {
 	alice := f.login("alice", "secretalice", "items")
 	johnMe := f.login("johndoe", "secret", "me")
 	expired := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "items", "exp": testNow.Add(-time.Minute).Unix()})
+	// Tokens /token would not issue, signed with the secret.
+	aliceItems := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "alice", "scope": "me items", "exp": testNow.Add(time.Minute).Unix()})
+	nobody := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "nobody", "scope": "items", "exp": testNow.Add(time.Minute).Unix()})
 	invalid := want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds}
 	tests := []struct {
 		name string
@@ -525,7 +685,9 @@ func TestJWTBearer(t *testing.T) {
 		want want
 	}{
 		{"johndoe", bearer("/jwt/items/", john), want{200, nil, johnItems}},
-		{"sub is the owner", bearer("/jwt/items/", alice), want{200, nil, `[{"item_id":"Foo","owner":"alice"}]`}},
+		{"alice was not granted items", bearer("/jwt/items/", alice), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough}},
+		{"alice with items is inactive", bearer("/jwt/items/", aliceItems), want{400, hdr("WWW-Authenticate", ""), `{"detail":"Inactive user"}`}},
+		{"unknown user", bearer("/jwt/items/", nobody), invalid},
 		{"lacks items", bearer("/jwt/items/", johnMe), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough}},
 		{"expired", bearer("/jwt/items/", expired), invalid},
 		{"garbage", bearer("/jwt/items/", "x.y.z"), invalid},
@@ -541,6 +703,12 @@ var digestParam = regexp.MustCompile(`(\w+)=(?:"([^"]*)"|([^\s,]+))`)
 // digestAuthorization answers the challenge of resp for user and password
 // (RFC 7616 §3.4, qop=auth), with the challenge of the given algorithm.
 func digestAuthorization(t *testing.T, resp *httptest.ResponseRecorder, alg, user, password, method, uri string) string {
+	t.Helper()
+	return digestAuthorizationNC(t, resp, alg, user, password, method, uri, "00000001")
+}
+
+// digestAuthorizationNC is digestAuthorization with the nonce count nc.
+func digestAuthorizationNC(t *testing.T, resp *httptest.ResponseRecorder, alg, user, password, method, uri, nc string) string {
 	t.Helper()
 	var ch map[string]string
 	for _, v := range resp.Header().Values("WWW-Authenticate") {
@@ -561,7 +729,7 @@ func digestAuthorization(t *testing.T, resp *httptest.ResponseRecorder, alg, use
 		x.Write([]byte(s))
 		return hex.EncodeToString(x.Sum(nil))
 	}
-	const nc, cnonce = "00000001", "0a4f113b"
+	const cnonce = "0a4f113b"
 	ha1 := h(user + ":" + ch["realm"] + ":" + password)
 	ha2 := h(method + ":" + uri)
 	response := h(ha1 + ":" + ch["nonce"] + ":" + nc + ":" + cnonce + ":auth:" + ha2)
@@ -585,6 +753,7 @@ func TestDigest(t *testing.T) {
 
 	for _, alg := range []string{"SHA-256", "MD5"} {
 		t.Run(alg, func(t *testing.T) {
+			w := f.do(get(path)) // a fresh nonce: each nonce count is accepted once
 			auth := digestAuthorization(t, w, alg, "johndoe", "secret", "GET", path)
 			check(t, f.do(get(path, "Authorization", auth)), want{200, nil, `{"username":"johndoe"}`})
 
@@ -618,6 +787,53 @@ func TestDigest(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || buf.String() != `{"username":"johndoe"}` {
 		t.Errorf("icholy/digest client: %d %s", resp.StatusCode, buf.String())
+	}
+}
+
+// TestDigestReplay checks the nonce-count replay protection: a captured
+// Authorization header is accepted once; replayed, it gets 401 with a stale
+// challenge (RFC 7616 §3.3), and so does a count already used with the nonce.
+// A new count with the same nonce is accepted, and clients that count, like
+// icholy/digest, make any number of requests.
+func TestDigestReplay(t *testing.T) {
+	f := newFixture(t)
+	const path = "/digest/users/me"
+	ok := want{200, nil, `{"username":"johndoe"}`}
+	replayed := want{401, nil, notAuth}
+	for _, alg := range []string{"SHA-256", "MD5"} {
+		t.Run(alg, func(t *testing.T) {
+			ch := f.do(get(path))
+			nc := func(n string) *http.Request {
+				return get(path, "Authorization", digestAuthorizationNC(t, ch, alg, "johndoe", "secret", "GET", path, n))
+			}
+			check(t, f.do(nc("00000001")), ok)
+			w := f.do(nc("00000001"))
+			check(t, w, replayed)
+			if chs := strings.Join(w.Header().Values("WWW-Authenticate"), "\n"); !strings.Contains(chs, "stale=true") {
+				t.Errorf("replay challenge without stale=true: %q", chs)
+			}
+			for range 3 {
+				check(t, f.do(nc("00000001")), replayed)
+			}
+			check(t, f.do(nc("00000003")), ok)
+			check(t, f.do(nc("00000002")), ok) // out of order, first use
+			check(t, f.do(nc("00000002")), replayed)
+			check(t, f.do(nc("00000003")), replayed)
+		})
+	}
+
+	srv := httptest.NewServer(f.app)
+	defer srv.Close()
+	c := &http.Client{Transport: &digest.Transport{Username: "johndoe", Password: "secret"}}
+	for i := range 5 {
+		resp, err := c.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("icholy/digest request %d: %d", i+1, resp.StatusCode)
+		}
 	}
 }
 
@@ -782,6 +998,55 @@ func TestDocs(t *testing.T) {
 		if string(b) != wantSec {
 			t.Errorf("%s security %s, want %s", path, b, wantSec)
 		}
+	}
+}
+
+// TestMigrateOldDatabase checks that a database file written before scopes
+// were stored (schema version 0: users and Digest credentials only) is
+// migrated when opened: the tutorial's users get their scopes, nothing else
+// changes. A file from a newer program is refused.
+func TestMigrateOldDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := password.Hash("secret", password.DefaultParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE users (username TEXT PRIMARY KEY, email TEXT, full_name TEXT, disabled INTEGER NOT NULL DEFAULT 0, hashed_password TEXT NOT NULL)`,
+		`CREATE TABLE digest_credentials (username TEXT NOT NULL REFERENCES users(username), realm TEXT NOT NULL, algorithm TEXT NOT NULL, ha1 TEXT NOT NULL, PRIMARY KEY (username, realm, algorithm))`,
+		`INSERT INTO users VALUES ('johndoe', 'johndoe@example.com', 'John Doe', 0, '` + h + `')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	a, err := app.New(app.Config{DBPath: path, Secret: testSecret, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, app: a}
+	if got := tokenScope(t, f.login("johndoe", "secret", "me items admin")); got != "me items" {
+		t.Errorf("granted %q after the migration, want \"me items\"", got)
+	}
+	var users, version int
+	if err := a.DB().QueryRow(`SELECT count(*) FROM users`).Scan(&users); err != nil || users != 1 {
+		t.Errorf("users %d, %v: the migration must not seed a database that has users", users, err)
+	}
+	if err := a.DB().QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version != 2 {
+		t.Errorf("schema version %d, %v", version, err)
+	}
+	if _, err := a.DB().Exec(`PRAGMA user_version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	if _, err := app.New(app.Config{DBPath: path, Secret: testSecret}); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("a database of schema version 99 opened: %v", err)
 	}
 }
 

@@ -11,6 +11,7 @@ require (
 	github.com/icholy/digest v1.2.0
 	github.com/keelgo/keel v0.0.0-00010101000000-000000000000
 	golang.org/x/crypto v0.59.0
+	golang.org/x/net v0.62.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -7,15 +7,32 @@
 //
 //	go run ./cmd/example [-addr 127.0.0.1:8000]
 //
-// Environment:
+// Environment (durations as Go writes them: 30s, 2m):
 //
-//	KEEL_EXAMPLE_DB      the SQLite database file (default keel-example.db),
-//	                     created and seeded on first start
-//	KEEL_EXAMPLE_SECRET  the secret that signs tokens, at least 32 bytes
-//	                     (default: a development secret, with a warning)
+//	KEEL_EXAMPLE_ADDR               address to listen on (default 127.0.0.1:8000;
+//	                                the -addr flag wins)
+//	KEEL_EXAMPLE_DB                 the SQLite database file (default
+//	                                keel-example.db), created and seeded on first
+//	                                start, migrated by later versions
+//	KEEL_EXAMPLE_SECRET             the secret that signs tokens and Digest nonces,
+//	                                at least 32 bytes (default: a public
+//	                                development secret, with a warning)
+//	KEEL_EXAMPLE_DB_MAX_CONNS       database connections at most (default 8)
+//	KEEL_EXAMPLE_LOGIN_CONCURRENCY  password verifications at once (default: the
+//	                                number of CPUs); more logins wait
+//	KEEL_EXAMPLE_MAX_CONNS          client connections at most; more wait in the
+//	                                listen queue (default: the open-file limit
+//	                                less what the database and the process need)
+//	KEEL_EXAMPLE_WRITE_TIMEOUT      how long a request may take, from its headers
+//	                                to the end of its response (default 30s)
+//	KEEL_EXAMPLE_SHUTDOWN_TIMEOUT   how long requests in flight may take to
+//	                                finish after SIGTERM (default: the write
+//	                                timeout plus 5s; never less than it)
 //
 // When the server is ready it logs a line with msg="listening" and the address
-// it listens on (useful with -addr 127.0.0.1:0).
+// it listens on (useful with -addr 127.0.0.1:0). On SIGTERM or SIGINT it stops
+// accepting connections, lets the requests in flight finish, and exits 0; a
+// second signal stops it at once.
 package main
 
 import (
@@ -28,8 +45,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/netutil"
 
 	"github.com/keelgo/keel/cmd/example/app"
 )
@@ -39,63 +59,199 @@ import (
 const devSecret = "keel-example-development-secret-do-not-deploy"
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
-	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
-	if err := run(*addr, logger); err != nil {
+	cfg, err := loadConfig(os.Args[1:], os.Getenv, logger)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		logger.Error("example: configuration", "error", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, stop, cfg, logger); err != nil {
 		logger.Error("example failed", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, logger *slog.Logger) error {
-	dbPath := os.Getenv("KEEL_EXAMPLE_DB")
-	if dbPath == "" {
-		dbPath = "keel-example.db"
+// config is everything the command reads from its flags and environment.
+type config struct {
+	addr string
+	app  app.Config
+	// maxConns limits the client connections open at once; 0: no limit.
+	maxConns int
+
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	shutdownTimeout   time.Duration
+}
+
+// loadConfig reads the flags in args and the environment through getenv. It
+// logs a warning for the development secret.
+func loadConfig(args []string, getenv func(string) string, logger *slog.Logger) (config, error) {
+	cfg := config{
+		addr:              "127.0.0.1:8000",
+		readHeaderTimeout: 10 * time.Second,
+		readTimeout:       30 * time.Second,
+		writeTimeout:      30 * time.Second,
+		idleTimeout:       time.Minute,
+		app: app.Config{
+			DBPath:     "keel-example.db",
+			MaxDBConns: app.DefaultMaxDBConns,
+			Logger:     logger,
+		},
 	}
-	secret := os.Getenv("KEEL_EXAMPLE_SECRET")
-	if secret == "" {
-		logger.Warn("KEEL_EXAMPLE_SECRET is not set: using the public development secret; set it to at least 32 random bytes before deploying")
-		secret = devSecret
-	} else if len(secret) < app.MinSecretLength {
-		return fmt.Errorf("KEEL_EXAMPLE_SECRET must be at least %d bytes (try: openssl rand -hex 32)", app.MinSecretLength)
+	if v := getenv("KEEL_EXAMPLE_ADDR"); v != "" {
+		cfg.addr = v
+	}
+	fs := flag.NewFlagSet("example", flag.ContinueOnError)
+	fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on (the environment: go doc ./cmd/example)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 
-	a, err := app.New(app.Config{DBPath: dbPath, Secret: []byte(secret), Logger: logger})
+	if v := getenv("KEEL_EXAMPLE_DB"); v != "" {
+		cfg.app.DBPath = v
+	}
+	secret := getenv("KEEL_EXAMPLE_SECRET")
+	switch {
+	case secret == "":
+		logger.Warn("KEEL_EXAMPLE_SECRET is not set: using the public development secret; set it to at least 32 random bytes before deploying")
+		secret = devSecret
+	case len(secret) < app.MinSecretLength:
+		return config{}, fmt.Errorf("KEEL_EXAMPLE_SECRET must be at least %d bytes (try: openssl rand -hex 32)", app.MinSecretLength)
+	}
+	cfg.app.Secret = []byte(secret)
+
+	var err error
+	ints := []struct {
+		name string
+		dst  *int
+	}{
+		{"KEEL_EXAMPLE_DB_MAX_CONNS", &cfg.app.MaxDBConns},
+		{"KEEL_EXAMPLE_LOGIN_CONCURRENCY", &cfg.app.LoginConcurrency},
+		{"KEEL_EXAMPLE_MAX_CONNS", &cfg.maxConns},
+	}
+	for _, v := range ints {
+		if err = envInt(getenv, v.name, v.dst); err != nil {
+			return config{}, err
+		}
+	}
+	if err = envDuration(getenv, "KEEL_EXAMPLE_WRITE_TIMEOUT", &cfg.writeTimeout); err != nil {
+		return config{}, err
+	}
+	// A request may take as long to read as to answer.
+	cfg.readTimeout = cfg.writeTimeout
+	cfg.readHeaderTimeout = min(cfg.readHeaderTimeout, cfg.writeTimeout)
+	cfg.shutdownTimeout = cfg.writeTimeout + 5*time.Second
+	if err = envDuration(getenv, "KEEL_EXAMPLE_SHUTDOWN_TIMEOUT", &cfg.shutdownTimeout); err != nil {
+		return config{}, err
+	}
+	if cfg.shutdownTimeout < cfg.writeTimeout {
+		return config{}, fmt.Errorf("KEEL_EXAMPLE_SHUTDOWN_TIMEOUT (%v) is shorter than the write timeout (%v): requests in flight at shutdown would be cut", cfg.shutdownTimeout, cfg.writeTimeout)
+	}
+	if getenv("KEEL_EXAMPLE_MAX_CONNS") == "" {
+		cfg.maxConns = defaultMaxConns(cfg.app.MaxDBConns)
+	}
+	return cfg, nil
+}
+
+// envInt sets *dst from the positive integer in the environment variable name,
+// when it is set.
+func envInt(getenv func(string) string, name string, dst *int) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%s=%q: want a positive integer", name, v)
+	}
+	*dst = n
+	return nil
+}
+
+// envDuration sets *dst from the positive duration in the environment
+// variable name, when it is set.
+func envDuration(getenv func(string) string, name string, dst *time.Duration) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%s=%q: want a positive duration such as 30s", name, v)
+	}
+	*dst = d
+	return nil
+}
+
+// defaultMaxConns is the open-file limit less what the rest of the process
+// needs: three files per database connection and a margin for the listener,
+// the logs and the runtime. 0 (no limit) when the limit is unknown.
+func defaultMaxConns(dbConns int) int {
+	limit, ok := openFileLimit()
+	if !ok {
+		return 0
+	}
+	return max(int(limit)-3*dbConns-64, 16)
+}
+
+// run serves until ctx is done, then shuts down gracefully: it stops accepting
+// connections, closes idle ones, and waits up to cfg.shutdownTimeout for the
+// requests in flight. stopSignals is called when the shutdown starts, so that a
+// second signal ends the process at once.
+func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logger) error {
+	a, err := app.New(cfg.app)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	if cfg.maxConns > 0 {
+		ln = netutil.LimitListener(ln, cfg.maxConns)
+	}
 	srv := &http.Server{
 		Handler:           a,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs", "db", dbPath)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs",
+		"db", cfg.app.DBPath, "max_conns", cfg.maxConns)
 
 	select {
-	case err := <-errc:
+	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	stopSignals()
+	logger.Info("shutting down: no new connections; waiting for the requests in flight", "timeout", cfg.shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: requests still in flight after %v were cut: %w", cfg.shutdownTimeout, err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	logger.Info("stopped")
 	return nil
 }

@@ -45,6 +45,18 @@ type Config struct {
 	// is true after a successful commit, false after a rollback or a failed
 	// commit. The connection has been released by then.
 	OnTxDone func(committed bool)
+	// MaxDBConns limits the database connection pool (each connection holds
+	// three files open); default DefaultMaxDBConns. Requests wait for a free
+	// connection.
+	MaxDBConns int
+	// LoginConcurrency is how many password verifications run at once; default
+	// GOMAXPROCS. Logins beyond it wait, holding no database connection.
+	LoginConcurrency int
+	// NonceCounter remembers the Digest nonce counts used, so that a replayed
+	// Authorization header is refused; default a security.MemoryNonceCounter,
+	// which is right for one instance. Several instances behind one load
+	// balancer need one they share.
+	NonceCounter security.NonceCounter
 }
 
 // App is the example application, an http.Handler.
@@ -71,11 +83,20 @@ func New(cfg Config) (*App, error) {
 	if cfg.PasswordParams == (password.Params{}) {
 		cfg.PasswordParams = password.DefaultParams
 	}
-	hasher, err := password.NewHasher(runtime.GOMAXPROCS(0), cfg.PasswordParams)
+	if cfg.MaxDBConns <= 0 {
+		cfg.MaxDBConns = DefaultMaxDBConns
+	}
+	if cfg.LoginConcurrency <= 0 {
+		cfg.LoginConcurrency = runtime.GOMAXPROCS(0)
+	}
+	if cfg.NonceCounter == nil {
+		cfg.NonceCounter = security.NewMemoryNonceCounter(0)
+	}
+	hasher, err := password.NewHasher(cfg.LoginConcurrency, cfg.PasswordParams)
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(context.Background(), cfg.DBPath, cfg.PasswordParams, cfg.OnTxDone)
+	store, err := openStore(context.Background(), cfg.DBPath, cfg.MaxDBConns, cfg.PasswordParams, cfg.OnTxDone)
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +113,9 @@ func New(cfg Config) (*App, error) {
 		di.Provide(func() *Auth { return auth }),
 	)
 
-	// FastAPI's security tutorial (tutorial005).
-	app.Post("/token", loginForAccessToken, Tx)
+	// FastAPI's security tutorial (tutorial005). /token takes a hashing slot
+	// before its transaction (loginForAccessToken's parameters, in order).
+	app.Post("/token", loginForAccessToken, HashSlot, Tx)
 	app.Get("/users/me/", readUsersMe, di.Depends(CurrentActiveUser))
 	app.Get("/users/me/items/", readOwnItems, di.Security(CurrentActiveUser, "items"))
 	app.Get("/status/", readSystemStatus, di.Depends(CurrentUser))
@@ -104,7 +126,9 @@ func New(cfg Config) (*App, error) {
 		Realm:  DigestRealm,
 		Lookup: store.digestLookup,
 		Secret: derive(cfg.Secret, "digest nonces"),
-		Now:    cfg.Now,
+		// Each nonce count is accepted once: a captured header cannot be replayed.
+		Counter: cfg.NonceCounter,
+		Now:     cfg.Now,
 	}
 	app.Get("/digest/users/me", readDigestUser, digest)
 	app.Get("/apikey/header", readKeyOwner, HeaderKeyOwner, router.Name("readKeyOwnerFromHeader"))
@@ -119,7 +143,10 @@ func New(cfg Config) (*App, error) {
 		TokenURL: "token",
 		Scopes:   scopes,
 	}
-	app.Get("/jwt/items/", readJWTItems, di.Security(jwtBearer, "items"))
+	// The scope "items" accumulates down to the scheme, which checks the token
+	// grants it; jwtActiveUser checks the user in the database.
+	jwtUser := di.Provide(jwtActiveUser, jwtBearer, Tx)
+	app.Get("/jwt/items/", readJWTItems, di.Security(jwtUser, "items"))
 
 	// Parameters and bodies.
 	app.Post("/items/", createItem)

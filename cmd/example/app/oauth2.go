@@ -41,8 +41,14 @@ var (
 	// scope, after the handler and before the response is written, so that a
 	// failed commit still turns the answer into a 500.
 	Tx = di.Depends(di.Provide(beginTx)).InScope(di.ScopeFunction)
+	// HashSlot is a password-hashing slot (password.Hasher), released in
+	// function scope after Tx's cleanup. /token takes it before Tx (its
+	// parameters are resolved in order), so that logins waiting for a slot
+	// hold no database connection.
+	HashSlot = di.Depends(di.Provide(acquireHashSlot)).InScope(di.ScopeFunction)
 	// CurrentUser is the user the bearer token names, provided the token grants
-	// every scope required where CurrentUser is used.
+	// every scope required where CurrentUser is used and the user still holds
+	// them.
 	CurrentUser = di.Provide(currentUser, oauth2, Tx)
 	// CurrentActiveUser is CurrentUser, which must not be disabled; it requires
 	// the scope "me".
@@ -90,37 +96,64 @@ func (a *Auth) parseAccessToken(token string) (*tokenClaims, error) {
 	return &c, nil
 }
 
+// acquireHashSlot is the provider of HashSlot: it waits for a free slot (or
+// for the client to go away) and releases it when the request is done.
+func acquireHashSlot(ctx context.Context, auth *Auth) (*password.Slot, di.Cleanup, error) {
+	slot, err := auth.hasher.Acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return slot, func(err error) error {
+		slot.Release()
+		return err
+	}, nil
+}
+
 // authenticateUser returns the user when password is theirs, else nil. An
 // unknown user costs one password verification too, against a dummy hash, so
 // that response times do not tell which user names exist.
-func (a *Auth) authenticateUser(ctx context.Context, tx *sql.Tx, username, password string) (*User, error) {
+func authenticateUser(ctx context.Context, slot *password.Slot, tx *sql.Tx, username, pw string) (*userInDB, error) {
 	u, err := getUser(ctx, tx, username)
 	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		a.hasher.VerifyDummy(ctx, password)
+		slot.VerifyDummy(pw)
 		return nil, nil
 	}
-	ok, err := a.hasher.Verify(ctx, password, u.hashedPassword)
+	ok, err := slot.Verify(pw, u.hashedPassword)
 	if err != nil || !ok {
 		return nil, err
 	}
-	return &u.User, nil
+	return u, nil
+}
+
+// grant returns the scopes of requested that held contains, in the order
+// requested, each once. Unknown scopes, and scopes the user does not hold, are
+// left out: the client learns what it got from the token (RFC 6749 §3.3).
+func grant(requested, held []string) []string {
+	var out []string
+	for _, s := range requested {
+		if slices.Contains(held, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // loginForAccessToken is POST /token: the OAuth2 password flow. The token
-// grants the scopes the client asked for, as in FastAPI's tutorial (a real
-// server would grant only those the user may have).
-func loginForAccessToken(ctx context.Context, form security.OAuth2PasswordRequestForm, auth *Auth, tx *sql.Tx) (Token, error) {
-	u, err := auth.authenticateUser(ctx, tx, form.Username, form.Password)
+// grants the scopes asked for that the user holds; the others are left out.
+// Its dependencies resolve in signature order: the hashing slot, then the
+// transaction.
+func loginForAccessToken(ctx context.Context, slot *password.Slot, tx *sql.Tx, form security.OAuth2PasswordRequestForm, auth *Auth) (Token, error) {
+	u, err := authenticateUser(ctx, slot, tx, form.Username, form.Password)
 	if err != nil {
 		return Token{}, err
 	}
 	if u == nil {
 		return Token{}, keel.NewHTTPError(400, "Incorrect username or password")
 	}
-	t, err := auth.createAccessToken(u.Username, form.Scopes())
+	t, err := auth.createAccessToken(u.Username, grant(form.Scopes(), u.scopes))
 	if err != nil {
 		return Token{}, err
 	}
@@ -128,7 +161,9 @@ func loginForAccessToken(ctx context.Context, form security.OAuth2PasswordReques
 }
 
 // currentUser verifies the token, loads its user, and checks that the token
-// grants every scope required here (parents' first, docs/fastapi-compat.md §2.2).
+// grants every scope required here (parents' first, docs/fastapi-compat.md
+// §2.2) and that the user still holds it: a scope taken from a user is refused
+// at once, not when their tokens expire.
 func currentUser(ctx context.Context, required di.SecurityScopes, token security.Token, auth *Auth, tx *sql.Tx) (*User, error) {
 	challenge := "Bearer"
 	if len(required.Scopes) > 0 {
@@ -146,7 +181,7 @@ func currentUser(ctx context.Context, required di.SecurityScopes, token security
 	if u == nil {
 		return nil, invalid
 	}
-	granted := strings.Split(claims.Scope, " ")
+	granted := grant(strings.Fields(claims.Scope), u.scopes)
 	for _, s := range required.Scopes {
 		if !slices.Contains(granted, s) {
 			return nil, keel.NewHTTPError(401, "Not enough permissions").WithHeader("WWW-Authenticate", challenge)

@@ -4,6 +4,10 @@ package app
 // the OpenAPI document from the same declaration that enforces it.
 
 import (
+	"context"
+	"database/sql"
+	"slices"
+
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/security"
@@ -79,8 +83,34 @@ func readDigestUser(u security.DigestUser) (Username, error) {
 	return Username{Username: u.Username}, nil
 }
 
+// jwtActiveUser is the user a token verified by security.JWTBearer names, as
+// the database has them now: a token outlives neither its user nor their
+// scopes. A user who no longer exists gets the scheme's 401 for an invalid
+// token, a disabled one 400 "Inactive user" (as on /users/me/), and a scope
+// taken from the user the scheme's 403.
+func jwtActiveUser(ctx context.Context, required di.SecurityScopes, c security.Claims, tx *sql.Tx) (*User, error) {
+	u, err := getUser(ctx, tx, c.Subject)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, keel.NewHTTPError(401, "Could not validate credentials").
+			WithHeader("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	if u.disabled() {
+		return nil, keel.NewHTTPError(400, "Inactive user")
+	}
+	for _, s := range required.Scopes {
+		if !slices.Contains(u.scopes, s) {
+			return nil, keel.NewHTTPError(403, "Not enough permissions").
+				WithHeader("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+required.String()+`"`)
+		}
+	}
+	return &u.User, nil
+}
+
 // readJWTItems is GET /jwt/items/: security.JWTBearer has verified the token
-// and its "items" scope.
-func readJWTItems(c security.Claims) ([]OwnedItem, error) {
-	return []OwnedItem{{ItemID: "Foo", Owner: c.Subject}}, nil
+// and its "items" scope, jwtActiveUser the user.
+func readJWTItems(u *User) ([]OwnedItem, error) {
+	return []OwnedItem{{ItemID: "Foo", Owner: u.Username}}, nil
 }

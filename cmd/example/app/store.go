@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"time"
 
 	"github.com/keelgo/keel/cmd/example/password"
 	"github.com/keelgo/keel/di"
@@ -29,7 +30,15 @@ type Store struct {
 	onTxDone func(committed bool)
 }
 
-const schema = `
+// migrations build the schema, one step per version (SQLite's user_version):
+// a database file written by an older example is brought up to date when it is
+// opened, and a new one is created at the latest version. Append steps; never
+// change one that has shipped.
+var migrations = []func(ctx context.Context, tx execer, params password.Params) error{
+	// 1: users and their Digest credentials, seeded with the tutorial's users.
+	// (IF NOT EXISTS: files from before versions were recorded have the tables.)
+	func(ctx context.Context, tx execer, params password.Params) error {
+		if _, err := tx.ExecContext(ctx, `
 CREATE TABLE IF NOT EXISTS users (
 	username        TEXT PRIMARY KEY,
 	email           TEXT,
@@ -43,18 +52,67 @@ CREATE TABLE IF NOT EXISTS digest_credentials (
 	algorithm TEXT NOT NULL,
 	ha1       TEXT NOT NULL,
 	PRIMARY KEY (username, realm, algorithm)
-);
-`
+);`); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		for _, u := range seedUsers {
+			h, err := password.Hash(u.password, params)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO users (username, email, full_name, disabled, hashed_password) VALUES (?, ?, ?, ?, ?)`,
+				u.username, u.email, u.fullName, u.disabled, h); err != nil {
+				return err
+			}
+			for _, dh := range digestHashes {
+				if _, err := tx.ExecContext(ctx,
+					`INSERT INTO digest_credentials (username, realm, algorithm, ha1) VALUES (?, ?, ?, ?)`,
+					u.username, DigestRealm, dh.name, ha1(dh.new, u.username, DigestRealm, u.password)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	},
+	// 2: the scopes each user may be granted; the tutorial's users get theirs
+	// (when they still exist).
+	func(ctx context.Context, tx execer, _ password.Params) error {
+		if _, err := tx.ExecContext(ctx, `
+CREATE TABLE user_scopes (
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	scope    TEXT NOT NULL,
+	PRIMARY KEY (username, scope)
+);`); err != nil {
+			return err
+		}
+		for _, u := range seedUsers {
+			for _, sc := range u.scopes {
+				if _, err := tx.ExecContext(ctx,
+					`INSERT INTO user_scopes (username, scope) SELECT username, ? FROM users WHERE username = ?`,
+					sc, u.username); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	},
+}
 
 // seedUser is one user of FastAPI's security tutorial.
 type seedUser struct {
 	username, fullName, email, password string
 	disabled                            bool
+	scopes                              []string // the scopes the user may be granted
 }
 
 var seedUsers = []seedUser{
-	{"johndoe", "John Doe", "johndoe@example.com", "secret", false},
-	{"alice", "Alice Chains", "alicechains@example.com", "secretalice", true},
+	{"johndoe", "John Doe", "johndoe@example.com", "secret", false, []string{"me", "items"}},
+	{"alice", "Alice Chains", "alicechains@example.com", "secretalice", true, []string{"me"}},
 }
 
 // digestHashes are the hash functions HA1 is stored for, by RFC 7616 name.
@@ -63,57 +121,80 @@ var digestHashes = []struct {
 	new  func() hash.Hash
 }{{security.DigestSHA256, sha256.New}, {security.DigestMD5, md5.New}}
 
-// openStore opens (creating if needed) the SQLite database at path, and seeds it
-// when it has no users.
-func openStore(ctx context.Context, path string, params password.Params, onTxDone func(bool)) (*Store, error) {
+// DefaultMaxDBConns is the default size of the connection pool.
+const DefaultMaxDBConns = 8
+
+// openStore opens (creating if needed) the SQLite database at path, migrates
+// it to the latest schema, and limits the pool to maxConns connections (each
+// holds three files open: the database, its WAL and its shared memory).
+func openStore(ctx context.Context, path string, maxConns int, params password.Params, onTxDone func(bool)) (*Store, error) {
 	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: db, onTxDone: onTxDone}
-	if err := s.init(ctx, params); err != nil {
+	if err := s.migrate(ctx, params); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context, params password.Params) error {
-	if _, err := s.db.ExecContext(ctx, schema); err != nil {
-		return err
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
+// migrate runs the migrations the database has not seen, each in a
+// transaction of its own with its version. BEGIN IMMEDIATE takes the write lock
+// first, so that two instances starting on one file migrate it once.
+func (s *Store) migrate(ctx context.Context, params password.Params) error {
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	for _, u := range seedUsers {
-		h, err := password.Hash(u.password, params)
+	defer conn.Close()
+	for {
+		if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+			return err
+		}
+		done, err := s.migrateOne(ctx, conn, params)
 		if err != nil {
+			_, _ = conn.ExecContext(ctx, `ROLLBACK`)
 			return err
 		}
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO users (username, email, full_name, disabled, hashed_password) VALUES (?, ?, ?, ?, ?)`,
-			u.username, u.email, u.fullName, u.disabled, h); err != nil {
+		if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 			return err
 		}
-		for _, dh := range digestHashes {
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO digest_credentials (username, realm, algorithm, ha1) VALUES (?, ?, ?, ?)`,
-				u.username, DigestRealm, dh.name, ha1(dh.new, u.username, DigestRealm, u.password)); err != nil {
-				return err
-			}
+		if done {
+			return nil
 		}
 	}
-	return tx.Commit()
+}
+
+// migrateOne runs the next migration in the transaction open on conn, and
+// reports whether the schema was already up to date.
+func (s *Store) migrateOne(ctx context.Context, conn *sql.Conn, params password.Params) (bool, error) {
+	var version int
+	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return false, err
+	}
+	if version > len(migrations) {
+		return false, fmt.Errorf("schema version %d is newer than this program's (%d)", version, len(migrations))
+	}
+	if version == len(migrations) {
+		return true, nil
+	}
+	if err := migrations[version](ctx, conn, params); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	_, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+1))
+	return false, err
+}
+
+// execer is what a migration uses of the connection its transaction is open on.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // ha1 is RFC 7616's H(username ":" realm ":" password), hex encoded.
@@ -164,13 +245,19 @@ type User struct {
 	Disabled *bool   `json:"disabled"`
 }
 
-// userInDB is a User with its password hash, never sent to clients.
+// userInDB is a User with what is never sent to clients: the password hash
+// and the scopes the user may be granted.
 type userInDB struct {
 	User
 	hashedPassword string
+	scopes         []string
 }
 
-// getUser returns the user named username, or nil when there is none.
+// disabled reports whether the user is disabled.
+func (u *userInDB) disabled() bool { return u.Disabled != nil && *u.Disabled }
+
+// getUser returns the user named username, with the scopes they hold, or nil
+// when there is none.
 func getUser(ctx context.Context, tx *sql.Tx, username string) (*userInDB, error) {
 	var u userInDB
 	var disabled bool
@@ -184,7 +271,19 @@ func getUser(ctx context.Context, tx *sql.Tx, username string) (*userInDB, error
 		return nil, err
 	}
 	u.Disabled = &disabled
-	return &u, nil
+	rows, err := tx.QueryContext(ctx, `SELECT scope FROM user_scopes WHERE username = ? ORDER BY scope`, username)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sc string
+		if err := rows.Scan(&sc); err != nil {
+			return nil, err
+		}
+		u.scopes = append(u.scopes, sc)
+	}
+	return &u, rows.Err()
 }
 
 // digestLookup returns the stored HA1 of an active user for security.DigestAuth.

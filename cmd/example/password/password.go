@@ -114,15 +114,20 @@ func parsePHC(s string) (phc, error) {
 }
 
 // Hasher verifies passwords against argon2id hashes. Each verification costs
-// the hash's memory (19 MiB by default), so at most a fixed number run at once:
-// a flood of login attempts queues instead of exhausting memory.
+// the hash's memory (19 MiB by default) and tens of milliseconds of a core, so
+// at most a fixed number run at once, each in a Slot: a flood of login attempts
+// queues for slots instead of exhausting memory. A login takes its slot before
+// it opens anything else it needs (a database transaction), so that the queue
+// holds nothing but the waiting requests.
+//
+// It is safe for concurrent use.
 type Hasher struct {
 	slots chan struct{}
 	dummy string // hash of a random password, for unknown users
 }
 
-// NewHasher returns a Hasher running at most concurrency verifications at once,
-// with a dummy hash made with params.
+// NewHasher returns a Hasher running at most concurrency verifications at once
+// (at least one), with a dummy hash made with params.
 func NewHasher(concurrency int, params Params) (*Hasher, error) {
 	if concurrency < 1 {
 		concurrency = 1
@@ -138,19 +143,50 @@ func NewHasher(concurrency int, params Params) (*Hasher, error) {
 	return &Hasher{slots: make(chan struct{}, concurrency), dummy: dummy}, nil
 }
 
+// Concurrency returns the number of slots.
+func (h *Hasher) Concurrency() int { return cap(h.slots) }
+
+// Acquire waits for a free slot, or until ctx is done. Release the slot when
+// the verification is done.
+func (h *Hasher) Acquire(ctx context.Context) (*Slot, error) {
+	select {
+	case h.slots <- struct{}{}:
+		return &Slot{h: h}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Verify takes a slot, verifies password against the PHC string encoded, and
+// releases the slot (Slot.Verify).
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	s, err := h.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer s.Release()
+	return s.Verify(password, encoded)
+}
+
+// Slot is the right to run one password verification at a time; it belongs to
+// one goroutine (a request).
+type Slot struct {
+	h        *Hasher
+	released bool
+}
+
+var errReleased = errors.New("password: slot used after Release")
+
 // Verify reports whether password matches the PHC string encoded. The derived
 // keys are compared in constant time. A malformed encoded string is an error.
-func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+func (s *Slot) Verify(password, encoded string) (bool, error) {
+	if s.released {
+		return false, errReleased
+	}
 	p, err := parsePHC(encoded)
 	if err != nil {
 		return false, err
 	}
-	select {
-	case h.slots <- struct{}{}:
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	defer func() { <-h.slots }()
 	key := argon2.IDKey([]byte(password), p.salt, p.params.Time, p.params.Memory, p.params.Threads, uint32(len(p.key)))
 	return subtle.ConstantTimeCompare(key, p.key) == 1, nil
 }
@@ -158,6 +194,14 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 // VerifyDummy spends the time of one verification against a hash no password
 // matches. Call it for an unknown user, so that the answer takes as long as for
 // a known user with a wrong password.
-func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
-	_, _ = h.Verify(ctx, password, h.dummy)
+func (s *Slot) VerifyDummy(password string) {
+	_, _ = s.Verify(password, s.h.dummy)
+}
+
+// Release gives the slot back; later calls do nothing.
+func (s *Slot) Release() {
+	if !s.released {
+		s.released = true
+		<-s.h.slots
+	}
 }

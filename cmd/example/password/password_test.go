@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // cheap are fast parameters for tests.
@@ -89,4 +90,56 @@ func FuzzParsePHC(f *testing.F) {
 			t.Fatalf("accepted out-of-bounds %q: %+v", s, p.params)
 		}
 	})
+}
+
+// TestSlots checks that at most Concurrency verifications hold a slot at once,
+// that a waiter gets a slot when one is released or gives up with its context,
+// and that a released slot verifies nothing.
+func TestSlots(t *testing.T) {
+	h, err := NewHasher(2, cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Concurrency() != 2 {
+		t.Fatalf("Concurrency %d", h.Concurrency())
+	}
+	ctx := context.Background()
+	a, _ := h.Acquire(ctx)
+	b, _ := h.Acquire(ctx)
+
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if s, err := h.Acquire(short); err == nil || s != nil {
+		t.Fatal("a third slot was granted while two are held")
+	}
+
+	got := make(chan *Slot)
+	go func() {
+		s, err := h.Acquire(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- s
+	}()
+	select {
+	case <-got:
+		t.Fatal("granted before a release")
+	case <-time.After(20 * time.Millisecond):
+	}
+	a.Release()
+	a.Release() // a second Release gives back nothing
+	c := <-got
+
+	enc, _ := Hash("pw", cheap)
+	if ok, err := c.Verify("pw", enc); !ok || err != nil {
+		t.Errorf("Verify with a slot: %v, %v", ok, err)
+	}
+	if ok, err := a.Verify("pw", enc); ok || err == nil {
+		t.Errorf("Verify after Release: %v, %v", ok, err)
+	}
+	b.Release()
+	c.Release()
+	if len(h.slots) != 0 {
+		t.Errorf("%d slots still held", len(h.slots))
+	}
 }
