@@ -48,6 +48,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // workDir holds the generated packages between runs, under stable names, so
@@ -241,6 +242,8 @@ func runExchange(r *runner, e *exchange, vars map[string]string) error {
 // reader's module would be), reporting failures with block names for paths.
 func goCmd(t *testing.T, dir string, where map[string]string, what string, args ...string) {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("go %s: %.1fs", args[0], time.Since(start).Seconds()) }()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off")
