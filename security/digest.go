@@ -23,7 +23,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
-	"github.com/keelgo/keel/internal/wire"
 )
 
 // The Digest algorithms DigestAuth knows (RFC 7616 §6.1).
@@ -40,12 +39,10 @@ const (
 // NonceLifetime is zero.
 const DefaultDigestNonceLifetime = 5 * time.Minute
 
-// Limits on a Digest Authorization header: longer headers, or more parameters,
-// are refused without being parsed further.
-const (
-	maxDigestHeader = 8 << 10
-	maxDigestParams = 24
-)
+// maxDigestParams bounds the parameters of a Digest Authorization header:
+// more are refused without being parsed further. (The header's length is
+// bounded by DigestAuth.MaxLength.)
+const maxDigestParams = 24
 
 // DigestSecret is what a DigestLookup returns for a user: the password, or HA1,
 // the hex digest of "username:realm:password" under the requested hash (so that
@@ -125,6 +122,11 @@ type DigestAuth struct {
 	// Optional makes the provider provide *DigestUser, nil when the request has
 	// no Digest credentials. Digest credentials that fail still answer 401.
 	Optional bool
+	// MaxLength is the longest Authorization header value accepted, in bytes:
+	// a longer one is answered with the challenge before it is parsed, even
+	// when Optional. 0 means DefaultMaxAuthorization (8 KiB); a negative
+	// value, no limit (the parameters are still limited to maxDigestParams).
+	MaxLength int
 
 	lazy  lazyProvider
 	setup sync.Once
@@ -306,15 +308,15 @@ func (d *DigestAuth) Authenticate(r *http.Request) (*DigestUser, error) {
 	if err := d.init(); err != nil {
 		return nil, err
 	}
-	h := wire.Authorization(r)
+	h, tooLong := authorization(r, d.MaxLength)
+	if tooLong {
+		return nil, d.Challenge(false)
+	}
 	scheme, rest, _ := strings.Cut(h, " ")
 	if h == "" || !asciiEqualFold(scheme, "digest") {
 		if d.Optional {
 			return nil, nil
 		}
-		return nil, d.Challenge(false)
-	}
-	if len(h) > maxDigestHeader {
 		return nil, d.Challenge(false)
 	}
 	p, ok := parseDigestParams(rest)
@@ -472,9 +474,6 @@ func (p *digestParams) field(name string) *string {
 // maxDigestParams parameters or any syntax error fails.
 func parseDigestParams(s string) (digestParams, bool) {
 	var p digestParams
-	if len(s) > maxDigestHeader {
-		return p, false
-	}
 	i, count := 0, 0
 	skipOWS := func() {
 		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {

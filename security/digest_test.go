@@ -349,7 +349,7 @@ func TestDigestRejects(t *testing.T) {
 		"both usernames":       good + `, username*=UTF-8''alice`,
 		"response tampered":    strings.Replace(good, `response="`, `response="0`, 1),
 		"empty":                "Digest",
-		"too long":             good + ", x=\"" + strings.Repeat("a", maxDigestHeader) + "\"",
+		"too long":             good + ", x=\"" + strings.Repeat("a", DefaultMaxAuthorization) + "\"",
 	}
 	for name, h := range tests {
 		t.Run(name, func(t *testing.T) {
