@@ -100,7 +100,7 @@ func claimStrings(raw map[string]any, name string) (jwt.ClaimStrings, error) {
 	case string:
 		return jwt.ClaimStrings{v}, nil
 	case []any:
-		out := make(jwt.ClaimStrings, 0, len(v))
+		var out jwt.ClaimStrings // [] gives nil, as in golang-jwt
 		for _, x := range v {
 			s, ok := x.(string)
 			if !ok {

@@ -180,40 +180,84 @@ func BenchmarkForgedToken(b *testing.B) {
 	}
 }
 
+// claimsPayloads are payloads whose decoding by Claims is compared with
+// golang-jwt's types (TestClaimsDecodeOnce, and FuzzClaims's seeds).
+var claimsPayloads = []string{
+	`{"sub":"alice","iss":"i","jti":"j","aud":"a","exp":1700000000,"nbf":1.5,"iat":"1699999999","scope":"me items","scp":["x","y"],"extra":{"k":[1,true]}}`,
+	`{"aud":["a","b"],"exp":1e3}`,
+	`{"exp":null,"sub":null,"aud":null}`,
+	`{}`,
+	`{"sub":5}`, `{"aud":[1]}`, `{"aud":{}}`, `{"exp":"soon"}`, `{"exp":true}`, `{"exp":"0x10"}`, `{"exp":" 1"}`, `{"scope":3}`, `{"iss":["x"]}`,
+	`[]`, `"x"`, `null`, `{"exp":-1.25}`, `{"sub":"a","sub":"b"}`, `{"exp":1e400}`, `{"aud":["a",null]}`,
+}
+
+// checkClaims decodes payload with Claims and with golang-jwt's types and
+// reports any difference.
+func checkClaims(t *testing.T, payload []byte) {
+	t.Helper()
+	var got Claims
+	gotErr := json.Unmarshal(payload, &got)
+	var want struct {
+		jwt.RegisteredClaims
+		Scope jwt.ClaimStrings `json:"scope,omitempty"`
+		Scp   jwt.ClaimStrings `json:"scp,omitempty"`
+	}
+	wantErr := json.Unmarshal(payload, &want)
+	var raw map[string]any
+	if wantErr == nil {
+		wantErr = json.Unmarshal(payload, &raw)
+		if wantErr == nil && raw == nil {
+			wantErr = errors.New("null claims") // not a claims set; Claims refuses it
+		}
+	}
+	if (gotErr == nil) != (wantErr == nil) {
+		if caseVariant(payload) {
+			return // encoding/json matches "EXP" to exp; Claims, as RFC 7519, does not
+		}
+		t.Fatalf("%s: error %v, golang-jwt's types: %v", payload, gotErr, wantErr)
+	}
+	if gotErr != nil {
+		return
+	}
+	if (!reflect.DeepEqual(got.RegisteredClaims, want.RegisteredClaims) || !reflect.DeepEqual(got.Scope, want.Scope) ||
+		!reflect.DeepEqual(got.Scp, want.Scp) || !reflect.DeepEqual(got.Raw, raw)) && !caseVariant(payload) {
+		t.Fatalf("%s:\n got %+v\nwant %+v %+v", payload, got, want, raw)
+	}
+}
+
+// caseVariant reports whether payload has a key that differs from a claim name
+// Claims reads only in case ("EXP"): claim names are case-sensitive (RFC 7519
+// §4), where encoding/json matches struct fields case-insensitively.
+func caseVariant(payload []byte) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(payload, &m) != nil {
+		return false
+	}
+	for k := range m {
+		for _, name := range []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp"} {
+			if k != name && strings.EqualFold(k, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Claims decodes a payload once and finds the registered and scope claims as
 // golang-jwt's types would.
 func TestClaimsDecodeOnce(t *testing.T) {
-	for _, payload := range []string{
-		`{"sub":"alice","iss":"i","jti":"j","aud":"a","exp":1700000000,"nbf":1.5,"iat":"1699999999","scope":"me items","scp":["x","y"],"extra":{"k":[1,true]}}`,
-		`{"aud":["a","b"],"exp":1e3}`,
-		`{"exp":null,"sub":null,"aud":null}`,
-		`{}`,
-		`{"sub":5}`, `{"aud":[1]}`, `{"aud":{}}`, `{"exp":"soon"}`, `{"exp":true}`, `{"exp":"0x10"}`, `{"scope":3}`, `{"iss":["x"]}`,
-		`[]`, `"x"`, `{"exp":-1.25}`, `{"sub":"a","sub":"b"}`,
-	} {
-		var got Claims
-		gotErr := json.Unmarshal([]byte(payload), &got)
-		// golang-jwt's way: a struct of its types, and the map for Raw.
-		var want struct {
-			jwt.RegisteredClaims
-			Scope jwt.ClaimStrings `json:"scope,omitempty"`
-			Scp   jwt.ClaimStrings `json:"scp,omitempty"`
-		}
-		wantErr := json.Unmarshal([]byte(payload), &want)
-		var raw map[string]any
-		if wantErr == nil {
-			wantErr = json.Unmarshal([]byte(payload), &raw)
-		}
-		if (gotErr == nil) != (wantErr == nil) {
-			t.Errorf("%s: error %v, golang-jwt's types: %v", payload, gotErr, wantErr)
-			continue
-		}
-		if gotErr != nil {
-			continue
-		}
-		if !reflect.DeepEqual(got.RegisteredClaims, want.RegisteredClaims) || !reflect.DeepEqual(got.Scope, want.Scope) ||
-			!reflect.DeepEqual(got.Scp, want.Scp) || !reflect.DeepEqual(got.Raw, raw) {
-			t.Errorf("%s:\n got %+v\nwant %+v %+v", payload, got, want, raw)
-		}
+	for _, p := range claimsPayloads {
+		checkClaims(t, []byte(p))
 	}
+}
+
+// FuzzClaims: Claims agrees with golang-jwt's types on any payload (claims are
+// decoded before the signature is checked: this is untrusted input).
+func FuzzClaims(f *testing.F) {
+	for _, p := range claimsPayloads {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		checkClaims(t, payload)
+	})
 }
