@@ -760,16 +760,19 @@ func sliceDecoder(t reflect.Type, inner *typeDecoder) decodeFn {
 			if counted {
 				sv.SetLen(n)
 			}
+			base, length := sv.UnsafePointer(), sv.Len()
+			d.pushIdx(0)
+			at := len(d.path) - 1 // the index, updated in place
 			for ; ; i++ {
-				if i == sv.Len() {
+				if i == length {
 					if i == sv.Cap() {
 						sv.Grow(1) // zeroes the new memory
 					}
 					sv.SetLen(i + 1)
+					base, length = sv.UnsafePointer(), i+1
 				}
-				d.pushIdx(i)
-				inner.fn(d, unsafe.Add(sv.UnsafePointer(), uintptr(i)*esize))
-				d.pop()
+				d.path[at].idx = i
+				inner.fn(d, unsafe.Add(base, uintptr(i)*esize))
 				if d.capped {
 					d.pos = skipValue(d.buf, start)
 					i++
@@ -780,6 +783,7 @@ func sliceDecoder(t reflect.Type, inner *typeDecoder) decodeFn {
 					break
 				}
 			}
+			d.pop()
 		}
 		sv.SetLen(i)
 		d.count = i

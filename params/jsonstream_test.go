@@ -340,3 +340,22 @@ func TestJSONErrorCap(t *testing.T) {
 		t.Fatalf("%.300s", got)
 	}
 }
+
+// Locations stay right when nesting is deeper than the location buffer.
+func TestJSONDeepLocations(t *testing.T) {
+	type Deep struct {
+		L [][][][][][][][][][]int `json:"l"`
+	}
+	c := NewCompiler(Options{})
+	var v Deep
+	// Two deep items: the second is read after the location buffer has grown.
+	x, ok := `[4,"x"]`, `[1]` // level 10: the []int
+	for range 8 {             // levels 2 to 9
+		x, ok = "["+x+"]", "["+ok+"]"
+	}
+	got := bindErr(t, c, &v, req("POST", "/", "application/json", `{"l":[`+ok+`,`+x+`]}`))
+	want := `[{"type":"int_parsing","loc":["body","l",1,0,0,0,0,0,0,0,0,1],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"x"}]`
+	if got != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+}
