@@ -402,7 +402,8 @@ func (s *session) resolve(path string) (*url.URL, error) {
 		return ref, nil
 	}
 	if ref.Host != "" {
-		return nil, fmt.Errorf("want a path, or an absolute http or https URL")
+		return nil, fmt.Errorf("a URL starting with // names a host; for a path that starts with //, give the whole URL (%s%s)",
+			strings.TrimSuffix(s.base.String(), "/"), path)
 	}
 	raw := s.base.Scheme + "://" + s.base.Host + s.base.EscapedPath() + strings.TrimLeft(ref.EscapedPath(), "/")
 	if ref.RawQuery != "" || ref.ForceQuery {

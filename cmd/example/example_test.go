@@ -6,7 +6,6 @@ package main
 // are docs/fastapi-compat.md §4.5 and §5.2.
 
 import (
-	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"database/sql"
@@ -15,10 +14,8 @@ import (
 	"encoding/json"
 	"hash"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,6 +28,7 @@ import (
 
 	"github.com/keelgo/keel/cmd/example/app"
 	"github.com/keelgo/keel/cmd/example/password"
+	"github.com/keelgo/keel/keeltest"
 )
 
 var (
@@ -80,53 +78,37 @@ func (f *fixture) takeTxs() []bool {
 	return out
 }
 
-func (f *fixture) do(r *http.Request) *httptest.ResponseRecorder {
-	w := httptest.NewRecorder()
-	f.app.ServeHTTP(w, r)
-	return w
+// call is one request of a table: a method, a path and keeltest's options.
+type call struct {
+	method, path string
+	opts         []keeltest.RequestOption
 }
 
-// login gets a token from /token.
-func (f *fixture) login(user, password, scope string) string {
-	f.t.Helper()
-	w := f.do(form("/token", url.Values{"username": {user}, "password": {password}, "scope": {scope}}))
-	if w.Code != 200 {
-		f.t.Fatalf("login %s: %d %s", user, w.Code, w.Body)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
-		f.t.Fatal(err)
-	}
+func get(path string, opts ...keeltest.RequestOption) call { return call{"GET", path, opts} }
+
+func bearer(path, token string) call { return get(path, keeltest.Bearer(token)) }
+
+func form(path string, v url.Values) call {
+	return call{"POST", path, []keeltest.RequestOption{keeltest.Form(v)}}
+}
+
+func post(path, contentType, body string) call {
+	return call{"POST", path, []keeltest.RequestOption{keeltest.Body(contentType, body)}}
+}
+
+// do sends c to the app in-process; the response reports to t. Redirects are
+// not followed: each test checks the answer of one request.
+func (f *fixture) do(t *testing.T, c call) *keeltest.Response {
+	t.Helper()
+	return keeltest.New(t, f.app, keeltest.FollowRedirects(false)).Do(c.method, c.path, c.opts...)
+}
+
+// login gets a token from /token, asking for scope as it is written.
+func (f *fixture) login(t *testing.T, user, password, scope string) string {
+	t.Helper()
+	tok := keeltest.New(t, f.app).Login("/token", user, password, scope)
 	f.takeTxs()
-	return tok.AccessToken
-}
-
-func form(path string, v url.Values) *http.Request {
-	r := httptest.NewRequest("POST", path, strings.NewReader(v.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return r
-}
-
-func get(path string, header ...string) *http.Request {
-	r := httptest.NewRequest("GET", path, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		r.Header.Add(header[i], header[i+1])
-	}
-	return r
-}
-
-func bearer(path, token string) *http.Request {
-	return get(path, "Authorization", "Bearer "+token)
-}
-
-func post(path, contentType, body string) *http.Request {
-	r := httptest.NewRequest("POST", path, strings.NewReader(body))
-	if contentType != "" {
-		r.Header.Set("Content-Type", contentType)
-	}
-	return r
+	return tok
 }
 
 // sign makes a token with arbitrary claims, signed with key by method.
@@ -148,37 +130,19 @@ type want struct {
 	body   string
 }
 
-func check(t *testing.T, w *httptest.ResponseRecorder, exp want) {
+// check checks r, a response made for t, against exp: a JSON body goes with
+// Content-Type application/json.
+func check(t *testing.T, r *keeltest.Response, exp want) {
 	t.Helper()
-	if w.Code != exp.status {
-		t.Errorf("status %d, want %d (body %s)", w.Code, exp.status, w.Body)
-	}
+	r.ExpectStatus(exp.status)
 	for k, vs := range exp.header {
-		got := w.Header().Values(k)
 		if len(vs) == 1 && vs[0] == "" {
-			if len(got) != 0 {
-				t.Errorf("header %s = %q, want none", k, got)
-			}
-			continue
+			vs = nil // absent
 		}
-		if !slices.Equal(got, vs) {
-			t.Errorf("header %s = %q, want %q", k, got, vs)
-		}
+		r.ExpectHeader(k, vs...)
 	}
 	if exp.body != "" {
-		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-			t.Errorf("Content-Type %q, want application/json", ct)
-		}
-		var got, wantV any
-		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
-			t.Fatalf("body %q: %v", w.Body, err)
-		}
-		if err := json.Unmarshal([]byte(exp.body), &wantV); err != nil {
-			t.Fatalf("bad expected body %q: %v", exp.body, err)
-		}
-		if !reflect.DeepEqual(got, wantV) {
-			t.Errorf("body\n got %s\nwant %s", w.Body, exp.body)
-		}
+		r.ExpectHeader("Content-Type", "application/json").ExpectJSON(exp.body)
 	}
 }
 
@@ -205,14 +169,9 @@ func TestToken(t *testing.T) {
 	f := newFixture(t)
 
 	t.Run("claims", func(t *testing.T) {
-		w := f.do(form("/token", url.Values{"grant_type": {"password"}, "username": {"johndoe"}, "password": {"secret"}, "scope": {"me items"}}))
-		if w.Code != 200 {
-			t.Fatalf("%d %s", w.Code, w.Body)
-		}
 		var tok map[string]string
-		if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
-			t.Fatal(err)
-		}
+		f.do(t, form("/token", url.Values{"grant_type": {"password"}, "username": {"johndoe"}, "password": {"secret"}, "scope": {"me items"}})).
+			ExpectStatus(200).Decode(&tok)
 		if len(tok) != 2 || tok["token_type"] != "bearer" || tok["access_token"] == "" {
 			t.Fatalf("token %v", tok)
 		}
@@ -220,23 +179,16 @@ func TestToken(t *testing.T) {
 		if len(parts) != 3 {
 			t.Fatalf("not a JWS: %q", tok["access_token"])
 		}
-		var head, claims map[string]any
-		for i, dst := range []*map[string]any{&head, &claims} {
+		var head, claims []byte
+		for i, dst := range []*[]byte{&head, &claims} {
 			b, err := base64.RawURLEncoding.DecodeString(parts[i])
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := json.Unmarshal(b, dst); err != nil {
-				t.Fatal(err)
-			}
+			*dst = b
 		}
-		if head["alg"] != "HS256" {
-			t.Errorf("alg %v", head["alg"])
-		}
-		wantClaims := map[string]any{"sub": "johndoe", "scope": "me items", "exp": float64(testNow.Add(30 * time.Minute).Unix())}
-		if !reflect.DeepEqual(claims, wantClaims) {
-			t.Errorf("claims %v, want %v", claims, wantClaims)
-		}
+		keeltest.EqualJSON(t, head, `{"alg":"HS256","typ":"JWT"}`)
+		keeltest.EqualJSON(t, claims, map[string]any{"sub": "johndoe", "scope": "me items", "exp": testNow.Add(30 * time.Minute).Unix()})
 		// Verifiable with the secret, HS256.
 		if _, err := jwt.Parse(tok["access_token"], func(*jwt.Token) (any, error) { return testSecret, nil },
 			jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return testNow })); err != nil {
@@ -267,20 +219,24 @@ func TestToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			check(t, f.do(form("/token", tt.form)), tt.want)
+			check(t, f.do(t, form("/token", tt.form)), tt.want)
 		})
 	}
 
 	// Swagger UI's Authorize dialog (password flow) posts the form with the
 	// client credentials in a Basic header, empty here; /token ignores them.
 	t.Run("swagger ui authorize", func(t *testing.T) {
-		r := form("/token", url.Values{"grant_type": {"password"}, "username": {"johndoe"}, "password": {"secret"}, "scope": {"me items"}})
-		r.Header.Set("Authorization", "Basic Og==")
-		r.Header.Set("Accept", "application/json, text/plain, */*")
-		r.Header.Set("X-Requested-With", "XMLHttpRequest")
-		w := f.do(r)
-		if w.Code != 200 || !strings.Contains(w.Body.String(), `"token_type":"bearer"`) {
-			t.Fatalf("%d %s", w.Code, w.Body)
+		var tok struct {
+			TokenType string `json:"token_type"`
+		}
+		keeltest.New(t, f.app).Post("/token",
+			keeltest.Form(url.Values{"grant_type": {"password"}, "username": {"johndoe"}, "password": {"secret"}, "scope": {"me items"}}),
+			keeltest.BasicAuth("", ""),
+			keeltest.Header("Accept", "application/json, text/plain, */*"),
+			keeltest.Header("X-Requested-With", "XMLHttpRequest")).
+			ExpectStatus(200).Decode(&tok)
+		if tok.TokenType != "bearer" {
+			t.Errorf("token_type %q", tok.TokenType)
 		}
 	})
 }
@@ -325,18 +281,18 @@ func TestTokenScopes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.user+" asks "+tt.asked, func(t *testing.T) {
-			tok := f.login(tt.user, tt.password, tt.asked)
+			tok := f.login(t, tt.user, tt.password, tt.asked)
 			if got := tokenScope(t, tok); got != tt.granted {
 				t.Errorf("granted %q, want %q", got, tt.granted)
 			}
 		})
 	}
 	// A token that asked for everything opens only what johndoe holds.
-	tok := f.login("johndoe", "secret", "me items admin")
-	check(t, f.do(bearer("/users/me/items/", tok)), want{200, nil, johnItems})
-	tok = f.login("alice", "secretalice", "me items admin")
-	check(t, f.do(bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough})
-	check(t, f.do(bearer("/jwt/items/", tok)), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough})
+	tok := f.login(t, "johndoe", "secret", "me items admin")
+	check(t, f.do(t, bearer("/users/me/items/", tok)), want{200, nil, johnItems})
+	tok = f.login(t, "alice", "secretalice", "me items admin")
+	check(t, f.do(t, bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough})
+	check(t, f.do(t, bearer("/jwt/items/", tok)), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough})
 }
 
 // TestAccessRevoked checks that a token outlives neither its user's account nor
@@ -346,7 +302,7 @@ func TestTokenScopes(t *testing.T) {
 // deleted, every route refuses his token as invalid.
 func TestAccessRevoked(t *testing.T) {
 	f := newFixture(t)
-	tok := f.login("johndoe", "secret", "me items")
+	tok := f.login(t, "johndoe", "secret", "me items")
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := f.app.DB().Exec(q, args...); err != nil {
@@ -356,31 +312,31 @@ func TestAccessRevoked(t *testing.T) {
 	inactive := want{400, hdr("WWW-Authenticate", ""), `{"detail":"Inactive user"}`}
 	status := want{200, nil, `{"status":"ok"}`}
 
-	check(t, f.do(bearer("/users/me/items/", tok)), want{200, nil, johnItems})
-	check(t, f.do(bearer("/jwt/items/", tok)), want{200, nil, johnItems})
+	check(t, f.do(t, bearer("/users/me/items/", tok)), want{200, nil, johnItems})
+	check(t, f.do(t, bearer("/jwt/items/", tok)), want{200, nil, johnItems})
 
 	exec(`UPDATE users SET disabled = 1 WHERE username = 'johndoe'`)
-	check(t, f.do(bearer("/users/me/", tok)), inactive)
-	check(t, f.do(bearer("/users/me/items/", tok)), inactive)
-	check(t, f.do(bearer("/jwt/items/", tok)), inactive)
-	check(t, f.do(bearer("/status/", tok)), status)
+	check(t, f.do(t, bearer("/users/me/", tok)), inactive)
+	check(t, f.do(t, bearer("/users/me/items/", tok)), inactive)
+	check(t, f.do(t, bearer("/jwt/items/", tok)), inactive)
+	check(t, f.do(t, bearer("/status/", tok)), status)
 
 	exec(`UPDATE users SET disabled = 0 WHERE username = 'johndoe'`)
 	exec(`DELETE FROM user_scopes WHERE username = 'johndoe' AND scope = 'items'`)
-	check(t, f.do(bearer("/users/me/", tok)), want{200, nil, johnJSON})
-	check(t, f.do(bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough})
-	check(t, f.do(bearer("/jwt/items/", tok)), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough})
-	if got := tokenScope(t, f.login("johndoe", "secret", "me items")); got != "me" {
+	check(t, f.do(t, bearer("/users/me/", tok)), want{200, nil, johnJSON})
+	check(t, f.do(t, bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough})
+	check(t, f.do(t, bearer("/jwt/items/", tok)), want{403, hdr("WWW-Authenticate", `Bearer error="insufficient_scope", scope="items"`), notEnough})
+	if got := tokenScope(t, f.login(t, "johndoe", "secret", "me items")); got != "me" {
 		t.Errorf("after the revocation, /token granted %q", got)
 	}
 
 	exec(`DELETE FROM digest_credentials WHERE username = 'johndoe'`)
 	exec(`DELETE FROM users WHERE username = 'johndoe'`)
-	check(t, f.do(bearer("/users/me/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="me"`), invalidCreds})
-	check(t, f.do(bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), invalidCreds})
-	check(t, f.do(bearer("/status/", tok)), want{401, hdr("WWW-Authenticate", "Bearer"), invalidCreds})
-	check(t, f.do(bearer("/jwt/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds})
-	check(t, f.do(form("/token", url.Values{"username": {"johndoe"}, "password": {"secret"}})), want{400, nil, incorrectUser})
+	check(t, f.do(t, bearer("/users/me/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="me"`), invalidCreds})
+	check(t, f.do(t, bearer("/users/me/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), invalidCreds})
+	check(t, f.do(t, bearer("/status/", tok)), want{401, hdr("WWW-Authenticate", "Bearer"), invalidCreds})
+	check(t, f.do(t, bearer("/jwt/items/", tok)), want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds})
+	check(t, f.do(t, form("/token", url.Values{"username": {"johndoe"}, "password": {"secret"}})), want{400, nil, incorrectUser})
 	var n int
 	if err := f.app.DB().QueryRow(`SELECT count(*) FROM user_scopes WHERE username = 'johndoe'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("scopes of a deleted user: %d, %v", n, err)
@@ -408,14 +364,13 @@ func TestLoginSlots(t *testing.T) {
 		t.Errorf("pool limit %d, want 4", m)
 	}
 	const n = 12
+	c := keeltest.New(t, a)
 	var wg sync.WaitGroup
 	codes := make(chan int, n)
 	for i := range n {
 		user := []string{"johndoe", "nobody"}[i%2]
 		wg.Go(func() {
-			w := httptest.NewRecorder()
-			a.ServeHTTP(w, form("/token", url.Values{"username": {user}, "password": {"wrong"}}))
-			codes <- w.Code
+			codes <- c.Post("/token", keeltest.Form(url.Values{"username": {user}, "password": {"wrong"}})).StatusCode
 		})
 	}
 	done := make(chan struct{})
@@ -448,13 +403,11 @@ func TestTokenTiming(t *testing.T) {
 		best := time.Hour
 		for range 3 {
 			start := time.Now()
-			w := f.do(form("/token", url.Values{"username": {user}, "password": {"wrong"}}))
+			r := f.do(t, form("/token", url.Values{"username": {user}, "password": {"wrong"}}))
 			if d := time.Since(start); d < best {
 				best = d
 			}
-			if w.Code != 400 {
-				t.Fatalf("%s: %d", user, w.Code)
-			}
+			r.ExpectStatus(400)
 		}
 		return best
 	}
@@ -468,11 +421,11 @@ func TestTokenTiming(t *testing.T) {
 // tutorial005): scopes accumulate (items, then me), the challenge carries them.
 func TestOAuth2Routes(t *testing.T) {
 	f := newFixture(t)
-	john := f.login("johndoe", "secret", "me items")
-	johnMe := f.login("johndoe", "secret", "me")
-	johnItemsOnly := f.login("johndoe", "secret", "items")
-	johnNone := f.login("johndoe", "secret", "")
-	alice := f.login("alice", "secretalice", "me items")
+	john := f.login(t, "johndoe", "secret", "me items")
+	johnMe := f.login(t, "johndoe", "secret", "me")
+	johnItemsOnly := f.login(t, "johndoe", "secret", "items")
+	johnNone := f.login(t, "johndoe", "secret", "")
+	alice := f.login(t, "alice", "secretalice", "me items")
 
 	exp := testNow.Add(time.Hour).Unix()
 	forged := map[string]string{
@@ -489,7 +442,7 @@ func TestOAuth2Routes(t *testing.T) {
 
 	type tc struct {
 		name string
-		req  *http.Request
+		req  call
 		want want
 	}
 	tests := []tc{
@@ -497,7 +450,7 @@ func TestOAuth2Routes(t *testing.T) {
 		{"me with only me", bearer("/users/me/", johnMe), want{200, nil, johnJSON}},
 		{"me lacks scope me", bearer("/users/me/", johnItemsOnly), want{401, hdr("WWW-Authenticate", `Bearer scope="me"`), notEnough}},
 		{"me no token", get("/users/me/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
-		{"me other scheme", get("/users/me/", "Authorization", "Basic am9objpzZWNyZXQ="), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
+		{"me other scheme", get("/users/me/", keeltest.Header("Authorization", "Basic am9objpzZWNyZXQ=")), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
 		{"me inactive", bearer("/users/me/", alice), want{400, hdr("WWW-Authenticate", ""), `{"detail":"Inactive user"}`}},
 		{"items", bearer("/users/me/items/", john), want{200, nil, johnItems}},
 		{"items lacks items", bearer("/users/me/items/", johnMe), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), notEnough}},
@@ -516,7 +469,7 @@ func TestOAuth2Routes(t *testing.T) {
 		)
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(t, tt.req), tt.want) })
 	}
 }
 
@@ -525,41 +478,34 @@ func TestOAuth2Routes(t *testing.T) {
 // refuses the request first, and its connection always released.
 func TestTransactions(t *testing.T) {
 	f := newFixture(t)
-	john := f.login("johndoe", "secret", "me items")
-	johnMe := f.login("johndoe", "secret", "me")
-	alice := f.login("alice", "secretalice", "me")
+	john := f.login(t, "johndoe", "secret", "me items")
+	johnMe := f.login(t, "johndoe", "secret", "me")
+	alice := f.login(t, "alice", "secretalice", "me")
 	unknown := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "nobody", "exp": testNow.Add(time.Hour).Unix()})
 
 	commit, rollback := []bool{true}, []bool{false}
 	tests := []struct {
 		name   string
-		req    func() *http.Request
+		req    call
 		status int
 		txs    []bool
 	}{
-		{"login", func() *http.Request {
-			return form("/token", url.Values{"username": {"johndoe"}, "password": {"secret"}})
-		}, 200, commit},
-		{"wrong password", func() *http.Request {
-			return form("/token", url.Values{"username": {"johndoe"}, "password": {"nope"}})
-		}, 400, rollback},
-		{"invalid form", func() *http.Request { return form("/token", url.Values{}) }, 422, rollback},
-		{"users/me", func() *http.Request { return bearer("/users/me/", john) }, 200, commit},
-		{"users/me/items (one transaction for the whole graph)", func() *http.Request { return bearer("/users/me/items/", john) }, 200, commit},
-		{"status", func() *http.Request { return bearer("/status/", john) }, 200, commit},
-		{"inactive user", func() *http.Request { return bearer("/users/me/", alice) }, 400, rollback},
-		{"unknown user", func() *http.Request { return bearer("/users/me/", unknown) }, 401, rollback},
-		{"not enough permissions", func() *http.Request { return bearer("/users/me/items/", johnMe) }, 401, rollback},
-		{"invalid token", func() *http.Request { return bearer("/users/me/", "x") }, 401, rollback},
-		{"no token: no transaction", func() *http.Request { return get("/users/me/") }, 401, nil},
-		{"no database", func() *http.Request { return get("/items/1?q=a&size=1") }, 200, nil},
+		{"login", form("/token", url.Values{"username": {"johndoe"}, "password": {"secret"}}), 200, commit},
+		{"wrong password", form("/token", url.Values{"username": {"johndoe"}, "password": {"nope"}}), 400, rollback},
+		{"invalid form", form("/token", url.Values{}), 422, rollback},
+		{"users/me", bearer("/users/me/", john), 200, commit},
+		{"users/me/items (one transaction for the whole graph)", bearer("/users/me/items/", john), 200, commit},
+		{"status", bearer("/status/", john), 200, commit},
+		{"inactive user", bearer("/users/me/", alice), 400, rollback},
+		{"unknown user", bearer("/users/me/", unknown), 401, rollback},
+		{"not enough permissions", bearer("/users/me/items/", johnMe), 401, rollback},
+		{"invalid token", bearer("/users/me/", "x"), 401, rollback},
+		{"no token: no transaction", get("/users/me/"), 401, nil},
+		{"no database", get("/items/1?q=a&size=1"), 200, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := f.do(tt.req())
-			if w.Code != tt.status {
-				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
-			}
+			f.do(t, tt.req).ExpectStatus(tt.status)
 			if got := f.takeTxs(); !slices.Equal(got, tt.txs) {
 				t.Errorf("transactions %v, want %v", got, tt.txs)
 			}
@@ -577,7 +523,7 @@ func TestTransactions(t *testing.T) {
 			if i%2 == 1 {
 				tok = alice
 			}
-			f.do(bearer("/users/me/", tok))
+			f.do(t, bearer("/users/me/", tok))
 		})
 	}
 	wg.Wait()
@@ -599,13 +545,11 @@ func TestTransactions(t *testing.T) {
 // TestBasic covers GET /basic/users/me (FastAPI's HTTP Basic tutorial 007).
 func TestBasic(t *testing.T) {
 	f := newFixture(t)
-	basic := func(user, pass string) *http.Request {
-		return get("/basic/users/me", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
-	}
+	basic := func(user, pass string) call { return get("/basic/users/me", keeltest.BasicAuth(user, pass)) }
 	wrong := want{401, hdr("WWW-Authenticate", "Basic"), incorrectUser}
 	tests := []struct {
 		name string
-		req  *http.Request
+		req  call
 		want want
 	}{
 		{"ok", basic("stanleyjobson", "swordfish"), want{200, nil, `{"username":"stanleyjobson"}`}},
@@ -613,11 +557,11 @@ func TestBasic(t *testing.T) {
 		{"wrong user", basic("stanley", "swordfish"), wrong},
 		{"empty", basic("", ""), wrong},
 		{"missing", get("/basic/users/me"), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
-		{"malformed", get("/basic/users/me", "Authorization", "Basic !!!"), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
-		{"bearer", get("/basic/users/me", "Authorization", "Bearer x"), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
+		{"malformed", get("/basic/users/me", keeltest.Header("Authorization", "Basic !!!")), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
+		{"bearer", get("/basic/users/me", keeltest.Header("Authorization", "Bearer x")), want{401, hdr("WWW-Authenticate", "Basic"), notAuth}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(t, tt.req), tt.want) })
 	}
 }
 
@@ -627,21 +571,17 @@ func TestAPIKeys(t *testing.T) {
 	owner := want{200, nil, `{"owner":"johndoe"}`}
 	missing := want{401, hdr("WWW-Authenticate", "APIKey"), notAuth}
 	wrong := want{401, hdr("WWW-Authenticate", "APIKey"), `{"detail":"Invalid API key"}`}
-	cookie := func(v string) *http.Request {
-		r := get("/apikey/cookie")
-		r.AddCookie(&http.Cookie{Name: "session", Value: v})
-		return r
-	}
+	cookie := func(v string) call { return get("/apikey/cookie", keeltest.Cookie("session", v)) }
 	tests := []struct {
 		name string
-		req  *http.Request
+		req  call
 		want want
 	}{
-		{"header", get("/apikey/header", "X-API-Key", app.APIKey), owner},
-		{"header any case", get("/apikey/header", "x-api-key", app.APIKey), owner},
+		{"header", get("/apikey/header", keeltest.Header("X-API-Key", app.APIKey)), owner},
+		{"header any case", get("/apikey/header", keeltest.Header("x-api-key", app.APIKey)), owner},
 		{"header missing", get("/apikey/header"), missing},
-		{"header empty", get("/apikey/header", "X-API-Key", ""), missing},
-		{"header wrong", get("/apikey/header", "X-API-Key", "keel-example-kez"), wrong},
+		{"header empty", get("/apikey/header", keeltest.Header("X-API-Key", "")), missing},
+		{"header wrong", get("/apikey/header", keeltest.Header("X-API-Key", "keel-example-kez")), wrong},
 		{"header in query", get("/apikey/header?api_key=" + app.APIKey), missing},
 		{"query", get("/apikey/query?api_key=" + app.APIKey), owner},
 		{"query missing", get("/apikey/query"), missing},
@@ -662,7 +602,7 @@ func TestAPIKeys(t *testing.T) {
 		{"cookie wrong", cookie("nope"), wrong},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(t, tt.req), tt.want) })
 	}
 }
 
@@ -671,9 +611,9 @@ func TestAPIKeys(t *testing.T) {
 // (a missing scope is 403 insufficient_scope), unlike tutorial005's.
 func TestJWTBearer(t *testing.T) {
 	f := newFixture(t)
-	john := f.login("johndoe", "secret", "me items")
-	alice := f.login("alice", "secretalice", "items")
-	johnMe := f.login("johndoe", "secret", "me")
+	john := f.login(t, "johndoe", "secret", "me items")
+	alice := f.login(t, "alice", "secretalice", "items")
+	johnMe := f.login(t, "johndoe", "secret", "me")
 	expired := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "items", "exp": testNow.Add(-time.Minute).Unix()})
 	// Tokens /token would not issue, signed with the secret.
 	aliceItems := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "alice", "scope": "me items", "exp": testNow.Add(time.Minute).Unix()})
@@ -681,7 +621,7 @@ func TestJWTBearer(t *testing.T) {
 	invalid := want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds}
 	tests := []struct {
 		name string
-		req  *http.Request
+		req  call
 		want want
 	}{
 		{"johndoe", bearer("/jwt/items/", john), want{200, nil, johnItems}},
@@ -694,7 +634,7 @@ func TestJWTBearer(t *testing.T) {
 		{"missing", get("/jwt/items/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(t, tt.req), tt.want) })
 	}
 }
 
@@ -702,16 +642,16 @@ var digestParam = regexp.MustCompile(`(\w+)=(?:"([^"]*)"|([^\s,]+))`)
 
 // digestAuthorization answers the challenge of resp for user and password
 // (RFC 7616 §3.4, qop=auth), with the challenge of the given algorithm.
-func digestAuthorization(t *testing.T, resp *httptest.ResponseRecorder, alg, user, password, method, uri string) string {
+func digestAuthorization(t *testing.T, resp *keeltest.Response, alg, user, password, method, uri string) string {
 	t.Helper()
 	return digestAuthorizationNC(t, resp, alg, user, password, method, uri, "00000001")
 }
 
 // digestAuthorizationNC is digestAuthorization with the nonce count nc.
-func digestAuthorizationNC(t *testing.T, resp *httptest.ResponseRecorder, alg, user, password, method, uri, nc string) string {
+func digestAuthorizationNC(t *testing.T, resp *keeltest.Response, alg, user, password, method, uri, nc string) string {
 	t.Helper()
 	var ch map[string]string
-	for _, v := range resp.Header().Values("WWW-Authenticate") {
+	for _, v := range resp.Header.Values("WWW-Authenticate") {
 		m := map[string]string{}
 		for _, p := range digestParam.FindAllStringSubmatch(strings.TrimPrefix(v, "Digest "), -1) {
 			m[p[1]] = p[2] + p[3]
@@ -721,7 +661,7 @@ func digestAuthorizationNC(t *testing.T, resp *httptest.ResponseRecorder, alg, u
 		}
 	}
 	if ch == nil {
-		t.Fatalf("no %s challenge in %q", alg, resp.Header().Values("WWW-Authenticate"))
+		t.Fatalf("no %s challenge in %q", alg, resp.Header.Values("WWW-Authenticate"))
 	}
 	newHash := map[string]func() hash.Hash{"SHA-256": sha256.New, "MD5": md5.New}[alg]
 	h := func(s string) string {
@@ -743,9 +683,9 @@ func TestDigest(t *testing.T) {
 	f := newFixture(t)
 	const path = "/digest/users/me"
 
-	w := f.do(get(path))
+	w := f.do(t, get(path))
 	check(t, w, want{401, nil, notAuth})
-	chs := w.Header().Values("WWW-Authenticate")
+	chs := w.Header.Values("WWW-Authenticate")
 	if len(chs) != 2 || !strings.HasPrefix(chs[0], `Digest realm="keel-example", qop="auth", algorithm=SHA-256, nonce="`) ||
 		!strings.HasPrefix(chs[1], `Digest realm="keel-example", qop="auth", algorithm=MD5, nonce="`) {
 		t.Fatalf("challenges %q", chs)
@@ -753,41 +693,35 @@ func TestDigest(t *testing.T) {
 
 	for _, alg := range []string{"SHA-256", "MD5"} {
 		t.Run(alg, func(t *testing.T) {
-			w := f.do(get(path)) // a fresh nonce: each nonce count is accepted once
+			w := f.do(t, get(path)) // a fresh nonce: each nonce count is accepted once
 			auth := digestAuthorization(t, w, alg, "johndoe", "secret", "GET", path)
-			check(t, f.do(get(path, "Authorization", auth)), want{200, nil, `{"username":"johndoe"}`})
+			check(t, f.do(t, get(path, keeltest.Header("Authorization", auth))), want{200, nil, `{"username":"johndoe"}`})
 
-			bad := f.do(get(path, "Authorization", digestAuthorization(t, w, alg, "johndoe", "wrong", "GET", path)))
+			bad := f.do(t, get(path, keeltest.Header("Authorization", digestAuthorization(t, w, alg, "johndoe", "wrong", "GET", path))))
 			check(t, bad, want{401, nil, notAuth})
-			if len(bad.Header().Values("WWW-Authenticate")) != 2 {
-				t.Errorf("challenges %q", bad.Header().Values("WWW-Authenticate"))
+			if len(bad.Header.Values("WWW-Authenticate")) != 2 {
+				t.Errorf("challenges %q", bad.Header.Values("WWW-Authenticate"))
 			}
 			// alice is disabled: her credentials are not found.
-			check(t, f.do(get(path, "Authorization", digestAuthorization(t, w, alg, "alice", "secretalice", "GET", path))), want{401, nil, notAuth})
-			check(t, f.do(get(path, "Authorization", digestAuthorization(t, w, alg, "nobody", "secret", "GET", path))), want{401, nil, notAuth})
+			check(t, f.do(t, get(path, keeltest.Header("Authorization", digestAuthorization(t, w, alg, "alice", "secretalice", "GET", path)))), want{401, nil, notAuth})
+			check(t, f.do(t, get(path, keeltest.Header("Authorization", digestAuthorization(t, w, alg, "nobody", "secret", "GET", path)))), want{401, nil, notAuth})
 			// The response digest covers the URI.
-			check(t, f.do(get(path+"?x=1", "Authorization", auth)), want{401, nil, notAuth})
+			check(t, f.do(t, get(path+"?x=1", keeltest.Header("Authorization", auth))), want{401, nil, notAuth})
 		})
 	}
-	check(t, f.do(get(path, "Authorization", "Basic am9objpzZWNyZXQ=")), want{401, nil, notAuth})
+	check(t, f.do(t, get(path, keeltest.Header("Authorization", "Basic am9objpzZWNyZXQ="))), want{401, nil, notAuth})
 	if n := f.app.DB().Stats().InUse; n != 0 {
 		t.Errorf("%d connections still in use", n)
 	}
 
 	// An independent client: github.com/icholy/digest over a real server.
-	srv := httptest.NewServer(f.app)
-	defer srv.Close()
+	srv := keeltest.NewServer(t, f.app).Server()
 	c := &http.Client{Transport: &digest.Transport{Username: "johndoe", Password: "secret"}}
 	resp, err := c.Get(srv.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || buf.String() != `{"username":"johndoe"}` {
-		t.Errorf("icholy/digest client: %d %s", resp.StatusCode, buf.String())
-	}
+	check(t, keeltest.NewResponse(t, resp), want{200, nil, `{"username":"johndoe"}`})
 }
 
 // TestDigestReplay checks the nonce-count replay protection: a captured
@@ -802,38 +736,34 @@ func TestDigestReplay(t *testing.T) {
 	replayed := want{401, nil, notAuth}
 	for _, alg := range []string{"SHA-256", "MD5"} {
 		t.Run(alg, func(t *testing.T) {
-			ch := f.do(get(path))
-			nc := func(n string) *http.Request {
-				return get(path, "Authorization", digestAuthorizationNC(t, ch, alg, "johndoe", "secret", "GET", path, n))
+			ch := f.do(t, get(path))
+			nc := func(n string) call {
+				return get(path, keeltest.Header("Authorization", digestAuthorizationNC(t, ch, alg, "johndoe", "secret", "GET", path, n)))
 			}
-			check(t, f.do(nc("00000001")), ok)
-			w := f.do(nc("00000001"))
+			check(t, f.do(t, nc("00000001")), ok)
+			w := f.do(t, nc("00000001"))
 			check(t, w, replayed)
-			if chs := strings.Join(w.Header().Values("WWW-Authenticate"), "\n"); !strings.Contains(chs, "stale=true") {
+			if chs := strings.Join(w.Header.Values("WWW-Authenticate"), "\n"); !strings.Contains(chs, "stale=true") {
 				t.Errorf("replay challenge without stale=true: %q", chs)
 			}
 			for range 3 {
-				check(t, f.do(nc("00000001")), replayed)
+				check(t, f.do(t, nc("00000001")), replayed)
 			}
-			check(t, f.do(nc("00000003")), ok)
-			check(t, f.do(nc("00000002")), ok) // out of order, first use
-			check(t, f.do(nc("00000002")), replayed)
-			check(t, f.do(nc("00000003")), replayed)
+			check(t, f.do(t, nc("00000003")), ok)
+			check(t, f.do(t, nc("00000002")), ok) // out of order, first use
+			check(t, f.do(t, nc("00000002")), replayed)
+			check(t, f.do(t, nc("00000003")), replayed)
 		})
 	}
 
-	srv := httptest.NewServer(f.app)
-	defer srv.Close()
+	srv := keeltest.NewServer(t, f.app).Server()
 	c := &http.Client{Transport: &digest.Transport{Username: "johndoe", Password: "secret"}}
-	for i := range 5 {
+	for range 5 {
 		resp, err := c.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("icholy/digest request %d: %d", i+1, resp.StatusCode)
-		}
+		check(t, keeltest.NewResponse(t, resp), ok)
 	}
 }
 
@@ -844,7 +774,7 @@ func TestItems(t *testing.T) {
 	const ctJSON = "application/json"
 	tests := []struct {
 		name string
-		req  *http.Request
+		req  call
 		want want
 	}{
 		{"create", post("/items/", ctJSON, `{"name":"Foo","description":"A very nice Item","price":35.4,"tax":3.2}`),
@@ -900,7 +830,7 @@ func TestItems(t *testing.T) {
 				{"type":"less_than","loc":["query","size"],"msg":"Input should be less than 10.5","input":"11","ctx":{"lt":10.5}}]}`}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(t, tt.req), tt.want) })
 	}
 }
 
@@ -909,30 +839,28 @@ func TestItems(t *testing.T) {
 func TestEscapedPaths(t *testing.T) {
 	f := newFixture(t)
 	notFound := want{404, nil, `{"detail":"Not Found"}`}
-	post := func(path string) *http.Request {
-		return post(path, "application/json", `{"name":"Foo","price":50.5}`)
-	}
+	post := func(path string) call { return post(path, "application/json", `{"name":"Foo","price":50.5}`) }
 	tests := []struct {
 		name string
-		req  *http.Request
+		req  call
 		want want
 	}{
 		{"escaped slash in a static route", get("/users%2Fme/"), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth}},
 		{"escaped slash before a wildcard", get("/items%2F5?q=x&size=1"), want{200, nil, `{"item_id":5,"q":"x","size":1}`}},
 		{"escaped slash as a segment", get("/items/%2F"), notFound},
 		{"escaped slash as a segment, POST", post("/items/%2F"), notFound},
-		{"escaped trailing slash", get("/items/5%2F?q=x&size=1"), want{307, hdr("Location", "http://example.com/items/5?q=x&size=1", "Allow", ""), ""}},
+		{"escaped trailing slash", get("/items/5%2F?q=x&size=1"), want{307, hdr("Location", "http://testserver/items/5?q=x&size=1", "Allow", ""), ""}},
 		{"escaped slash inside a segment", get("/items/a%2Fb"), notFound},
 		{"escaped letters", get("/%69tems/5?q=x&size=1"), want{200, nil, `{"item_id":5,"q":"x","size":1}`}},
-		{"405 lists the first route's methods", httptest.NewRequest("PUT", "/items/", nil), want{405, hdr("Allow", "POST"), `{"detail":"Method Not Allowed"}`}},
-		{"HEAD is not GET", httptest.NewRequest("HEAD", "/items/5?q=x&size=1", nil), want{405, hdr("Allow", "GET"), ""}},
-		{"docs answer HEAD", httptest.NewRequest("HEAD", "/openapi.json", nil), want{200, nil, ""}},
-		{"docs 405", httptest.NewRequest("POST", "/docs", nil), want{405, hdr("Allow", "GET, HEAD"), `{"detail":"Method Not Allowed"}`}},
+		{"405 lists the first route's methods", call{"PUT", "/items/", nil}, want{405, hdr("Allow", "POST"), `{"detail":"Method Not Allowed"}`}},
+		{"HEAD is not GET", call{"HEAD", "/items/5?q=x&size=1", nil}, want{405, hdr("Allow", "GET"), ""}},
+		{"docs answer HEAD", call{"HEAD", "/openapi.json", nil}, want{200, nil, ""}},
+		{"docs 405", call{"POST", "/docs", nil}, want{405, hdr("Allow", "GET, HEAD"), `{"detail":"Method Not Allowed"}`}},
 		{"dot segments are not cleaned", get("/users/me/../me/"), notFound},
-		{"double slash", get("//users/me/"), notFound},
+		{"double slash", get("http://testserver//users/me/"), notFound},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { check(t, f.do(tt.req), tt.want) })
+		t.Run(tt.name, func(t *testing.T) { check(t, f.do(t, tt.req), tt.want) })
 	}
 }
 
@@ -941,23 +869,20 @@ func TestEscapedPaths(t *testing.T) {
 // scheme.
 func TestDocs(t *testing.T) {
 	f := newFixture(t)
-	w := f.do(get("/docs"))
-	if w.Code != 200 || !strings.Contains(w.Body.String(), "/openapi.json") || !strings.Contains(w.Body.String(), "oauth2-redirect") {
-		t.Fatalf("/docs: %d %s", w.Code, w.Body)
+	page := f.do(t, get("/docs")).ExpectStatus(200).Text()
+	if !strings.Contains(page, "/openapi.json") || !strings.Contains(page, "oauth2-redirect") {
+		t.Fatalf("/docs: %s", page)
 	}
-	if strings.Contains(w.Body.String(), "https://") {
-		t.Errorf("/docs loads remote assets:\n%s", w.Body)
+	if strings.Contains(page, "https://") {
+		t.Errorf("/docs loads remote assets:\n%s", page)
 	}
-	for _, src := range regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(w.Body.String(), -1) {
-		if a := f.do(get(src[1])); a.Code != 200 || a.Body.Len() == 0 {
-			t.Errorf("%s: %d", src[1], a.Code)
+	for _, src := range regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		if a := f.do(t, get(src[1])).ExpectStatus(200); len(a.Body) == 0 {
+			t.Errorf("%s: empty", src[1])
 		}
 	}
-	if w := f.do(get("/docs/oauth2-redirect")); w.Code != 200 {
-		t.Errorf("/docs/oauth2-redirect: %d", w.Code)
-	}
+	f.do(t, get("/docs/oauth2-redirect")).ExpectStatus(200)
 
-	w = f.do(get("/openapi.json"))
 	var doc struct {
 		Components struct {
 			SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
@@ -966,9 +891,7 @@ func TestDocs(t *testing.T) {
 			Security []map[string][]string `json:"security"`
 		} `json:"paths"`
 	}
-	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
+	f.do(t, get("/openapi.json")).ExpectStatus(200).Decode(&doc)
 	var names []string
 	for n := range doc.Components.SecuritySchemes {
 		names = append(names, n)
@@ -978,10 +901,8 @@ func TestDocs(t *testing.T) {
 	if !slices.Equal(names, wantNames) {
 		t.Errorf("security schemes %v, want %v", names, wantNames)
 	}
-	pw := doc.Components.SecuritySchemes["OAuth2PasswordBearer"]
-	if b, _ := json.Marshal(pw); string(b) != `{"flows":{"password":{"scopes":{"items":"Read items.","me":"Read information about the current user."},"tokenUrl":"token"}},"type":"oauth2"}` {
-		t.Errorf("OAuth2PasswordBearer component %s", b)
-	}
+	keeltest.EqualJSON(t, doc.Components.SecuritySchemes["OAuth2PasswordBearer"],
+		`{"flows":{"password":{"scopes":{"items":"Read items.","me":"Read information about the current user."},"tokenUrl":"token"}},"type":"oauth2"}`)
 	security := map[string]string{
 		"/users/me/":       `[{"OAuth2PasswordBearer":["me"]}]`,
 		"/users/me/items/": `[{"OAuth2PasswordBearer":["items","me"]}]`,
@@ -994,10 +915,7 @@ func TestDocs(t *testing.T) {
 		"/jwt/items/":      `[{"JWTBearer":["items"]}]`,
 	}
 	for path, wantSec := range security {
-		b, _ := json.Marshal(doc.Paths[path]["get"].Security)
-		if string(b) != wantSec {
-			t.Errorf("%s security %s, want %s", path, b, wantSec)
-		}
+		t.Run(path, func(t *testing.T) { keeltest.EqualJSON(t, doc.Paths[path]["get"].Security, wantSec) })
 	}
 }
 
@@ -1031,7 +949,7 @@ func TestMigrateOldDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, app: a}
-	if got := tokenScope(t, f.login("johndoe", "secret", "me items admin")); got != "me items" {
+	if got := tokenScope(t, f.login(t, "johndoe", "secret", "me items admin")); got != "me items" {
 		t.Errorf("granted %q after the migration, want \"me items\"", got)
 	}
 	var users, version int
@@ -1060,7 +978,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, app: a}
-	tok := f.login("johndoe", "secret", "me")
+	tok := f.login(t, "johndoe", "secret", "me")
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -1070,7 +988,7 @@ func TestReopen(t *testing.T) {
 	}
 	defer b.Close()
 	f.app = b
-	check(t, f.do(bearer("/users/me/", tok)), want{200, nil, johnJSON})
+	check(t, f.do(t, bearer("/users/me/", tok)), want{200, nil, johnJSON})
 	var n int
 	if err := b.DB().QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 2 {
 		t.Errorf("users: %d, %v", n, err)

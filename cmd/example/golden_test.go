@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/keelgo/keel/keeltest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/openapi.json from the current document")
@@ -17,15 +19,9 @@ var update = flag.Bool("update", false, "rewrite testdata/openapi.json from the 
 //	go test ./cmd/example -run Golden -update
 func TestGolden(t *testing.T) {
 	f := newFixture(t)
-	w := f.do(get("/openapi.json"))
-	if w.Code != 200 {
-		t.Fatalf("/openapi.json: %d %s", w.Code, w.Body)
-	}
-	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q", ct)
-	}
+	r := f.do(t, get("/openapi.json")).ExpectStatus(200).ExpectHeader("Content-Type", "application/json")
 	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, w.Body.Bytes(), "", "  "); err != nil {
+	if err := json.Indent(&pretty, r.Body, "", "  "); err != nil {
 		t.Fatal(err)
 	}
 	pretty.WriteByte('\n')
@@ -43,6 +39,7 @@ func TestGolden(t *testing.T) {
 		t.Fatalf("%v (run go test ./cmd/example -run Golden -update)", err)
 	}
 	if !bytes.Equal(pretty.Bytes(), want) {
-		t.Errorf("/openapi.json differs from %s (run go test ./cmd/example -run Golden -update if intended):\n%s", path, pretty.Bytes())
+		keeltest.EqualJSON(t, pretty.Bytes(), want) // lists what changed, by path
+		t.Errorf("/openapi.json differs from %s (run go test ./cmd/example -run Golden -update if intended)", path)
 	}
 }
