@@ -116,10 +116,10 @@ func setValues(r *http.Request, e *entry, vals []string) {
 	}
 }
 
-// reserve answers a request the route's setter ServeMux did not match, which
-// means that its rules and Keel's disagree on this path: Keel's match is the
-// one that counts.
-func (d *dispatcher) reserve(e *entry) http.Handler {
+// setterFallback answers a request the route's one-pattern ServeMux did not
+// match, which would mean that its rules and Keel's disagree on this path:
+// Keel's match is the one that counts.
+func (d *dispatcher) setterFallback(e *entry) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := wire.Path(r)
 		if mr := d.routes(r.Method); mr != nil && strings.HasPrefix(p, "/") {

@@ -530,7 +530,7 @@ func (a *App) addEntry(method, muxPattern string, e *entry) {
 	if len(e.names) > 0 && e.names[0] != "" && !strings.Contains(muxPattern, "%") {
 		e.setter = http.NewServeMux()
 		e.setter.Handle(e.pattern, e.h)
-		e.setter.Handle("/", d.reserve(e))
+		e.setter.Handle("/", d.setterFallback(e))
 	}
 	if old := d.add(method, muxPattern, e); old != nil {
 		panic(fmt.Sprintf("keel: %s is already registered", e.pattern))
