@@ -1,5 +1,6 @@
-// Package router is Keel's App: an http.Handler on net/http's ServeMux that
-// registers typed handlers, compiles each route's dependency graph once (package
+// Package router is Keel's App: an http.Handler, routing with ServeMux's
+// patterns on the percent-decoded path as Starlette does, that registers
+// typed handlers, compiles each route's dependency graph once (package
 // di), binds and validates parameters (package params), answers errors in
 // FastAPI's format, and serves the OpenAPI document and its pages (package openapi).
 //
