@@ -4,7 +4,11 @@ import "strconv"
 
 // ErrorDetail is one item of a validation response, in FastAPI's shape (docs/fastapi-compat.md §5.1):
 // {"type","loc","msg","input","ctx"}. Loc holds strings (locations, wire names,
-// object keys) and ints (list indexes, JSON byte offsets). Ctx is omitted when nil.
+// object keys) and ints (list indexes, JSON character offsets). Input is the
+// offending value: for a JSON body, a string, json.Number, bool or nil for a
+// scalar, and a json.RawMessage holding the JSON text of an array or object
+// (sharing the request body's bytes; encoding/json writes it compacted). Ctx
+// is omitted when nil.
 type ErrorDetail struct {
 	Type  string         `json:"type"`
 	Loc   []any          `json:"loc"`

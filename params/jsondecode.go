@@ -27,8 +27,8 @@ type dstate struct {
 	buf []byte // the document (UTF-8 text accepted by checkJSON)
 	pos int    // offset of the current value (white space skipped)
 
-	// isText: the value is text, not JSON (a body whose Content-Type is not
-	// JSON, or a scalar default); it is text.
+	// isText: the one value is text, not JSON (a body whose Content-Type is
+	// not JSON, or a scalar's default tag), held in text.
 	isText bool
 	text   string
 
@@ -39,8 +39,8 @@ type dstate struct {
 	scratch []byte // unescaped object keys
 	pathBuf [8]pathElem
 
-	// limit bounds len(errs) (0: no bound); capped is set once an error was
-	// not recorded because of it, and makes the decoders skip what is left.
+	// limit bounds len(errs) (0: no bound); capped is set once the limit is
+	// reached, and makes the decoders skip what is left of the document.
 	limit  int
 	capped bool
 }
