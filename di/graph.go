@@ -212,10 +212,13 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps []Dependency, root bool, path []string) (*occ, *Node, error) {
 	orig := d.p
 	actual := orig
+	path = append(path[:len(path):len(path)], orig.name)
 	if r, ok := c.cfg.Overrides[orig]; ok && r != nil && !root {
+		if err := CheckOverride(orig, r); err != nil {
+			return nil, nil, &CompileError{Func: orig.name, Path: path, Msg: "override: " + err.Error()}
+		}
 		actual = r
 	}
-	path = append(path[:len(path):len(path)], orig.name)
 	if slices.Contains(c.stack, actual) {
 		names := make([]string, 0, len(c.stack)+1)
 		for _, p := range c.stack {
@@ -277,6 +280,10 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 		o.children = append(o.children, co)
 		node.Children = append(node.Children, cn)
 		if ch.input >= 0 {
+			if in := actual.inTypes()[ch.input]; co.p != ch.decl.p && (co.p.out == nil || !co.p.out.AssignableTo(in)) {
+				return nil, nil, &CompileError{Func: actual.name, Param: ch.input + 1, Type: in, Path: path,
+					Msg: fmt.Sprintf("the override %s of %s provides %v, which this parameter cannot take; make the replacement return %s", co.p.name, ch.decl.p.name, co.p.out, in)}
+			}
 			o.inputs[ch.input].occ = co
 		}
 		if !co.useCache || co.noCacheBelow {

@@ -318,3 +318,21 @@ func (p *Provider) WithMeta(meta any) *Provider {
 	}
 	return &c
 }
+
+// CheckOverride reports whether replacement may stand for original wherever
+// original is declared (docs/fastapi-compat.md §3.6): what it provides must be
+// assignable to what original provides, so that every function taking
+// original's value can take it. An effect-only original (providing nothing)
+// accepts any replacement.
+func CheckOverride(original, replacement *Provider) error {
+	want, got := original.out, replacement.out
+	switch {
+	case want == nil:
+		return nil
+	case got == nil:
+		return fmt.Errorf("the replacement %s provides nothing, and %s provides %s; a replacement must provide a value assignable to %s", replacement.name, original.name, want, want)
+	case !got.AssignableTo(want):
+		return fmt.Errorf("the replacement %s provides %s, which is not assignable to %s, the type %s provides; make the replacement return %s", replacement.name, got, want, original.name, want)
+	}
+	return nil
+}

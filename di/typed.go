@@ -1,6 +1,7 @@
 package di
 
 import (
+	"fmt"
 	"reflect"
 	"unsafe"
 )
@@ -63,13 +64,36 @@ func typed(fn any, in []reflect.Type, raw RawFunc, deps []Source) *Provider {
 // through its address when it has one and is exactly of type A (pooled
 // destinations), else through Interface, which for a non-addressable value points
 // at the value's existing memory, and which converts a concrete value to an
-// interface parameter type.
+// interface parameter type. A value of another type assignable to A (an
+// override's result, checked at registration) is converted. Anything else is a
+// bug in the resolver: arg panics rather than pass on a zero value.
 func arg[A any](v reflect.Value, t reflect.Type) A {
 	if v.CanAddr() && v.Type() == t {
 		return *(*A)(unsafe.Pointer(v.UnsafeAddr()))
 	}
-	a, _ := v.Interface().(A)
-	return a
+	if a, ok := v.Interface().(A); ok {
+		return a
+	}
+	return convertArg[A](v, t)
+}
+
+// convertArg is arg's slow path, for a value assignable to A but of another
+// type (an unnamed type for a named one: []int for type IDs []int).
+func convertArg[A any](v reflect.Value, t reflect.Type) A {
+	if v.IsValid() && v.Type().AssignableTo(t) {
+		var zero A
+		if v.Kind() == reflect.Interface && v.IsNil() {
+			return zero // a nil interface value: A is an interface type
+		}
+		if a, ok := v.Convert(t).Interface().(A); ok {
+			return a
+		}
+	}
+	got := "nothing"
+	if v.IsValid() {
+		got = v.Type().String()
+	}
+	panic(fmt.Sprintf("keel/di: a typed provider's parameter of type %s received %s; registration should have refused this, please report it", t, got))
 }
 
 // put writes a result into dst, unless err is set, and returns err.

@@ -190,7 +190,10 @@ func (a *App) Provide(srcs ...di.Source) {
 // replacement's own parameters are resolved; the original's cache key and
 // SecurityScopes are kept; the OpenAPI document is not affected. Use it in tests:
 // it recompiles routes, and panics if a route cannot be compiled with the
-// replacement. Override(original, nil) removes an override.
+// replacement. What replacement provides must be assignable to what original
+// provides (a *User for a *User, a concrete type for an interface): Override
+// panics otherwise, naming both types. Override(original, nil) removes an
+// override.
 //
 // Override returns the replacement that was in effect for original before the
 // call, or nil when there was none, so that a test can restore the previous state
@@ -199,15 +202,22 @@ func (a *App) Provide(srcs ...di.Source) {
 // meanwhile run with either the old or the new plan of their route.
 func (a *App) Override(original, replacement di.Source) (previous di.Source) {
 	orig := di.Depends(original).Provider()
+	var repl *di.Provider
+	if p, ok := replacement.(*di.Provider); replacement != nil && (!ok || p != nil) {
+		repl = di.Depends(replacement).Provider()
+		if err := di.CheckOverride(orig, repl); err != nil {
+			panic(fmt.Sprintf("keel: app.Override(%s, %s): %v", orig.Name(), repl.Name(), err))
+		}
+	}
 	a.overrideMu.Lock()
 	defer a.overrideMu.Unlock()
 	if prev, ok := a.overrides[orig]; ok {
 		previous = prev
 	}
-	if p, ok := replacement.(*di.Provider); replacement == nil || ok && p == nil {
+	if repl == nil {
 		delete(a.overrides, orig)
 	} else {
-		a.overrides[orig] = di.Depends(replacement).Provider()
+		a.overrides[orig] = repl
 	}
 	// Compile every route before switching any, so that a failed Override
 	// leaves the App as it was.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/testutil"
 	"github.com/keelgo/keel/router"
@@ -133,4 +134,87 @@ func TestOverrideConcurrentSameApp(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+type ovUser struct{ Name string }
+
+type ovNames []string
+
+type ovStore interface{ Name() string }
+
+type ovFakeStore struct{}
+
+func (ovFakeStore) Name() string { return "fake" }
+
+// An override whose result is not assignable to the original's is refused at
+// Override, naming both types, on the reflective and the typed path, whether or
+// not a route uses the original yet (issue 10 item 2).
+func TestOverrideTypeChecked(t *testing.T) {
+	reflective := di.Provide(func() (*ovUser, error) { return &ovUser{"john"}, nil })
+	typed := di.Func0(func() (*ovUser, error) { return &ovUser{"john"}, nil })
+	wrongReflective := di.Provide(func() (string, error) { return "alice", nil })
+	wrongTyped := di.Func0(func() (string, error) { return "alice", nil })
+	effect := di.Provide(func() error { return nil })
+	for _, tc := range []struct {
+		name       string
+		orig, repl *di.Provider
+		used       bool
+		want       []string
+	}{
+		{"reflective", reflective, wrongReflective, true, []string{"provides string", "not assignable to *router_test.ovUser"}},
+		{"typed", typed, wrongTyped, true, []string{"provides string", "not assignable to *router_test.ovUser"}},
+		{"unused original", reflective, wrongTyped, false, []string{"provides string", "*router_test.ovUser"}},
+		{"replacement provides nothing", typed, effect, true, []string{"provides nothing", "*router_test.ovUser"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app, _ := quietApp()
+			if tc.used {
+				app.Get("/me", di.Func1(func(u *ovUser) (string, error) { return u.Name, nil }), tc.orig)
+			}
+			p := registerPanic(func() { app.Override(tc.orig, tc.repl) })
+			if p == "" {
+				t.Fatal("Override accepted the replacement")
+			}
+			for _, w := range append(tc.want, "app.Override") {
+				if !strings.Contains(p, w) {
+					t.Errorf("panic %q lacks %q", p, w)
+				}
+			}
+			if tc.used {
+				testutil.Get(app, "/me").Expect(t, 200, `"john"`)
+			}
+		})
+	}
+}
+
+// A replacement of an assignable type reaches typed and reflective functions
+// as its value, never a zero value: an unnamed type for a named one, a
+// concrete type for an interface, anything for an effect-only original.
+func TestOverrideAssignable(t *testing.T) {
+	names := di.Func0(func() (ovNames, error) { return ovNames{"a"}, nil })
+	store := di.Func0(func() (ovStore, error) { return nil, nil })
+	effect := di.Provide(func() error { return keel.NewHTTPError(418, "teapot") })
+	app, _ := quietApp()
+	app.Get("/typed", di.Func2(func(n ovNames, s ovStore) (string, error) {
+		if s == nil {
+			return strings.Join(n, ",") + "/nil", nil
+		}
+		return strings.Join(n, ",") + "/" + s.Name(), nil
+	}), names, store)
+	app.Get("/reflect", func(n ovNames, s ovStore) (string, error) {
+		if s == nil {
+			return strings.Join(n, ",") + "/nil", nil
+		}
+		return strings.Join(n, ",") + "/" + s.Name(), nil
+	}, names, store)
+	app.Get("/effect", func() (string, error) { return "ran", nil }, router.Dependencies(effect))
+	testutil.Get(app, "/typed").Expect(t, 200, `"a/nil"`)
+	testutil.Get(app, "/effect").Expect(t, 418, `{"detail":"teapot"}`)
+
+	app.Override(names, di.Provide(func() []string { return []string{"x", "y"} }))
+	app.Override(store, di.Func0(func() (ovFakeStore, error) { return ovFakeStore{}, nil }))
+	app.Override(effect, di.Provide(func() int { return 1 }))
+	testutil.Get(app, "/typed").Expect(t, 200, `"x,y/fake"`)
+	testutil.Get(app, "/reflect").Expect(t, 200, `"x,y/fake"`)
+	testutil.Get(app, "/effect").Expect(t, 200, `"ran"`)
 }
