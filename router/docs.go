@@ -11,6 +11,7 @@ import (
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
+	"github.com/keelgo/keel/security"
 )
 
 // WithDocs adjusts the OpenAPI document and its pages: URLs, servers, tags,
@@ -28,21 +29,43 @@ type schemeEntry struct {
 	route     string
 }
 
-// checkSchemes refuses two different security schemes under one name: FastAPI
-// keeps the last one silently (docs/fastapi-compat.md §1.5); Keel makes it a registration error.
+// checkSchemes checks every security scheme of the route's graph as declared:
+// its configuration (security.ConfigChecker: a scheme declared in a
+// package-level var may be configured in main, so it is checked now, when a
+// route that uses it is registered, not when it became a dependency); each
+// scope required through it against the scopes it declares
+// (security.ScopeDeclarer); and its name: FastAPI keeps the last of two
+// different schemes under one name silently (docs/fastapi-compat.md §1.5), Keel
+// refuses the second.
 func (a *App) checkSchemes(rt *route) error {
 	var err error
-	walkTree(rt.docPlan.Tree(), func(n *di.Node) {
+	walkPath(rt.docPlan.Tree(), nil, func(n *di.Node, path []string) {
 		s, ok := n.Provider.Meta().(openapi.SchemeDoc)
 		if !ok || err != nil {
 			return
 		}
+		name := s.SchemeName()
+		if c, ok := s.(security.ConfigChecker); ok {
+			if cerr := c.CheckConfig(); cerr != nil {
+				err = fmt.Errorf("security scheme %s is misconfigured: %v (a scheme's configuration is checked when the first route using it is registered: set its fields before that)", name, cerr)
+				return
+			}
+		}
+		if d, ok := s.(security.ScopeDeclarer); ok {
+			if declared := d.DeclaredScopes(); len(declared) > 0 {
+				for _, sc := range n.Scopes {
+					if !slices.Contains(declared, sc) {
+						err = fmt.Errorf("scope %q is not declared by security scheme %s (declared: %s), required via %s; add it to the scheme's Scopes, or correct the name", sc, name, strings.Join(declared, ", "), strings.Join(path, " → "))
+						return
+					}
+				}
+			}
+		}
 		comp, merr := json.Marshal(s.OpenAPISecurityScheme())
 		if merr != nil {
-			err = fmt.Errorf("security scheme %s: %v", s.SchemeName(), merr)
+			err = fmt.Errorf("security scheme %s: %v", name, merr)
 			return
 		}
-		name := s.SchemeName()
 		prev, seen := a.schemes[name]
 		if seen && prev.scheme != s && !bytes.Equal(prev.component, comp) {
 			err = fmt.Errorf("two different security schemes are named %q (one is used by %s); give one of them another Name", name, prev.route)
@@ -53,6 +76,16 @@ func (a *App) checkSchemes(rt *route) error {
 		}
 	})
 	return err
+}
+
+// walkPath calls f for n and every node below it, with the names of the
+// providers from the root down to the node.
+func walkPath(n *di.Node, path []string, f func(n *di.Node, path []string)) {
+	path = append(path[:len(path):len(path)], n.Provider.Name())
+	f(n, path)
+	for _, c := range n.Children {
+		walkPath(c, path, f)
+	}
 }
 
 // openapiRoute collects what the route's compiled graph says for OpenAPI: the

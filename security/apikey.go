@@ -58,14 +58,17 @@ func (s *APIKeyQuery) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 	return &openapi3.SecurityScheme{Type: "apiKey", In: "query", Name: s.Param, Description: s.Description}
 }
 
-// Dependency implements di.Source. It panics if Param is empty.
+// Dependency implements di.Source.
 func (s *APIKeyQuery) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		if s.Param == "" {
-			return nil, configError(s, "Param (the query parameter name) is required")
-		}
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
+}
+
+// CheckConfig implements ConfigChecker: Param (the query parameter name) is required.
+func (s *APIKeyQuery) CheckConfig() error {
+	if s.Param == "" {
+		return configError(s, "Param (the query parameter name) is required")
+	}
+	return s.lazy.check(s, s.Optional)
 }
 
 // APIKeyHeader reads an API key from a request header (FastAPI's APIKeyHeader,
@@ -102,14 +105,17 @@ func (s *APIKeyHeader) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 	return &openapi3.SecurityScheme{Type: "apiKey", In: "header", Name: s.Header, Description: s.Description}
 }
 
-// Dependency implements di.Source. It panics if Header is empty.
+// Dependency implements di.Source.
 func (s *APIKeyHeader) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		if s.Header == "" {
-			return nil, configError(s, "Header (the header name) is required")
-		}
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
+}
+
+// CheckConfig implements ConfigChecker: Header (the header name) is required.
+func (s *APIKeyHeader) CheckConfig() error {
+	if s.Header == "" {
+		return configError(s, "Header (the header name) is required")
+	}
+	return s.lazy.check(s, s.Optional)
 }
 
 // APIKeyCookie reads an API key from a cookie (FastAPI's APIKeyCookie, docs/fastapi-compat.md
@@ -146,14 +152,17 @@ func (s *APIKeyCookie) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 	return &openapi3.SecurityScheme{Type: "apiKey", In: "cookie", Name: s.Cookie, Description: s.Description}
 }
 
-// Dependency implements di.Source. It panics if Cookie is empty.
+// Dependency implements di.Source.
 func (s *APIKeyCookie) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		if s.Cookie == "" {
-			return nil, configError(s, "Cookie (the cookie name) is required")
-		}
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
+}
+
+// CheckConfig implements ConfigChecker: Cookie (the cookie name) is required.
+func (s *APIKeyCookie) CheckConfig() error {
+	if s.Cookie == "" {
+		return configError(s, "Cookie (the cookie name) is required")
+	}
+	return s.lazy.check(s, s.Optional)
 }
 
 // apiKeyResult applies FastAPI's rule: missing and empty are alike (docs/fastapi-compat.md §1.2).

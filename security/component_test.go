@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os/exec"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,47 +131,142 @@ func TestDependency(t *testing.T) {
 	}
 }
 
-func TestDependencyConfigErrors(t *testing.T) {
+// A scheme's configuration is checked by CheckConfig (the App calls it when
+// it registers a route using the scheme), never when the scheme becomes a
+// dependency, so schemes declared in package-level vars can be configured in
+// main (issue 10 item 4). A failed check is retried once the fields are fixed.
+func TestCheckConfig(t *testing.T) {
 	tests := []struct {
 		scheme Scheme
 		msg    string
-	}{
-		{&APIKeyQuery{}, "Param"},
-		{&APIKeyHeader{}, "Header"},
-		{&APIKeyCookie{}, "Cookie"},
-		{&HTTPBase{}, "Scheme is required"},
-		{&OAuth2PasswordBearer{}, "TokenURL is required"},
-		{&OAuth2AuthorizationCodeBearer{TokenURL: "t"}, "AuthorizationURL"},
-		{&OpenIdConnect{}, "URL"},
-		{&DigestAuth{Lookup: noUsers}, "Realm is required"},
-		{&DigestAuth{Realm: "r"}, "Lookup is required"},
-		{&DigestAuth{Realm: "r", Lookup: noUsers, Secret: []byte("short")}, "16 bytes"},
-		{&DigestAuth{Realm: "r", Lookup: noUsers, Algorithms: []string{"SHA-1"}}, `unknown algorithm "SHA-1"`},
-		{&JWTBearer[Claims]{}, "exactly one of Key and KeyFunc"},
-		{&JWTBearer[Claims]{Key: "secret"}, "[]byte"},
-		{&JWTBearer[Claims]{Key: []byte("k"), Algorithms: []string{"RS256"}}, `"RS256" does not fit`},
-		{&JWTBearer[Claims]{Key: []byte("k"), Algorithms: []string{"none"}}, `"none" does not fit`},
-		{&JWTBearer[Claims]{KeyFunc: nil, Key: nil}, "exactly one"},
-		{&JWTBearer[struct{ X int }]{Key: []byte("k")}, "does not implement jwt.Claims"},
+		fix    func()
+	}{}
+	add := func(s Scheme, msg string, fix func()) {
+		tests = append(tests, struct {
+			scheme Scheme
+			msg    string
+			fix    func()
+		}{s, msg, fix})
 	}
+	{
+		s := &APIKeyQuery{}
+		add(s, "Param", func() { s.Param = "key" })
+	}
+	{
+		s := &APIKeyHeader{}
+		add(s, "Header", func() { s.Header = "x-key" })
+	}
+	{
+		s := &APIKeyCookie{}
+		add(s, "Cookie", func() { s.Cookie = "key" })
+	}
+	{
+		s := &HTTPBase{}
+		add(s, "Scheme is required", func() { s.Scheme = "other" })
+	}
+	{
+		s := &OAuth2PasswordBearer{}
+		add(s, "TokenURL is required", func() { s.TokenURL = "token" })
+	}
+	{
+		s := &OAuth2AuthorizationCodeBearer{TokenURL: "t"}
+		add(s, "AuthorizationURL", func() { s.AuthorizationURL = "auth" })
+	}
+	{
+		s := &OpenIdConnect{}
+		add(s, "URL", func() { s.URL = "https://example.com/.well-known/openid-configuration" })
+	}
+	{
+		s := &DigestAuth{Lookup: noUsers}
+		add(s, "Realm is required", func() { s.Realm = "r" })
+	}
+	{
+		s := &DigestAuth{Realm: "r"}
+		add(s, "Lookup is required", func() { s.Lookup = noUsers })
+	}
+	{
+		s := &DigestAuth{Realm: "r", Lookup: noUsers, Secret: []byte("short")}
+		add(s, "16 bytes", func() { s.Secret = []byte("0123456789abcdef") })
+	}
+	{
+		s := &DigestAuth{Realm: "r", Lookup: noUsers, Algorithms: []string{"SHA-1"}}
+		add(s, `unknown algorithm "SHA-1"`, func() { s.Algorithms = nil })
+	}
+	{
+		s := &JWTBearer[Claims]{}
+		add(s, "exactly one of Key and KeyFunc", func() { s.Key = []byte("k") })
+	}
+	{
+		s := &JWTBearer[Claims]{Key: "secret"}
+		add(s, "[]byte", func() { s.Key = []byte("secret") })
+	}
+	{
+		s := &JWTBearer[Claims]{Key: []byte("k"), Algorithms: []string{"RS256"}}
+		add(s, `"RS256" does not fit`, func() { s.Algorithms = []string{"HS256"} })
+	}
+	{
+		s := &JWTBearer[Claims]{Key: []byte("k"), Algorithms: []string{"none"}}
+		add(s, `"none" does not fit`, func() { s.Algorithms = nil })
+	}
+	add(&JWTBearer[struct{ X int }]{Key: []byte("k")}, "does not implement jwt.Claims", nil)
 	for _, tt := range tests {
-		func() {
-			defer func() {
-				r := recover()
-				if s, _ := r.(string); !strings.Contains(s, tt.msg) {
-					t.Errorf("%T: panic %v, want one containing %q", tt.scheme, r, tt.msg)
-				}
-			}()
-			tt.scheme.Dependency()
-		}()
-		func() { // and again: the error is kept
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%T: second Dependency did not panic", tt.scheme)
-				}
-			}()
-			tt.scheme.Dependency()
-		}()
+		c, ok := tt.scheme.(ConfigChecker)
+		if !ok {
+			t.Fatalf("%T does not implement ConfigChecker", tt.scheme)
+		}
+		if d := tt.scheme.Dependency(); d.Provider() == nil { // never panics, never checks
+			t.Errorf("%T: no provider", tt.scheme)
+		}
+		for range 2 { // the error is reported every time until fixed
+			if err := c.CheckConfig(); err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("%T: CheckConfig() = %v, want an error containing %q", tt.scheme, err, tt.msg)
+			}
+		}
+		if tt.fix != nil {
+			tt.fix()
+			if err := c.CheckConfig(); err != nil {
+				t.Errorf("%T: after the fix, CheckConfig() = %v", tt.scheme, err)
+			}
+		}
+	}
+}
+
+// Optional fixes the type a scheme provides when it first becomes a
+// dependency; changing it afterwards is a configuration error.
+func TestCheckConfigOptionalChanged(t *testing.T) {
+	for _, s := range []Scheme{&HTTPBearer{}, &OAuth2PasswordBearer{TokenURL: "t"}, &JWTBearer[Claims]{Key: []byte("k")}, &APIKeyHeader{Header: "k"}} {
+		s.Dependency()
+		v := reflect.ValueOf(s).Elem().FieldByName("Optional")
+		v.SetBool(true)
+		err := s.(ConfigChecker).CheckConfig()
+		if err == nil || !strings.Contains(err.Error(), "Optional is true, but it was false when the scheme was first used as a dependency") {
+			t.Errorf("%T: CheckConfig() = %v", s, err)
+		}
+	}
+}
+
+// DeclaredScopes lists the scopes a scheme knows, sorted; the flows of OAuth2
+// together. Schemes without scopes do not implement ScopeDeclarer.
+func TestDeclaredScopes(t *testing.T) {
+	scopes := map[string]string{"me": "", "items": ""}
+	for _, tt := range []struct {
+		scheme Scheme
+		want   []string
+	}{
+		{&OAuth2PasswordBearer{TokenURL: "t", Scopes: scopes}, []string{"items", "me"}},
+		{&OAuth2AuthorizationCodeBearer{Scopes: scopes}, []string{"items", "me"}},
+		{&JWTBearer[Claims]{Scopes: scopes}, []string{"items", "me"}},
+		{&OAuth2{Flows: OAuthFlows{Password: &OAuthFlow{Scopes: map[string]string{"b": ""}}, Implicit: &OAuthFlow{Scopes: map[string]string{"a": "", "b": ""}}}}, []string{"a", "b"}},
+		{&OAuth2PasswordBearer{TokenURL: "t"}, nil},
+	} {
+		if got := tt.scheme.(ScopeDeclarer).DeclaredScopes(); !slices.Equal(got, tt.want) {
+			t.Errorf("%T: DeclaredScopes() = %v, want %v", tt.scheme, got, tt.want)
+		}
+	}
+	for _, s := range []Scheme{&HTTPBearer{}, &HTTPBasic{}, &APIKeyHeader{}, &DigestAuth{}, &OpenIdConnect{}} {
+		if _, ok := s.(ScopeDeclarer); ok {
+			t.Errorf("%T implements ScopeDeclarer", s)
+		}
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -129,8 +128,7 @@ type DigestAuth struct {
 	MaxLength int
 
 	lazy  lazyProvider
-	setup sync.Once
-	err   error
+	setup setup
 	key   []byte
 	algs  []digestAlg
 	opq   string
@@ -152,44 +150,42 @@ var digestAlgs = map[string]digestAlg{
 	"SHA-512-256-SESS": {"SHA-512-256-sess", "SHA-512-256", true, sha512.New512_256},
 }
 
-func (d *DigestAuth) init() error {
-	d.setup.Do(func() {
-		switch {
-		case d.Realm == "":
-			d.err = configError(d, "Realm is required")
-			return
-		case d.Lookup == nil:
-			d.err = configError(d, "Lookup is required")
-			return
-		case len(d.Secret) > 0 && len(d.Secret) < 16:
-			d.err = configError(d, "Secret must be at least 16 bytes")
-			return
-		case d.NonceLifetime < 0:
-			d.err = configError(d, "NonceLifetime must not be negative")
-			return
+func (d *DigestAuth) init() error { return d.setup.do(d.configure) }
+
+// configure checks the fields and prepares the key, the algorithms and the
+// opaque value; it runs until it succeeds (see setup).
+func (d *DigestAuth) configure() error {
+	switch {
+	case d.Realm == "":
+		return configError(d, "Realm is required")
+	case d.Lookup == nil:
+		return configError(d, "Lookup is required")
+	case len(d.Secret) > 0 && len(d.Secret) < 16:
+		return configError(d, "Secret must be at least 16 bytes")
+	case d.NonceLifetime < 0:
+		return configError(d, "NonceLifetime must not be negative")
+	}
+	names := d.Algorithms
+	if len(names) == 0 {
+		names = []string{DigestSHA256, DigestMD5}
+	}
+	var algs []digestAlg
+	for _, n := range names {
+		a, ok := digestAlgs[strings.ToUpper(n)]
+		if !ok {
+			return configError(d, "unknown algorithm %q (want MD5, SHA-256, SHA-512-256 or a -sess variant)", n)
 		}
-		d.key = d.Secret
-		if len(d.key) == 0 {
-			d.key = make([]byte, 32)
-			_, _ = rand.Read(d.key)
-		}
-		names := d.Algorithms
-		if len(names) == 0 {
-			names = []string{DigestSHA256, DigestMD5}
-		}
-		for _, n := range names {
-			a, ok := digestAlgs[strings.ToUpper(n)]
-			if !ok {
-				d.err = configError(d, "unknown algorithm %q (want MD5, SHA-256, SHA-512-256 or a -sess variant)", n)
-				return
-			}
-			d.algs = append(d.algs, a)
-		}
-		m := hmac.New(sha256.New, d.key)
-		m.Write([]byte("keel digest opaque\x00" + d.Realm))
-		d.opq = hex.EncodeToString(m.Sum(nil)[:16])
-	})
-	return d.err
+		algs = append(algs, a)
+	}
+	key := d.Secret
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("keel digest opaque\x00" + d.Realm))
+	d.key, d.algs, d.opq = key, algs, hex.EncodeToString(m.Sum(nil)[:16])
+	return nil
 }
 
 func (d *DigestAuth) now() time.Time {
@@ -214,14 +210,19 @@ func (d *DigestAuth) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 	return &openapi3.SecurityScheme{Type: "http", Scheme: "digest", Description: d.Description}
 }
 
-// Dependency implements di.Source. It panics if the configuration is invalid.
+// Dependency implements di.Source.
 func (d *DigestAuth) Dependency() di.Dependency {
-	return d.lazy.get(func() (*di.Provider, error) {
-		if err := d.init(); err != nil {
-			return nil, err
-		}
-		return provide(d, d.Authenticate, d.Optional), nil
-	})
+	return d.lazy.get(d.Optional, func() *di.Provider { return provide(d, d.Authenticate, d.Optional) })
+}
+
+// CheckConfig implements ConfigChecker: Realm and Lookup are required, Secret
+// is empty or at least 16 bytes, the algorithms are known. The configuration
+// is fixed by the first successful check.
+func (d *DigestAuth) CheckConfig() error {
+	if err := d.init(); err != nil {
+		return err
+	}
+	return d.lazy.check(d, d.Optional)
 }
 
 // Challenge returns the 401 that asks for Digest credentials: one

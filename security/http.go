@@ -66,14 +66,17 @@ func (s *HTTPBase) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 	return &openapi3.SecurityScheme{Type: "http", Scheme: s.Scheme, Description: s.Description}
 }
 
-// Dependency implements di.Source. It panics if Scheme is empty.
+// Dependency implements di.Source.
 func (s *HTTPBase) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		if s.Scheme == "" {
-			return nil, configError(s, "Scheme is required")
-		}
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
+}
+
+// CheckConfig implements ConfigChecker: Scheme is required.
+func (s *HTTPBase) CheckConfig() error {
+	if s.Scheme == "" {
+		return configError(s, "Scheme is required")
+	}
+	return s.lazy.check(s, s.Optional)
 }
 
 // HTTPBearer accepts "Authorization: Bearer <token>", the scheme in any case
@@ -119,10 +122,11 @@ func (s *HTTPBearer) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 
 // Dependency implements di.Source.
 func (s *HTTPBearer) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
 }
+
+// CheckConfig implements ConfigChecker.
+func (s *HTTPBearer) CheckConfig() error { return s.lazy.check(s, s.Optional) }
 
 // HTTPDigest is FastAPI's HTTPDigest stub (docs/fastapi-compat.md §1.2): it accepts
 // "Authorization: Digest <params>" and provides the unparsed parameters, checking
@@ -163,10 +167,11 @@ func (s *HTTPDigest) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 
 // Dependency implements di.Source.
 func (s *HTTPDigest) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
 }
+
+// CheckConfig implements ConfigChecker.
+func (s *HTTPDigest) CheckConfig() error { return s.lazy.check(s, s.Optional) }
 
 // httpCredentials is FastAPI's HTTPBase/HTTPBearer/HTTPDigest logic: the header,
 // its scheme and its credentials must all be non-empty, and the scheme must equal
@@ -260,10 +265,11 @@ func (s *HTTPBasic) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 
 // Dependency implements di.Source.
 func (s *HTTPBasic) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
 }
+
+// CheckConfig implements ConfigChecker.
+func (s *HTTPBasic) CheckConfig() error { return s.lazy.check(s, s.Optional) }
 
 // parseBasic decodes Basic credentials: lenient base64, ASCII, first colon.
 func parseBasic(cred string) (HTTPBasicCredentials, bool) {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -234,8 +233,7 @@ type JWTBearer[C any] struct {
 	MaxLength int
 
 	lazy   lazyProvider
-	setup  sync.Once
-	err    error
+	setup  setup
 	parser *jwt.Parser
 	key    any
 }
@@ -248,10 +246,7 @@ var jwtAlgorithms = map[string]bool{
 	"EdDSA": true,
 }
 
-func (b *JWTBearer[C]) init() error {
-	b.setup.Do(func() { b.err = b.configure() })
-	return b.err
-}
+func (b *JWTBearer[C]) init() error { return b.setup.do(b.configure) }
 
 func (b *JWTBearer[C]) configure() error {
 	if _, ok := any(new(C)).(jwt.Claims); !ok {
@@ -459,17 +454,13 @@ func (b *JWTBearer[C]) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 }
 
 // Dependency implements di.Source. Its provider takes the request and the
-// SecurityScopes at its place in the graph. It panics if the configuration is
-// invalid.
+// SecurityScopes at its place in the graph.
 func (b *JWTBearer[C]) Dependency() di.Dependency {
-	return b.lazy.get(func() (*di.Provider, error) {
-		if err := b.init(); err != nil {
-			return nil, err
-		}
+	return b.lazy.get(b.Optional, func() *di.Provider {
 		if b.Optional {
 			return di.Func2(func(r *http.Request, s di.SecurityScopes) (*C, error) {
 				return b.Authenticate(r, s.Scopes)
-			}).WithMeta(b), nil
+			}).WithMeta(b)
 		}
 		return di.Func2(func(r *http.Request, s di.SecurityScopes) (C, error) {
 			c, err := b.Authenticate(r, s.Scopes)
@@ -478,6 +469,20 @@ func (b *JWTBearer[C]) Dependency() di.Dependency {
 				return zero, err
 			}
 			return *c, nil
-		}).WithMeta(b), nil
+		}).WithMeta(b)
 	})
 }
+
+// CheckConfig implements ConfigChecker: *C implements jwt.Claims, exactly one
+// of Key and KeyFunc is set, the algorithms fit the key, Leeway is not
+// negative. The verification settings (key, algorithms, issuer, audience,
+// leeway, clock) are fixed by the first successful check.
+func (b *JWTBearer[C]) CheckConfig() error {
+	if err := b.init(); err != nil {
+		return err
+	}
+	return b.lazy.check(b, b.Optional)
+}
+
+// DeclaredScopes implements ScopeDeclarer: the keys of Scopes.
+func (b *JWTBearer[C]) DeclaredScopes() []string { return sortedKeys(b.Scopes) }

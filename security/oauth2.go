@@ -44,12 +44,17 @@ func bearerTokenValue(r *http.Request, max int, custom func() *keel.HTTPError) (
 	return Token(cred), true, nil
 }
 
-// bearerProvider is the provider of the bearer-token schemes.
-func bearerProvider(meta any, max int, optional bool, custom func() *keel.HTTPError) *di.Provider {
+// bearerProvider is the provider of the bearer-token schemes. config returns
+// the scheme's MaxLength and NotAuthenticated, read per request.
+func bearerProvider(meta any, optional bool, config func() (int, func() *keel.HTTPError)) *di.Provider {
 	if optional {
-		return di.Func1(func(r *http.Request) (*Token, error) { return bearerToken(r, max, true, custom) }).WithMeta(meta)
+		return di.Func1(func(r *http.Request) (*Token, error) {
+			max, custom := config()
+			return bearerToken(r, max, true, custom)
+		}).WithMeta(meta)
 	}
 	return provideValue(meta, func(r *http.Request) (Token, error) {
+		max, custom := config()
 		t, _, err := bearerTokenValue(r, max, custom)
 		return t, err
 	})
@@ -165,9 +170,21 @@ func (s *OAuth2) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 
 // Dependency implements di.Source.
 func (s *OAuth2) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
+}
+
+// CheckConfig implements ConfigChecker.
+func (s *OAuth2) CheckConfig() error { return s.lazy.check(s, s.Optional) }
+
+// DeclaredScopes implements ScopeDeclarer: the scopes of every flow.
+func (s *OAuth2) DeclaredScopes() []string {
+	var all []map[string]string
+	for _, f := range []*OAuthFlow{s.Flows.Implicit, s.Flows.Password, s.Flows.ClientCredentials, s.Flows.AuthorizationCode} {
+		if f != nil {
+			all = append(all, f.Scopes)
+		}
+	}
+	return sortedKeys(all...)
 }
 
 // OAuth2PasswordBearer reads a bearer token obtained with OAuth2's password flow
@@ -219,15 +236,23 @@ func (s *OAuth2PasswordBearer) OpenAPISecurityScheme() *openapi3.SecurityScheme 
 	}
 }
 
-// Dependency implements di.Source. It panics if TokenURL is empty.
+// Dependency implements di.Source.
 func (s *OAuth2PasswordBearer) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		if s.TokenURL == "" {
-			return nil, configError(s, "TokenURL is required")
-		}
-		return bearerProvider(s, s.MaxLength, s.Optional, s.NotAuthenticated), nil
+	return s.lazy.get(s.Optional, func() *di.Provider {
+		return bearerProvider(s, s.Optional, func() (int, func() *keel.HTTPError) { return s.MaxLength, s.NotAuthenticated })
 	})
 }
+
+// CheckConfig implements ConfigChecker: TokenURL is required.
+func (s *OAuth2PasswordBearer) CheckConfig() error {
+	if s.TokenURL == "" {
+		return configError(s, "TokenURL is required")
+	}
+	return s.lazy.check(s, s.Optional)
+}
+
+// DeclaredScopes implements ScopeDeclarer: the keys of Scopes.
+func (s *OAuth2PasswordBearer) DeclaredScopes() []string { return sortedKeys(s.Scopes) }
 
 // OAuth2AuthorizationCodeBearer reads a bearer token obtained with OAuth2's
 // authorization code flow (FastAPI's OAuth2AuthorizationCodeBearer, docs/fastapi-compat.md §1.2).
@@ -279,15 +304,23 @@ func (s *OAuth2AuthorizationCodeBearer) OpenAPISecurityScheme() *openapi3.Securi
 	}
 }
 
-// Dependency implements di.Source. It panics if AuthorizationURL or TokenURL is empty.
+// Dependency implements di.Source.
 func (s *OAuth2AuthorizationCodeBearer) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		if s.AuthorizationURL == "" || s.TokenURL == "" {
-			return nil, configError(s, "AuthorizationURL and TokenURL are required")
-		}
-		return bearerProvider(s, s.MaxLength, s.Optional, s.NotAuthenticated), nil
+	return s.lazy.get(s.Optional, func() *di.Provider {
+		return bearerProvider(s, s.Optional, func() (int, func() *keel.HTTPError) { return s.MaxLength, s.NotAuthenticated })
 	})
 }
+
+// CheckConfig implements ConfigChecker: AuthorizationURL and TokenURL are required.
+func (s *OAuth2AuthorizationCodeBearer) CheckConfig() error {
+	if s.AuthorizationURL == "" || s.TokenURL == "" {
+		return configError(s, "AuthorizationURL and TokenURL are required")
+	}
+	return s.lazy.check(s, s.Optional)
+}
+
+// DeclaredScopes implements ScopeDeclarer: the keys of Scopes.
+func (s *OAuth2AuthorizationCodeBearer) DeclaredScopes() []string { return sortedKeys(s.Scopes) }
 
 // OpenIdConnect documents an OpenID Connect provider by its discovery URL
 // (FastAPI's OpenIdConnect, docs/fastapi-compat.md §1.2). The URL is never fetched: at request time
@@ -327,12 +360,15 @@ func (s *OpenIdConnect) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 	return &openapi3.SecurityScheme{Type: "openIdConnect", OpenIdConnectUrl: s.URL, Description: s.Description}
 }
 
-// Dependency implements di.Source. It panics if URL is empty.
+// Dependency implements di.Source.
 func (s *OpenIdConnect) Dependency() di.Dependency {
-	return s.lazy.get(func() (*di.Provider, error) {
-		if s.URL == "" {
-			return nil, configError(s, "URL (openIdConnectUrl) is required")
-		}
-		return provide(s, s.Authenticate, s.Optional), nil
-	})
+	return s.lazy.get(s.Optional, func() *di.Provider { return provide(s, s.Authenticate, s.Optional) })
+}
+
+// CheckConfig implements ConfigChecker: URL is required.
+func (s *OpenIdConnect) CheckConfig() error {
+	if s.URL == "" {
+		return configError(s, "URL (openIdConnectUrl) is required")
+	}
+	return s.lazy.check(s, s.Optional)
 }

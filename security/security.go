@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
@@ -175,20 +177,89 @@ func schemeName(explicit string, scheme any) string {
 	return name
 }
 
-// lazyProvider builds a scheme's provider once; its identity is the scheme's
-// identity in the dependency graph (docs/fastapi-compat.md §2.4 cache keys).
+// lazyProvider builds a scheme's provider once, the first time the scheme is
+// used as a dependency (di.Provide(fn, scheme), a route option, ...); its
+// identity is the scheme's identity in the dependency graph (docs/fastapi-compat.md
+// §2.4 cache keys). Building it checks nothing: the scheme's configuration is
+// checked by CheckConfig when a route using it is registered, so a scheme
+// declared in a package-level var can be configured later, in main. Only
+// Optional, which decides the type the provider provides, is fixed when the
+// provider is built.
 type lazyProvider struct {
-	once sync.Once
-	p    *di.Provider
-	err  error
+	once     sync.Once
+	p        *di.Provider
+	optional bool
 }
 
-func (l *lazyProvider) get(build func() (*di.Provider, error)) di.Dependency {
-	l.once.Do(func() { l.p, l.err = build() })
-	if l.err != nil {
-		panic(l.err.Error())
-	}
+func (l *lazyProvider) get(optional bool, build func() *di.Provider) di.Dependency {
+	l.once.Do(func() { l.p, l.optional = build(), optional })
 	return di.Depends(l.p)
+}
+
+// check reports an Optional changed after the provider was built.
+func (l *lazyProvider) check(scheme any, optional bool) error {
+	if l.p != nil && l.optional != optional {
+		return configError(scheme, "Optional is %v, but it was %v when the scheme was first used as a dependency, which fixed the type it provides; set Optional where the scheme is declared", optional, l.optional)
+	}
+	return nil
+}
+
+// setup runs a scheme's configuration step until it succeeds, then never
+// again: a failed step (reported at registration) is retried once the fields
+// are fixed. Reads after success cost one atomic load.
+type setup struct {
+	done atomic.Bool
+	mu   sync.Mutex
+}
+
+func (s *setup) do(f func() error) error {
+	if s.done.Load() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done.Load() {
+		return nil
+	}
+	if err := f(); err != nil {
+		return err
+	}
+	s.done.Store(true)
+	return nil
+}
+
+// ConfigChecker is implemented by schemes whose configuration can be wrong
+// (a required field left empty, an unusable key). The App calls CheckConfig
+// for every scheme in a route's dependency graph when it registers the route,
+// and refuses the route with the error: a scheme's fields may be set at any
+// time before the first route that uses it is registered, not only where the
+// scheme is declared.
+type ConfigChecker interface {
+	CheckConfig() error
+}
+
+// ScopeDeclarer is implemented by schemes that declare the OAuth2 scopes they
+// know (the Scopes of OAuth2PasswordBearer, OAuth2AuthorizationCodeBearer,
+// JWTBearer, the flows of OAuth2). When a route requires, through such a
+// scheme, a scope it does not declare, registering the route fails with the
+// route, the scope and the declared scopes. A scheme that declares none (an
+// empty result) accepts any scope.
+type ScopeDeclarer interface {
+	DeclaredScopes() []string
+}
+
+// sortedKeys returns the keys of scopes, sorted: the scopes a scheme declares.
+func sortedKeys(scopes ...map[string]string) []string {
+	var out []string
+	for _, m := range scopes {
+		for k := range m {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // provide makes the provider of a scheme whose Authenticate returns (*T, error):
