@@ -345,8 +345,14 @@ func (b *builder) body(body *Body, uid, opID string) (*openapi3.RequestBodyRef, 
 			return nil, fmt.Errorf("%w (request body)", err)
 		}
 		s = nullable(s, body.Type.Kind() == reflect.Pointer && !body.Required)
-		if s.Ref == "" && body.Name != "" {
+		switch {
+		case s.Ref != "":
+		case body.Name != "":
 			decorate(s, meta{title: wireTitle(body.Name)})
+		case body.Type.Kind() == reflect.Pointer && body.Type.Elem().Name() != "":
+			// An optional whole body: titled after its type, as FastAPI titles
+			// it after the parameter (`item: Item | None` gives "Item").
+			decorate(s, meta{title: displayName(body.Type.Elem())})
 		}
 		schema = s
 	} else {

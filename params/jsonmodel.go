@@ -243,3 +243,7 @@ func (c *Compiler) ModelFields(t reflect.Type) ([]Field, error) {
 	}
 	return out, nil
 }
+
+// HasJSONFields reports whether encoding/json would read or write any field of
+// the struct type t.
+func HasJSONFields(t reflect.Type) bool { return len(jsonFieldsOf(t)) > 0 }

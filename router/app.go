@@ -299,10 +299,23 @@ func (a *App) resolveParams(t reflect.Type, embed bool) (*di.Provider, di.Kind, 
 }
 
 // resolveBody treats a struct, slice or map parameter nothing else provides as the
-// JSON request body (FastAPI's single body parameter, docs/fastapi-compat.md §3.1 rule 4).
+// JSON request body (FastAPI's single body parameter, docs/fastapi-compat.md §3.1 rule 4),
+// and a pointer to one as an optional body, nil when the request has none
+// (FastAPI's `item: Item | None = None`, §4.5). A pointer to a struct that has
+// no JSON field (*sql.DB, *http.Client: a provider someone forgot) and a
+// pointer to a parameter struct are not bodies.
 func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
 	switch t.Kind() {
 	case reflect.Struct, reflect.Slice, reflect.Map:
+	case reflect.Pointer:
+		switch e := t.Elem(); {
+		case params.IsParamStruct(e):
+			return nil, 0, fmt.Errorf("%s is a pointer to a parameter struct; take the struct by value (%s): its fields say which are optional", t, e)
+		case e.Kind() == reflect.Struct && !params.HasJSONFields(e):
+			return nil, 0, nil
+		case e.Kind() != reflect.Struct && e.Kind() != reflect.Slice && e.Kind() != reflect.Map:
+			return nil, 0, nil
+		}
 	default:
 		return nil, 0, nil
 	}

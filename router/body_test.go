@@ -1,9 +1,11 @@
 package router_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/testutil"
 	"github.com/keelgo/keel/router"
 )
@@ -67,4 +69,101 @@ func TestBodyLargeArray(t *testing.T) {
 	body := `{"name":"x","junk":[` + strings.Repeat("7,", 500000) + `7]}`
 	testutil.Do(app, testutil.Request{Method: "POST", URL: "/junk", Headers: map[string]string{"Content-Type": "application/json"}, Body: body}).
 		Expect(t, 200, `500001`)
+}
+
+// optItem is the body of the optional-body tests.
+type optItem struct {
+	Name  string  `json:"name"`
+	Price float64 `json:"price"`
+}
+
+// A pointer parameter is an optional body: nil when the request has none or
+// sends null, decoded and validated otherwise, documented with
+// "required": false (issue 10 item 5; FastAPI's `item: Item | None = None`).
+func TestOptionalBodyByPointer(t *testing.T) {
+	app, _ := quietApp()
+	type q struct {
+		Q *string `query:"q"`
+	}
+	app.Put("/items/", func(p q, item *optItem) (map[string]any, error) {
+		r := map[string]any{"item": item}
+		if p.Q != nil {
+			r["q"] = *p.Q
+		}
+		return r, nil
+	})
+	app.Post("/list/", func(ids *[]int) (any, error) { return ids, nil })
+	ct := map[string]string{"Content-Type": "application/json"}
+	put := func(url, body string) testutil.Response {
+		return testutil.Do(app, testutil.Request{Method: "PUT", URL: url, Headers: ct, Body: body})
+	}
+	put("/items/", "").Expect(t, 200, `{"item":null}`)
+	put("/items/?q=x", "").Expect(t, 200, `{"item":null,"q":"x"}`)
+	put("/items/", "null").Expect(t, 200, `{"item":null}`)
+	put("/items/", `{"name":"Pen","price":1.5}`).Expect(t, 200, `{"item":{"name":"Pen","price":1.5}}`)
+	put("/items/", `{"name":"Pen","price":"x"}`).Expect(t, 422, `{"detail":[{"type":"float_parsing","loc":["body","price"],"msg":"Input should be a valid number, unable to parse string as a number","input":"x"}]}`)
+	put("/items/", `{"name":`).Expect(t, 422, `{"detail":[{"type":"json_invalid","loc":["body",8],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting value"}}]}`)
+	testutil.Do(app, testutil.Request{Method: "PUT", URL: "/items/"}).Expect(t, 200, `{"item":null}`)
+	testutil.Do(app, testutil.Request{Method: "POST", URL: "/list/", Headers: ct}).Expect(t, 200, `null`)
+	testutil.Do(app, testutil.Request{Method: "POST", URL: "/list/", Headers: ct, Body: `[1,2]`}).Expect(t, 200, `[1,2]`)
+
+	doc, err := app.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Paths map[string]map[string]struct {
+			RequestBody map[string]any `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(d.Paths["/items/"]["put"].RequestBody)
+	want := `{"content":{"application/json":{"schema":{"anyOf":[{"$ref":"#/components/schemas/optItem"},{"type":"null"}],"title":"optItem"}}}}`
+	if string(got) != want {
+		t.Errorf("requestBody = %s\nwant          %s", got, want)
+	}
+	got, _ = json.Marshal(d.Paths["/list/"]["post"].RequestBody)
+	want = `{"content":{"application/json":{"schema":{"anyOf":[{"items":{"type":"integer"},"type":"array"},{"type":"null"}]}}}}`
+	if string(got) != want {
+		t.Errorf("requestBody = %s\nwant          %s", got, want)
+	}
+}
+
+type optDB struct{ conn int }
+
+type optParams struct {
+	Q string `query:"q"`
+}
+
+// What a pointer parameter does not become: a body of a struct without JSON
+// fields (a forgotten provider), a pointer to a parameter struct, and a type a
+// provider in the route's graph provides.
+func TestOptionalBodyRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		register func(app *router.App)
+		want     []string
+	}{
+		{"no JSON fields", func(app *router.App) { app.Get("/", func(*optDB) (string, error) { return "", nil }) },
+			[]string{"nothing provides *router_test.optDB"}},
+		{"pointer to a parameter struct", func(app *router.App) { app.Get("/", func(*optParams) (string, error) { return "", nil }) },
+			[]string{"*router_test.optParams is a pointer to a parameter struct", "take the struct by value"}},
+		{"provided elsewhere in the graph", func(app *router.App) {
+			current := di.Provide(func() (*optItem, error) { return &optItem{}, nil })
+			check := di.Provide(func(*optItem) error { return nil }, current)
+			app.Get("/", func(*optItem) (string, error) { return "", nil }, router.Dependencies(check))
+		}, []string{"a parameter of type *router_test.optItem would be the optional JSON body", "provides *router_test.optItem"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			app, _ := quietApp()
+			p := registerPanic(func() { tt.register(app) })
+			for _, w := range tt.want {
+				if !strings.Contains(p, w) {
+					t.Errorf("panic %q lacks %q", p, w)
+				}
+			}
+		})
+	}
 }

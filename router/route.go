@@ -467,7 +467,33 @@ func (a *App) checkRoute(rt *route) error {
 			return fmt.Errorf("the pattern wildcard {%s} is bound to nothing; add a field tagged `path:%q` to a parameter struct of the handler or a dependency", w, w)
 		}
 	}
+	if err := checkOptionalBodies(rt.docPlan.Tree()); err != nil {
+		return err
+	}
 	return a.checkSchemes(rt)
+}
+
+// checkOptionalBodies refuses an optional body (a *T parameter nothing else
+// provides) whose type a provider in the same graph provides: the function
+// taking it almost certainly lacks that provider as its explicit dependency.
+func checkOptionalBodies(tree *di.Node) error {
+	providers := map[reflect.Type]string{}
+	walkTree(tree, func(n *di.Node) {
+		if _, ok := n.Provider.Meta().(*params.Binder); !ok && n.Provider.Type() != nil {
+			providers[n.Provider.Type()] = n.Provider.Name()
+		}
+	})
+	var err error
+	walkTree(tree, func(n *di.Node) {
+		b, ok := n.Provider.Meta().(*params.Binder)
+		if !ok || err != nil || b.Type().Kind() != reflect.Pointer || len(b.Fields()) != 1 || b.Fields()[0].In != params.InBody || b.Fields()[0].Name != "" {
+			return
+		}
+		if p, ok := providers[b.Type()]; ok {
+			err = fmt.Errorf("a parameter of type %s would be the optional JSON body, but %s in this route's graph provides %s; pass %s with the function that takes it (di.Provide(fn, dep) or the route's arguments), or use a parameter struct with a body field if you mean the body", b.Type(), p, b.Type(), p)
+		}
+	})
+	return err
 }
 
 func walkTree(n *di.Node, f func(*di.Node)) {

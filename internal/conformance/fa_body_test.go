@@ -146,6 +146,49 @@ func TestBodyMultipleParamsTutorial001(t *testing.T) { // tests/test_tutorial/te
 	})
 }
 
+// TestBodyMultipleParamsTutorial001Optional ports the same test with FastAPI's
+// signature: the optional body `item: Item | None = None` is a handler
+// parameter of pointer type, documented with "required": false.
+func TestBodyMultipleParamsTutorial001Optional(t *testing.T) {
+	type Item bdItem
+	type params struct {
+		ItemID int     `path:"item_id" title:"The ID of the item to get" validate:"gte=0,lte=1000"`
+		Q      *string `query:"q"`
+	}
+	app := fastAPIApp()
+	app.Put("/items/{item_id}", func(p params, item *Item) (any, error) {
+		r := map[string]any{"item_id": p.ItemID}
+		if p.Q != nil && *p.Q != "" {
+			r["q"] = *p.Q
+		}
+		if item != nil {
+			r["item"] = item
+		}
+		return r, nil
+	}, router.Name("update_item"))
+	put := func(target, body string) func(http.Handler) secResp {
+		return func(h http.Handler) secResp { return faJSON(h, "PUT", target, body) }
+	}
+	faRun(t, app, []faCase{
+		{name: "test_post_body_q_bar_content", do: put("/items/5?q=bar", `{"name":"Foo","price":50.5}`), status: 200,
+			body: `{"item_id":5,"item":{"name":"Foo","price":50.5,"description":null,"tax":null},"q":"bar"}`},
+		{name: "test_post_no_body_q_bar", do: put("/items/5?q=bar", ``), status: 200, body: `{"item_id":5,"q":"bar"}`},
+		{name: "test_post_no_body", do: put("/items/5", ``), status: 200, body: `{"item_id":5}`},
+		{name: "test_post_id_foo", do: put("/items/foo", ``), status: 422, body: faDetail(faIntParsing(`["path","item_id"]`, `"foo"`))},
+	})
+	t.Run("test_openapi_schema", func(t *testing.T) {
+		secReport(t, oaCheckPart(t, app, `{"content":{"application/json":{"schema":{
+			"anyOf":[{"$ref":"#/components/schemas/Item"},{"type":"null"}],"title":"Item"}}}}`,
+			"paths", "/items/{item_id}", "put", "requestBody"))
+		secReport(t, oaCheckPart(t, app, `{"title":"Item","type":"object","required":["name","price"],"properties":{
+			"name":{"title":"Name","type":"string"},
+			"description":{"title":"Description","anyOf":[{"type":"string"},{"type":"null"}]},
+			"price":{"title":"Price","type":"number"},
+			"tax":{"title":"Tax","anyOf":[{"type":"number"},{"type":"null"}]}}}`,
+			"components", "schemas", "Item"))
+	})
+}
+
 // bdUser is docs_src/body_multiple_params' User.
 type bdUser struct {
 	Username string  `json:"username"`
