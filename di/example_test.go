@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/router"
 )
 
 // Security declares scopes; providers below see them, parents first.
@@ -47,4 +48,24 @@ func ExampleCleanup() {
 	// Output:
 	// handler returned 1
 	// release conn 1 error: <nil>
+}
+
+// Args binds dependencies to parameters by position: three ints from one
+// provider, declared with different scopes, as FastAPI's
+// `count: int = Security(dep_counter)` and its siblings.
+func ExampleArgs() {
+	calls := 0
+	depCounter := di.Provide(func() int { calls++; return calls })
+	app := router.New(router.Info{Title: "Counters"})
+	app.Get("/scope-counter", func(count, scoped1, scoped2 int) (string, error) {
+		return fmt.Sprint(count, scoped1, scoped2), nil
+	}, di.Args(
+		di.Security(depCounter),
+		di.Security(depCounter, "scope"),
+		di.Security(depCounter, "scope"), // the same cache key as the line above: one call
+	))
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest("GET", "/scope-counter", nil))
+	fmt.Println(w.Body.String())
+	// Output: "1 2 2"
 }

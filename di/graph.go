@@ -339,9 +339,10 @@ func (c *compiler) usesScopes(p *Provider) bool {
 	}
 	if !res {
 		for _, d := range p.deps {
-			if len(d.scopes) > 0 || c.usesScopes(d.p) {
-				res = true
-				break
+			for _, e := range append([]Dependency{d}, d.args...) {
+				if e.p != nil && (len(e.scopes) > 0 || c.usesScopes(e.p)) {
+					res = true
+				}
 			}
 		}
 	}
@@ -399,7 +400,6 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 	ins := p.inTypes()
 	var sig signature
 	sig.inputs = make([]input, len(ins))
-	matched := make([]int, len(ins)) // index+1 of the explicit dep filling the param
 	var effects []childDecl
 	if root {
 		for _, d := range c.effects {
@@ -409,22 +409,60 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			effects = append(effects, childDecl{decl: d, kind: KindEffect, input: -1})
 		}
 	}
-	for di, d := range explicit {
+	// Positional bindings first (Args), then the others by type, among the
+	// parameters Args leaves.
+	bound := make([]*Dependency, len(ins)) // the explicit dependency filling each parameter
+	positional := make([]bool, len(ins))
+	sawArgs := false
+	for _, d := range explicit {
+		switch {
+		case d.args == nil:
+			continue
+		case sawArgs:
+			return sig, &CompileError{Func: p.name, Path: path, Msg: "two di.Args lists; bind every parameter in one di.Args"}
+		case len(d.args) > len(ins):
+			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("di.Args has %d entries, but %s has %d parameters; remove the extra entries", len(d.args), p.name, len(ins))}
+		}
+		sawArgs = true
+		for i := range d.args {
+			a := &d.args[i]
+			if a.auto {
+				continue
+			}
+			switch {
+			case a.p == nil:
+				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d is empty; use di.Depends(provider), or di.Auto() for a parameter resolved as usual", i+1)}
+			case a.p.out == nil:
+				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d, %s, provides nothing, so it cannot fill a parameter; run it for its effect (router.Dependencies) instead", i+1, a.p.name)}
+			case !a.p.out.AssignableTo(ins[i]):
+				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d, %s, provides %s, which is not assignable to this parameter; check the order of the entries against the parameters (di.Auto() skips one)", i+1, a.p.name, a.p.out)}
+			}
+			bound[i], positional[i] = a, true
+		}
+	}
+	for n := range explicit {
+		d := &explicit[n]
+		if d.args != nil {
+			continue
+		}
+		if d.auto {
+			return sig, &CompileError{Func: p.name, Path: path, Msg: "di.Auto() stands only in a di.Args list"}
+		}
 		if d.p == nil {
-			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("explicit dependency #%d is empty; use di.Depends(provider)", di+1)}
+			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("explicit dependency #%d is empty; use di.Depends(provider)", n+1)}
 		}
 		out := d.p.out
 		var hits []int
 		if out != nil {
 			for i, t := range ins {
-				if out == t || (t.Kind() == reflect.Interface && out.Implements(t) && t != ctxType) {
+				if !positional[i] && (out == t || (t.Kind() == reflect.Interface && out.Implements(t) && t != ctxType)) {
 					hits = append(hits, i)
 				}
 			}
 		}
 		switch {
 		case len(hits) == 0 && root:
-			effects = append(effects, childDecl{decl: d, kind: KindEffect, input: -1})
+			effects = append(effects, childDecl{decl: *d, kind: KindEffect, input: -1})
 		case len(hits) == 0:
 			what := "provides nothing"
 			if out != nil {
@@ -433,22 +471,21 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("explicit dependency %s %s, which no parameter of %s takes; remove it, or add a parameter of that type", d.p.name, what, p.name)}
 		case len(hits) > 1:
 			return sig, &CompileError{Func: p.name, Param: hits[1] + 1, Type: ins[hits[1]], Path: path,
-				Msg: fmt.Sprintf("ambiguous: explicit dependency %s (%s) matches parameters #%d and #%d; give them distinct types (for example a named type per value)", d.p.name, out, hits[0]+1, hits[1]+1)}
+				Msg: fmt.Sprintf("ambiguous: explicit dependency %s (%s) matches parameters #%d and #%d; bind each of them by position with di.Args(...) (one entry per parameter, di.Auto() for one resolved as usual), or give them distinct types", d.p.name, out, hits[0]+1, hits[1]+1)}
 		default:
 			i := hits[0]
-			if matched[i] != 0 {
-				prev := explicit[matched[i]-1].p.name
+			if bound[i] != nil {
 				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path,
-					Msg: fmt.Sprintf("ambiguous: both %s and %s provide this parameter; pass only one of them", prev, d.p.name)}
+					Msg: fmt.Sprintf("ambiguous: both %s and %s provide this parameter; pass only one of them, or bind each parameter by position with di.Args(...)", bound[i].p.name, d.p.name)}
 			}
-			matched[i] = di + 1
+			bound[i] = d
 		}
 	}
 	var deps, prms []childDecl
 	for i, t := range ins {
-		if m := matched[i]; m != 0 {
+		if b := bound[i]; b != nil {
 			sig.inputs[i] = input{kind: inChild}
-			deps = append(deps, childDecl{decl: explicit[m-1], kind: KindDependency, input: i})
+			deps = append(deps, childDecl{decl: *b, kind: KindDependency, input: i})
 			continue
 		}
 		switch t {

@@ -72,7 +72,9 @@ var (
 // (T, Cleanup, error), (T, func(), error), error, or nothing. deps are explicit
 // dependencies for fn's parameters, matched to them by type; a dependency that
 // matches no parameter, or a parameter matched by two dependencies, is a
-// registration error when a route using fn is registered.
+// registration error when a route using fn is registered. An Args among deps
+// binds dependencies to parameters by position instead, for parameters of one
+// type that need different dependencies.
 //
 // Provide panics if fn is not a function of one of those shapes: that is a
 // programming error, caught at startup.
@@ -209,6 +211,8 @@ type Dependency struct {
 	scopes  []string
 	noCache bool
 	scope   Scope
+	args    []Dependency // set for Args: the positional bindings
+	auto    bool         // Auto: a position left to the usual resolution
 }
 
 // Depends declares src as a dependency, FastAPI's Depends(src).
@@ -216,8 +220,50 @@ func Depends(src Source) Dependency {
 	if src == nil {
 		panic("keel/di: Depends(nil)")
 	}
-	return src.Dependency()
+	d := src.Dependency()
+	if d.args != nil || d.auto {
+		panic("keel/di: di.Args and di.Auto bind the parameters of one function: pass them to di.Provide (or di.Func*) with the function, or with a route's handler; they are not dependencies themselves")
+	}
+	return d
 }
+
+// Args binds explicit dependencies to the parameters of the function it is
+// given with (di.Provide(fn, di.Args(...)), or a route's handler), by
+// position: the first to parameter #1, and so on, as FastAPI's `x: int =
+// Depends(dep)` binds one per parameter. Parameters of one type that need
+// different dependencies are then one line each:
+//
+//	app.Get("/scope-counter", getScopeCounter, di.Args(
+//		di.Security(depCounter),           // count int
+//		di.Security(depCounter, "scope"),  // scopeCount1 int
+//		di.Security(depCounter, "scope"),  // scopeCount2 int
+//	))
+//
+// Auto() leaves a position to the usual resolution (built-ins, parameter
+// structs, app-wide providers, the body), and parameters after the last entry
+// are resolved as usual too. Other explicit dependencies given with the function
+// are matched by type to the parameters Args does not bind. Registration fails
+// when an entry's value is not assignable to its parameter, provides nothing,
+// or has no parameter, and when a function is given two Args.
+func Args(deps ...Source) Source {
+	d := Dependency{args: make([]Dependency, len(deps))}
+	for i, s := range deps {
+		if s == nil {
+			panic(fmt.Sprintf("keel/di: di.Args: entry #%d is nil; use di.Auto() to leave a parameter to the usual resolution", i+1))
+		}
+		e := s.Dependency()
+		if e.args != nil {
+			panic(fmt.Sprintf("keel/di: di.Args: entry #%d is itself a di.Args", i+1))
+		}
+		d.args[i] = e
+	}
+	return d
+}
+
+// Auto stands, in an Args list, for a parameter resolved as usual: a built-in,
+// a parameter struct, an app-wide provider, the body, or an explicit dependency
+// matched by type.
+func Auto() Source { return Dependency{auto: true} }
 
 // Security declares src as a dependency with OAuth2 scopes, FastAPI's
 // Security(src, scopes=[...]). The scopes add to those of the dependents above it

@@ -44,7 +44,12 @@ func TestRegistrationErrors(t *testing.T) {
 		}, []string{"GET /x", "parameter #1 (*router_test.DB)", "nothing provides *router_test.DB", "app.Provide"}},
 		{"ambiguous", func(app *router.App) {
 			app.Get("/x", func(a, b A) error { return nil }, di.Provide(func() A { return 1 }))
-		}, []string{"ambiguous", "parameters #1 and #2"}},
+		}, []string{"ambiguous", "parameters #1 and #2", "di.Args(", "di.Auto()"}},
+		{"ambiguous by type for a provider", func(app *router.App) {
+			one := di.Provide(func() A { return 1 })
+			p := di.Provide(func(a, b A) R { return "" }, one, one)
+			app.Get("/x", func(R) error { return nil }, p)
+		}, []string{"ambiguous", "di.Args("}},
 		{"unused in provider", func(app *router.App) {
 			p := di.Provide(func() R { return "" }, di.Provide(func() A { return 1 }))
 			app.Get("/x", func(R) error { return nil }, p)

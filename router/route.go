@@ -288,7 +288,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 		case RouteOption:
 			v.applyRoute(&rt.cfg)
 		case di.Source:
-			rt.explicit = append(rt.explicit, di.Depends(v))
+			rt.explicit = append(rt.explicit, v.Dependency()) // di.Args too: checked when compiled
 		case nil:
 			panic(fmt.Sprintf("%s: argument #%d is nil", rt.describe(), i+3))
 		default:

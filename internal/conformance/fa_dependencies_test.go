@@ -9,31 +9,35 @@ import (
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/keeltest"
 	"github.com/keelgo/keel/router"
 )
 
 // Ports of FastAPI's dependency tests: tests/test_dependency_*.py and
 // tests/test_tutorial/test_dependencies/* (docs_src/dependencies/*), docs/fastapi-compat.md §3.
 
-// depCounter is dep_counter's value; depSubCount is super_dep's.
-type (
-	depCounter  int
-	depSubCount int
-)
-
-// depCacheApp is tests/test_dependency_cache.py's app (docs/fastapi-compat.md §3.4).
+// depCacheApp is tests/test_dependency_cache.py's app (docs/fastapi-compat.md §3.4):
+// every value is an int, as there, each parameter bound to its dependency by
+// position with di.Args, as `count: int = Depends(dep_counter)` binds it.
 func depCacheApp() (*router.App, *atomic.Int64) {
 	var counter atomic.Int64
-	DepCounter := di.Provide(func() depCounter { return depCounter(counter.Add(1)) })
-	SuperDep := di.Provide(func(c depCounter) depSubCount { return depSubCount(c) }, DepCounter)
+	DepCounter := di.Provide(func() int { return int(counter.Add(1)) })
+	SuperDep := di.Provide(func(count int) int { return count }, DepCounter)
 	app := fastAPIApp()
-	app.Get("/counter/", func(c depCounter) (any, error) { return map[string]any{"counter": c}, nil }, DepCounter)
-	app.Get("/sub-counter/", func(s depSubCount, c depCounter) (any, error) {
-		return map[string]any{"counter": c, "subcounter": s}, nil
-	}, SuperDep, DepCounter)
-	app.Get("/sub-counter-no-cache/", func(s depSubCount, c depCounter) (any, error) {
-		return map[string]any{"counter": c, "subcounter": s}, nil
-	}, SuperDep, di.Depends(DepCounter).NoCache())
+	app.Get("/counter/", func(count int) (any, error) { return map[string]any{"counter": count}, nil }, DepCounter)
+	app.Get("/sub-counter/", func(subcount, count int) (any, error) {
+		return map[string]any{"counter": count, "subcounter": subcount}, nil
+	}, di.Args(SuperDep, DepCounter))
+	app.Get("/sub-counter-no-cache/", func(subcount, count int) (any, error) {
+		return map[string]any{"counter": count, "subcounter": subcount}, nil
+	}, di.Args(SuperDep, di.Depends(DepCounter).NoCache()))
+	app.Get("/scope-counter", func(count, scopeCount1, scopeCount2 int) (any, error) {
+		return map[string]any{"counter": count, "scope_counter_1": scopeCount1, "scope_counter_2": scopeCount2}, nil
+	}, di.Args(
+		di.Security(DepCounter),
+		di.Security(DepCounter, "scope"),
+		di.Security(DepCounter, "scope"),
+	), router.Name("get_scope_counter"))
 	return app, &counter
 }
 
@@ -56,6 +60,18 @@ func TestDependencyCache_SubCounterNoCache(t *testing.T) { // tests/test_depende
 	c.Store(0)
 	secReport(t, secGet(app, "/sub-counter-no-cache/").check(200, `{"counter":2,"subcounter":1}`, ""))
 	secReport(t, secGet(app, "/sub-counter-no-cache/").check(200, `{"counter":4,"subcounter":3}`, ""))
+}
+
+func TestDependencyCache_SecurityCache(t *testing.T) { // tests/test_dependency_cache.py::test_security_cache
+	// Security(dep_counter) does not use scopes (one key); the two
+	// Security(dep_counter, scopes=["scope"]) share another (docs/fastapi-compat.md §2.4).
+	// The test requests /scope-counter/, which TestClient reaches through
+	// the 307 to /scope-counter, as keeltest does.
+	app, c := depCacheApp()
+	c.Store(0)
+	client := keeltest.New(t, app)
+	client.Get("/scope-counter/").ExpectStatus(200).ExpectJSON(`{"counter":1,"scope_counter_1":2,"scope_counter_2":2}`)
+	client.Get("/scope-counter/").ExpectStatus(200).ExpectJSON(`{"counter":3,"scope_counter_1":4,"scope_counter_2":4}`)
 }
 
 // depCommonParams is docs_src/dependencies/tutorial001's common_parameters.

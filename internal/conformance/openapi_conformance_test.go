@@ -56,17 +56,15 @@ func TestOpenAPITopLevelSecuritySchemeInOpenAPI(t *testing.T) {
 
 func TestOpenAPIRepeatedDependencySchema(t *testing.T) {
 	// tests/test_repeated_dependency_schema.py: the header of a dependency used
-	// twice is listed once.
+	// twice is listed once. Both dependencies give a str, bound by position.
 	type hdr struct {
 		Someheader string `header:"someheader"`
 	}
-	type dep1 string
-	type dep2 string
-	getHeader := di.Provide(func(h hdr) (dep1, error) { return dep1(h.Someheader), nil })
-	getSomethingElse := di.Provide(func(h dep1) (dep2, error) { return dep2(string(h) + "123"), nil }, getHeader)
+	getHeader := di.Provide(func(h hdr) (string, error) { return h.Someheader, nil })
+	getSomethingElse := di.Provide(func(someheader string) (string, error) { return someheader + "123", nil }, getHeader)
 	app := fastAPIApp()
-	app.Get("/", func(a dep1, b dep2) (any, error) { return map[string]string{"dep1": string(a), "dep2": string(b)}, nil },
-		di.Depends(getHeader), di.Depends(getSomethingElse), router.Name("get_deps"))
+	app.Get("/", func(dep1, dep2 string) (any, error) { return map[string]string{"dep1": dep1, "dep2": dep2}, nil },
+		di.Args(di.Depends(getHeader), di.Depends(getSomethingElse)), router.Name("get_deps"))
 	t.Run("test_schema", func(t *testing.T) {
 		secReport(t, oaCheck(t, app, fmt.Sprintf(`{
   "openapi": "3.1.0",

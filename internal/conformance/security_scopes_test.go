@@ -17,15 +17,14 @@ import (
 func TestSecurityScopes(t *testing.T) {
 	// tests/test_security_scopes.py: get_db is used directly and under
 	// Security(get_user, scopes=["read"]); it does not use scopes, so it is
-	// called once.
-	type db string
-	type user string
+	// called once. Both are str, bound by position as in the endpoint's
+	// signature.
 	count := 0
-	getDB := di.Provide(func() (db, error) { count++; return db(fmt.Sprintf("db_%d", count)), nil })
-	getUser := di.Provide(func(db) (user, error) { return "user", nil }, getDB)
+	getDB := di.Provide(func() (string, error) { count++; return fmt.Sprintf("db_%d", count), nil })
+	getUser := di.Provide(func(db string) (string, error) { return "user", nil }, getDB)
 	app := fastAPIApp()
-	app.Get("/", func(d db, _ user) (any, error) { return map[string]string{"db": string(d)}, nil },
-		di.Depends(getDB), di.Security(getUser, "read"), router.Name("endpoint"))
+	app.Get("/", func(db, user string) (any, error) { return map[string]string{"db": db}, nil },
+		di.Args(di.Depends(getDB), di.Security(getUser, "read")), router.Name("endpoint"))
 	r := secGet(app, "/")
 	errs := r.check(200, `{"db":"db_1"}`, "")
 	if count != 1 {
@@ -35,32 +34,30 @@ func TestSecurityScopes(t *testing.T) {
 }
 
 func TestSecurityScopesSubDependency(t *testing.T) {
-	// tests/test_security_scopes_sub_dependency.py
-	type dbSession string
-	type currentUser map[string]any
-	type userMe map[string]any
-	type userItems map[string]any
+	// tests/test_security_scopes_sub_dependency.py, with FastAPI's types: every
+	// value is a dict (map[string]any), the endpoint's two bound by position.
+	type dict = map[string]any
 	counts := map[string]int{}
-	getDBSession := di.Provide(func() (dbSession, error) {
+	getDBSession := di.Provide(func() (string, error) {
 		counts["get_db_session"]++
-		return dbSession(fmt.Sprintf("db_session_%d", counts["get_db_session"])), nil
+		return fmt.Sprintf("db_session_%d", counts["get_db_session"]), nil
 	})
-	getCurrentUser := di.Provide(func(s di.SecurityScopes, db dbSession) (currentUser, error) {
+	getCurrentUser := di.Provide(func(s di.SecurityScopes, dbSession string) (dict, error) {
 		counts["get_current_user"]++
-		return currentUser{"user": fmt.Sprintf("user_%d", counts["get_current_user"]), "scopes": s.Scopes, "db_session": db}, nil
+		return dict{"user": fmt.Sprintf("user_%d", counts["get_current_user"]), "scopes": s.Scopes, "db_session": dbSession}, nil
 	}, getDBSession)
-	getUserMe := di.Provide(func(u currentUser) (userMe, error) {
+	getUserMe := di.Provide(func(currentUser dict) (dict, error) {
 		counts["get_user_me"]++
-		return userMe{"user_me": fmt.Sprintf("user_me_%d", counts["get_user_me"]), "current_user": u}, nil
+		return dict{"user_me": fmt.Sprintf("user_me_%d", counts["get_user_me"]), "current_user": currentUser}, nil
 	}, di.Security(getCurrentUser, "me"))
-	getUserItems := di.Provide(func(m userMe) (userItems, error) {
+	getUserItems := di.Provide(func(userMe dict) (dict, error) {
 		counts["get_user_items"]++
-		return userItems{"user_items": fmt.Sprintf("user_items_%d", counts["get_user_items"]), "user_me": m}, nil
+		return dict{"user_items": fmt.Sprintf("user_items_%d", counts["get_user_items"]), "user_me": userMe}, nil
 	}, di.Depends(getUserMe))
 	app := fastAPIApp()
-	app.Get("/", func(m userMe, i userItems) (any, error) {
-		return map[string]any{"user_me": m, "user_items": i}, nil
-	}, di.Depends(getUserMe), di.Security(getUserItems, "items"), router.Name("path_operation"))
+	app.Get("/", func(userMe, userItems dict) (any, error) {
+		return dict{"user_me": userMe, "user_items": userItems}, nil
+	}, di.Args(di.Depends(getUserMe), di.Security(getUserItems, "items")), router.Name("path_operation"))
 
 	r := secGet(app, "/")
 	errs := r.check(200, `{
@@ -79,30 +76,26 @@ func TestSecurityScopesSubDependency(t *testing.T) {
 
 func TestSecurityScopesDontPropagate(t *testing.T) {
 	// tests/test_security_scopes_dont_propagate.py: siblings never see each
-	// other's scopes.
-	type dep1 []string
-	type dep2 []string
-	type dep3 map[string]any
-	security1 := di.Provide(func(s di.SecurityScopes) (dep1, error) { return s.Scopes, nil })
-	security2 := di.Provide(func(s di.SecurityScopes) (dep2, error) { return s.Scopes, nil })
-	d3 := di.Provide(func(a dep1, b dep2) (dep3, error) { return dep3{"dep1": a, "dep2": b}, nil },
-		di.Security(security1, "scope1"), di.Security(security2, "scope2"))
+	// other's scopes. dep3's two list[str] parameters are bound by position.
+	security1 := di.Provide(func(s di.SecurityScopes) ([]string, error) { return s.Scopes, nil })
+	security2 := di.Provide(func(s di.SecurityScopes) ([]string, error) { return s.Scopes, nil })
+	dep3 := di.Provide(func(dep1, dep2 []string) (map[string]any, error) {
+		return map[string]any{"dep1": dep1, "dep2": dep2}, nil
+	},
+		di.Args(di.Security(security1, "scope1"), di.Security(security2, "scope2")))
 	app := fastAPIApp()
-	app.Get("/scopes", func(d dep3) (any, error) { return d, nil }, di.Security(d3, "scope3"), router.Name("get_scopes"))
+	app.Get("/scopes", func(dep3 map[string]any) (any, error) { return dep3, nil }, di.Security(dep3, "scope3"), router.Name("get_scopes"))
 	secReport(t, secGet(app, "/scopes").check(200, `{"dep1":["scope3","scope1"],"dep2":["scope3","scope2"]}`, ""))
 }
 
 func TestSecurityScopesDuplicateAtDepth3(t *testing.T) {
 	// docs/fastapi-compat.md §2.2 quirk (probe): Security(A,["x"]) -> A: Security(B,["x"]) ->
 	// B: Security(C,["y"]) gives C ["x","x","y"].
-	type c []string
-	type b []string
-	type a []string
-	C := di.Provide(func(s di.SecurityScopes) (c, error) { return s.Scopes, nil })
-	B := di.Provide(func(v c) (b, error) { return b(v), nil }, di.Security(C, "y"))
-	A := di.Provide(func(v b) (a, error) { return a(v), nil }, di.Security(B, "x"))
+	C := di.Provide(func(s di.SecurityScopes) ([]string, error) { return s.Scopes, nil })
+	B := di.Provide(func(v []string) ([]string, error) { return v, nil }, di.Security(C, "y"))
+	A := di.Provide(func(v []string) ([]string, error) { return v, nil }, di.Security(B, "x"))
 	app := fastAPIApp()
-	app.Get("/", func(v a) (any, error) { return v, nil }, di.Security(A, "x"), router.Name("endpoint"))
+	app.Get("/", func(v []string) (any, error) { return v, nil }, di.Security(A, "x"), router.Name("endpoint"))
 	secReport(t, secGet(app, "/").check(200, `["x","x","y"]`, ""))
 }
 
@@ -166,28 +159,6 @@ func TestDependencyParamless(t *testing.T) {
 	t.Run("test_parameterless_without_scopes", func(t *testing.T) {
 		secReport(t, secGet(app, "/parameterless-without-scopes", bearer...).check(401, `{"detail":"a or b not in scopes"}`, ""))
 	})
-}
-
-func TestDependencyCacheScopeCounter(t *testing.T) {
-	// tests/test_dependency_cache.py /scope-counter, adapted to Keel's
-	// resolution by type: Security(dep_counter) and Security(dep_counter,
-	// ["scope"]) are different cache entries (docs/fastapi-compat.md §2.4), two scoped uses
-	// share one. Route-level dependencies run first (docs/fastapi-compat.md §3.2), so the scoped
-	// entry is computed first.
-	type count int
-	type scoped int
-	n := 0
-	counter := di.Provide(func() (count, error) { n++; return count(n), nil })
-	scopedDep := di.Provide(func(c count) (scoped, error) { return scoped(c), nil }, di.Security(counter, "scope"))
-	app := fastAPIApp()
-	app.Get("/scope-counter", func(c count, s scoped) (any, error) {
-		return map[string]int{"counter": int(c), "scope_counter_1": int(s)}, nil
-	}, di.Security(counter), router.Dependencies(di.Security(counter, "scope")), di.Depends(scopedDep),
-		router.Name("get_scope_counter"))
-	secReport(t, secGet(app, "/scope-counter").check(200, `{"counter":2,"scope_counter_1":1}`, ""))
-	if n != 2 {
-		t.Errorf("dep_counter called %d times, want 2", n)
-	}
 }
 
 func TestSecurityRequirementMerging(t *testing.T) {
