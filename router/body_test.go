@@ -131,7 +131,7 @@ func TestOptionalBodyByPointer(t *testing.T) {
 	}
 }
 
-type optDB struct{ conn int }
+type optDB struct{ _ int }
 
 type optParams struct {
 	Q string `query:"q"`
