@@ -194,7 +194,7 @@ func TestCheckConfig(t *testing.T) {
 	}
 	{
 		s := &JWTBearer[Claims]{}
-		add(s, "exactly one of Key and KeyFunc", func() { s.Key = []byte("k") })
+		add(s, "exactly one of Key, KeyFunc and Tokens", func() { s.Key = []byte("k") })
 	}
 	{
 		s := &JWTBearer[Claims]{Key: "secret"}

@@ -23,13 +23,18 @@
 //	OAuth2PasswordBearer, OAuth2AuthorizationCodeBearer Token (the bearer token)
 //	OAuth2, OpenIdConnect                             Token (the whole Authorization value)
 //	DigestAuth                                        DigestUser
-//	JWTBearer[C]                                      C (the verified claims)
+//	JWTBearer[C], OIDCBearer[C]                       C (the verified claims)
 //
 // With Optional set (FastAPI's auto_error=False) the provider provides a pointer to
 // that type instead, nil when the request carries no credentials. Configure a scheme
 // before its first use: the provider is built once, on the first call of Dependency.
 //
 // Beyond FastAPI, DigestAuth really authenticates (RFC 7616) and JWTBearer verifies
-// JSON Web Tokens and checks the SecurityScopes required where it is used. CompareSecret
-// compares secrets in constant time.
+// JSON Web Tokens and checks the SecurityScopes required where it is used.
+// OIDCBearer verifies the access tokens of an OpenID Connect provider (discovery,
+// cached and rotating keys). TokenIssuer issues, rotates, refreshes and revokes the
+// application's own tokens, which JWTBearer verifies with its Tokens field; its
+// state lives in a RevocationStore and a RefreshStore (in memory by default, shared
+// implementations checked by package securitytest). CompareSecret compares secrets
+// in constant time.
 package security

@@ -2,6 +2,7 @@ package security_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/router"
 	"github.com/keelgo/keel/security"
 )
@@ -137,4 +139,50 @@ func Example_router() {
 	// Output:
 	// 401 APIKey {"detail":"Not authenticated"}
 	// 200  {"valid":true}
+}
+
+// A TokenIssuer signs the application's own access tokens; JWTBearer with
+// Tokens verifies them, scopes and revocation included.
+func ExampleTokenIssuer() {
+	ctx := context.Background()
+	seed := make([]byte, 32) // read a real one from your secret store
+	tokens := &security.TokenIssuer{
+		Issuer:   "https://api.example.com",
+		Audience: []string{"https://api.example.com"},
+		Keys:     []security.SigningKey{{Key: ed25519.NewKeyFromSeed(seed)}},
+	}
+	bearer := &security.JWTBearer[security.Claims]{Tokens: tokens}
+
+	tok, _ := tokens.Issue(ctx, "alice", []string{"items"}, 15*time.Minute, nil)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	c, err := bearer.Authenticate(r, []string{"items"})
+	fmt.Println(c.Subject, c.Scopes(), err)
+
+	_ = tokens.Revoke(ctx, c) // logout
+	_, err = bearer.Authenticate(r, nil)
+	fmt.Println(err, err.(*keel.HTTPError).Headers.Get("WWW-Authenticate"))
+	// Output:
+	// alice [items] <nil>
+	// 401 Could not validate credentials Bearer error="invalid_token"
+}
+
+// An OIDCBearer verifies the access tokens of an OpenID Connect provider.
+// Swagger UI logs in through the provider with the authorization code flow
+// and PKCE when initOAuth names the client.
+func ExampleOIDCBearer() {
+	oidc := &security.OIDCBearer[security.Claims]{
+		Issuer:   "https://login.example.com/",
+		Audience: []string{"https://api.example.com"},
+	}
+	defer oidc.Close()
+	app := router.New(router.Info{Title: "API", Version: "1"}, router.WithDocs(func(c *openapi.Config) {
+		c.InitOAuth = map[string]any{"clientId": "api-docs", "usePkceWithAuthorizationCodeGrant": true}
+	}))
+	owner := func(c security.Claims) (string, error) { return c.Subject, nil }
+	app.Get("/items/", func(sub string) ([]string, error) { return []string{sub}, nil },
+		di.Security(di.Provide(owner, oidc), "items"))
+	s, _ := security.ComponentJSON(oidc)
+	fmt.Println(string(s))
+	// Output: {"openIdConnectUrl":"https://login.example.com/.well-known/openid-configuration","type":"openIdConnect"}
 }

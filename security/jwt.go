@@ -160,6 +160,8 @@ type ScopedClaims interface {
 // Verification: the signature with Key or KeyFunc, for the algorithms in
 // Algorithms only (never "none"); exp (required unless AllowNoExpiry) and nbf,
 // with Leeway; iss when Issuer is set; aud when Audience is set (any of them).
+// With Tokens instead, the tokens of that TokenIssuer: its keys by kid, its
+// issuer and audience, the at+jwt type, iat, and its revocation store.
 // Then the SecurityScopes required where the scheme is used in the dependency
 // graph must all be granted by the token: the scopes of ClaimScopes, else of
 // C's Scopes method (ScopedClaims), else of the "scope" (space-separated) and
@@ -168,10 +170,12 @@ type ScopedClaims interface {
 // Errors follow RFC 6750 §3:
 //   - no bearer token: 401 {"detail":"Not authenticated"}, WWW-Authenticate:
 //     Bearer (no error code, RFC 6750 §3.1), or NotAuthenticated();
-//   - a token that fails verification: 401 {"detail":"Could not validate
-//     credentials"}, WWW-Authenticate: Bearer error="invalid_token";
+//   - a token that fails verification (or is revoked): 401 {"detail":"Could
+//     not validate credentials"}, WWW-Authenticate: Bearer error="invalid_token";
 //   - a missing scope: 403 {"detail":"Not enough permissions"},
-//     WWW-Authenticate: Bearer error="insufficient_scope", scope="<required>".
+//     WWW-Authenticate: Bearer error="insufficient_scope", scope="<required>";
+//   - a revocation store that fails: 503 {"detail":"Service Unavailable"},
+//     Retry-After: 5 (the check fails closed).
 //
 // FastAPI's tutorial answers a missing scope with 401; 403 is what RFC 6750
 // prescribes, and tells clients that logging in again will not help. With Realm
@@ -183,13 +187,18 @@ type ScopedClaims interface {
 type JWTBearer[C any] struct {
 	// Key verifies signatures: a []byte secret for HS256/384/512, an
 	// *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey (the matching private
-	// keys are accepted too and their public half used). Exactly one of Key and
-	// KeyFunc is required.
+	// keys are accepted too and their public half used). Exactly one of Key,
+	// KeyFunc and Tokens is required.
 	Key any
 	// KeyFunc chooses the key per token, for example by its "kid" header from a
 	// JWKS. It may return a jwt.VerificationKeySet. An error makes the token
 	// invalid (401). Algorithms is required with it.
 	KeyFunc func(ctx context.Context, token *jwt.Token) (any, error)
+	// Tokens verifies the access tokens of a TokenIssuer, sharing its
+	// configuration: keys (by kid, rotation included), Issuer, Audience,
+	// the at+jwt type, and revocation. Key, KeyFunc, Algorithms, Issuer,
+	// Audience, AllowNoExpiry and Now must then be left empty.
+	Tokens *TokenIssuer
 	// Algorithms are the accepted "alg" values. Default, by Key's type: HS256,
 	// HS384 and HS512 for a secret; RS256, RS384 and RS512 for RSA; the ES
 	// algorithm of an ECDSA key's curve; EdDSA for Ed25519.
@@ -232,10 +241,9 @@ type JWTBearer[C any] struct {
 	// DefaultMaxAuthorization (8 KiB); a negative value, no limit.
 	MaxLength int
 
-	lazy   lazyProvider
-	setup  setup
-	parser *jwt.Parser
-	key    any
+	lazy  lazyProvider
+	setup setup
+	v     *tokenVerifier[C]
 }
 
 var jwtAlgorithms = map[string]bool{
@@ -253,16 +261,54 @@ func (b *JWTBearer[C]) configure() error {
 		var c C
 		return configError(b, "*%T does not implement jwt.Claims; embed jwt.RegisteredClaims or use security.Claims", c)
 	}
+	if b.Leeway < 0 {
+		return configError(b, "Leeway must not be negative")
+	}
+	v := &tokenVerifier[C]{
+		claimScopes: b.ClaimScopes,
+		realm:       b.Realm,
+		maxLength:   b.MaxLength,
+		optional:    b.Optional,
+		notAuth:     b.NotAuthenticated,
+	}
+	if b.Tokens != nil {
+		if b.Key != nil || b.KeyFunc != nil || len(b.Algorithms) > 0 || b.Issuer != "" || len(b.Audience) > 0 || b.AllowNoExpiry || b.Now != nil {
+			return configError(b, "with Tokens, leave Key, KeyFunc, Algorithms, Issuer, Audience, AllowNoExpiry and Now empty: the TokenIssuer's configuration applies")
+		}
+		if err := b.Tokens.init(); err != nil {
+			return err
+		}
+		ti := b.Tokens
+		// Every algorithm a key may use, now or after a rotation: keyFunc
+		// checks each token's against its key.
+		opts := []jwt.ParserOption{
+			jwt.WithValidMethods(slices.Clone(jwtAsymmetricAndHMAC)), jwt.WithLeeway(max(b.Leeway, ti.Leeway)),
+			jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithIssuer(ti.Issuer), jwt.WithTimeFunc(ti.Now),
+		}
+		if len(ti.Audience) > 0 {
+			opts = append(opts, jwt.WithAudience(ti.Audience...))
+		}
+		v.parser = jwt.NewParser(opts...)
+		v.keyFunc = ti.keyFunc
+		v.typ = AccessTokenType
+		v.check = func(ctx context.Context, t *jwt.Token, c *C) error {
+			ids := v.stringClaims(t, c, "jti", "sid")
+			return ti.checkRevoked(ctx, ids[0], ids[1])
+		}
+		b.v = v
+		return nil
+	}
 	if (b.Key == nil) == (b.KeyFunc == nil) {
-		return configError(b, "exactly one of Key and KeyFunc is required")
+		return configError(b, "exactly one of Key, KeyFunc and Tokens is required")
 	}
 	algs := b.Algorithms
+	var key any
 	if b.Key != nil {
-		key, defaults, fits, err := verificationKey(b.Key)
+		k, defaults, fits, err := verificationKey(b.Key)
 		if err != nil {
 			return configError(b, "%v", err)
 		}
-		b.key = key
+		key = k
 		if len(algs) == 0 {
 			algs = defaults
 		}
@@ -280,9 +326,6 @@ func (b *JWTBearer[C]) configure() error {
 			return configError(b, "unsupported algorithm %q", a)
 		}
 	}
-	if b.Leeway < 0 {
-		return configError(b, "Leeway must not be negative")
-	}
 	opts := []jwt.ParserOption{jwt.WithValidMethods(slices.Clone(algs)), jwt.WithLeeway(b.Leeway)}
 	if !b.AllowNoExpiry {
 		opts = append(opts, jwt.WithExpirationRequired())
@@ -296,7 +339,13 @@ func (b *JWTBearer[C]) configure() error {
 	if b.Now != nil {
 		opts = append(opts, jwt.WithTimeFunc(b.Now))
 	}
-	b.parser = jwt.NewParser(opts...)
+	v.parser = jwt.NewParser(opts...)
+	if b.KeyFunc != nil {
+		v.keyFunc = b.KeyFunc
+	} else {
+		v.keyFunc = func(context.Context, *jwt.Token) (any, error) { return key, nil }
+	}
+	b.v = v
 	return nil
 }
 
@@ -343,23 +392,12 @@ func verificationKey(k any) (key any, defaults, fits []string, err error) {
 	return nil, nil, nil, errorString("unsupported Key type")
 }
 
+// jwtAsymmetricAndHMAC are the algorithms a TokenIssuer's keys may use.
+var jwtAsymmetricAndHMAC = []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
-
-func (b *JWTBearer[C]) challenge(params string) string {
-	var parts []string
-	if b.Realm != "" {
-		parts = append(parts, "realm="+quote(b.Realm))
-	}
-	if params != "" {
-		parts = append(parts, params)
-	}
-	if len(parts) == 0 {
-		return "Bearer"
-	}
-	return "Bearer " + strings.Join(parts, ", ")
-}
 
 // Authenticate verifies r's bearer token and checks that it grants every scope
 // in required. When r has no bearer token it returns (nil, nil) if the scheme is
@@ -368,70 +406,7 @@ func (b *JWTBearer[C]) Authenticate(r *http.Request, required []string) (*C, err
 	if err := b.init(); err != nil {
 		return nil, err
 	}
-	h, tooLong := authorization(r, b.MaxLength)
-	if tooLong {
-		return nil, b.invalidToken()
-	}
-	scheme, raw := ParseAuthorization(h)
-	if h == "" || !asciiEqualFold(scheme, "bearer") || raw == "" {
-		if b.Optional {
-			return nil, nil
-		}
-		return nil, notAuthenticated(b.NotAuthenticated, b.challenge(""))
-	}
-	claims := new(C)
-	keyFunc := func(*jwt.Token) (any, error) { return b.key, nil }
-	if b.KeyFunc != nil {
-		ctx := r.Context()
-		keyFunc = func(t *jwt.Token) (any, error) { return b.KeyFunc(ctx, t) }
-	}
-	tok, err := b.parser.ParseWithClaims(raw, any(claims).(jwt.Claims), keyFunc)
-	if err != nil || !tok.Valid {
-		return nil, b.invalidToken()
-	}
-	if len(required) > 0 {
-		granted := b.granted(claims, tok)
-		for _, s := range required {
-			if !slices.Contains(granted, s) {
-				return nil, keel.NewHTTPError(http.StatusForbidden, "Not enough permissions").
-					WithHeader("WWW-Authenticate", b.challenge(`error="insufficient_scope", scope=`+quote(strings.Join(required, " "))))
-			}
-		}
-	}
-	return claims, nil
-}
-
-// invalidToken is the answer to a token that fails verification (RFC 6750 §3.1).
-func (b *JWTBearer[C]) invalidToken() error {
-	return keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").
-		WithHeader("WWW-Authenticate", b.challenge(`error="invalid_token"`))
-}
-
-// granted returns the scopes the verified token grants.
-func (b *JWTBearer[C]) granted(claims *C, tok *jwt.Token) []string {
-	if b.ClaimScopes != nil {
-		return b.ClaimScopes(claims)
-	}
-	if s, ok := any(claims).(ScopedClaims); ok {
-		return s.Scopes()
-	}
-	// Default: read "scope" and "scp" from the (verified) payload.
-	parts := strings.Split(tok.Raw, ".")
-	if len(parts) != 3 {
-		return nil
-	}
-	payload, err := b.parser.DecodeSegment(parts[1])
-	if err != nil {
-		return nil
-	}
-	var c struct {
-		Scope jwt.ClaimStrings `json:"scope"`
-		Scp   jwt.ClaimStrings `json:"scp"`
-	}
-	if json.Unmarshal(payload, &c) != nil {
-		return nil
-	}
-	return Claims{Scope: c.Scope, Scp: c.Scp}.Scopes()
+	return b.v.authenticate(r, required)
 }
 
 // SchemeName implements di.SecurityScheme.

@@ -101,7 +101,7 @@ var (
 func TestRegistrationChecksSchemeConfig(t *testing.T) {
 	readMe := func(u User) (User, error) { return u, nil }
 	p := registerPanic(func() { newApp().Get("/me", readMe, currentUserProvider) })
-	for _, w := range []string{"route GET /me", "security scheme JWTBearer is misconfigured", "exactly one of Key and KeyFunc is required", "checked when the first route using it is registered"} {
+	for _, w := range []string{"route GET /me", "security scheme JWTBearer is misconfigured", "exactly one of Key, KeyFunc and Tokens is required", "checked when the first route using it is registered"} {
 		if !strings.Contains(p, w) {
 			t.Errorf("panic %q lacks %q", p, w)
 		}
