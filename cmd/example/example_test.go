@@ -6,13 +6,18 @@ package main
 // are docs/fastapi-compat.md §4.5 and §5.2.
 
 import (
+	"context"
+	"crypto/ed25519"
 	"crypto/md5"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"hash"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -29,6 +34,7 @@ import (
 	"github.com/keelgo/keel/cmd/example/app"
 	"github.com/keelgo/keel/cmd/example/password"
 	"github.com/keelgo/keel/keeltest"
+	"github.com/keelgo/keel/security"
 )
 
 var (
@@ -111,6 +117,44 @@ func (f *fixture) login(t *testing.T, user, password, scope string) string {
 	return tok
 }
 
+// issued makes a token as /token would sign it (the example's key, kid, typ
+// at+jwt, iss, a jti, iat), with claims changed as given (nil removes one).
+func issued(t *testing.T, claims jwt.MapClaims) string {
+	t.Helper()
+	return issuedWith(t, app.TokenKey(testSecret), claims)
+}
+
+// issuedWith is issued with another key, under the kid of the example's key.
+func issuedWith(t *testing.T, key security.SigningKey, claims jwt.MapClaims) string {
+	t.Helper()
+	c := jwt.MapClaims{"iss": app.TokenIssuerName, "jti": fmt.Sprint("test-", time.Now().UnixNano()), "iat": testNow.Unix()}
+	for k, v := range claims {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	tok.Header["kid"] = exampleKID(t)
+	tok.Header["typ"] = "at+jwt"
+	s, err := tok.SignedString(key.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// exampleKID is the kid of the example's signing key.
+func exampleKID(t *testing.T) string {
+	t.Helper()
+	kid, err := security.Thumbprint(app.TokenKey(testSecret).Key.(ed25519.PrivateKey).Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kid
+}
+
 // sign makes a token with arbitrary claims, signed with key by method.
 func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
 	t.Helper()
@@ -187,11 +231,21 @@ func TestToken(t *testing.T) {
 			}
 			*dst = b
 		}
-		keeltest.EqualJSON(t, head, `{"alg":"HS256","typ":"JWT"}`)
-		keeltest.EqualJSON(t, claims, map[string]any{"sub": "johndoe", "scope": "me items", "exp": testNow.Add(30 * time.Minute).Unix()})
-		// Verifiable with the secret, HS256.
-		if _, err := jwt.Parse(tok["access_token"], func(*jwt.Token) (any, error) { return testSecret, nil },
-			jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return testNow })); err != nil {
+		keeltest.EqualJSON(t, head, map[string]any{"alg": "EdDSA", "typ": "at+jwt", "kid": exampleKID(t)})
+		var c map[string]any
+		if err := json.Unmarshal(claims, &c); err != nil {
+			t.Fatal(err)
+		}
+		jti, _ := c["jti"].(string)
+		if len(jti) < 16 {
+			t.Errorf("jti %v", c["jti"])
+		}
+		keeltest.EqualJSON(t, claims, map[string]any{"iss": "keel-example", "sub": "johndoe", "scope": "me items", "jti": jti,
+			"iat": testNow.Unix(), "exp": testNow.Add(30 * time.Minute).Unix()})
+		// Verifiable with the public half of the example's key, EdDSA.
+		pub := app.TokenKey(testSecret).Key.(ed25519.PrivateKey).Public()
+		if _, err := jwt.Parse(tok["access_token"], func(*jwt.Token) (any, error) { return pub, nil },
+			jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithTimeFunc(func() time.Time { return testNow })); err != nil {
 			t.Errorf("verify: %v", err)
 		}
 	})
@@ -429,15 +483,18 @@ func TestOAuth2Routes(t *testing.T) {
 
 	exp := testNow.Add(time.Hour).Unix()
 	forged := map[string]string{
-		"garbage":      "not-a-jwt",
-		"empty":        "",
-		"wrong secret": sign(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-!!"), jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
-		"expired":      sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": testNow.Add(-time.Second).Unix()}),
-		"no expiry":    sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "me items"}),
-		"no sub":       sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"scope": "me items", "exp": exp}),
-		"unknown user": sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "nobody", "scope": "me items", "exp": exp}),
-		"HS512":        sign(t, jwt.SigningMethodHS512, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
-		"alg none":     sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
+		"garbage":               "not-a-jwt",
+		"empty":                 "",
+		"another key":           issuedWith(t, app.TokenKey([]byte("another-secret-another-secret-!!")), jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
+		"HS256 with the secret": sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"iss": app.TokenIssuerName, "jti": "j", "sub": "johndoe", "scope": "me items", "exp": exp}),
+		"another issuer":        issued(t, jwt.MapClaims{"iss": "someone-else", "sub": "johndoe", "scope": "me items", "exp": exp}),
+		"no jti":                issued(t, jwt.MapClaims{"jti": nil, "sub": "johndoe", "scope": "me items", "exp": exp}),
+		"expired":               issued(t, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": testNow.Add(-time.Second).Unix()}),
+		"no expiry":             issued(t, jwt.MapClaims{"sub": "johndoe", "scope": "me items"}),
+		"no sub":                issued(t, jwt.MapClaims{"scope": "me items", "exp": exp}),
+		"unknown user":          issued(t, jwt.MapClaims{"sub": "nobody", "scope": "me items", "exp": exp}),
+		"HS512":                 sign(t, jwt.SigningMethodHS512, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
+		"alg none":              sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.MapClaims{"sub": "johndoe", "scope": "me items", "exp": exp}),
 	}
 
 	type tc struct {
@@ -481,7 +538,7 @@ func TestTransactions(t *testing.T) {
 	john := f.login(t, "johndoe", "secret", "me items")
 	johnMe := f.login(t, "johndoe", "secret", "me")
 	alice := f.login(t, "alice", "secretalice", "me")
-	unknown := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "nobody", "exp": testNow.Add(time.Hour).Unix()})
+	unknown := issued(t, jwt.MapClaims{"sub": "nobody", "exp": testNow.Add(time.Hour).Unix()})
 
 	commit, rollback := []bool{true}, []bool{false}
 	tests := []struct {
@@ -614,10 +671,10 @@ func TestJWTBearer(t *testing.T) {
 	john := f.login(t, "johndoe", "secret", "me items")
 	alice := f.login(t, "alice", "secretalice", "items")
 	johnMe := f.login(t, "johndoe", "secret", "me")
-	expired := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "johndoe", "scope": "items", "exp": testNow.Add(-time.Minute).Unix()})
+	expired := issued(t, jwt.MapClaims{"sub": "johndoe", "scope": "items", "exp": testNow.Add(-time.Minute).Unix()})
 	// Tokens /token would not issue, signed with the secret.
-	aliceItems := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "alice", "scope": "me items", "exp": testNow.Add(time.Minute).Unix()})
-	nobody := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "nobody", "scope": "items", "exp": testNow.Add(time.Minute).Unix()})
+	aliceItems := issued(t, jwt.MapClaims{"sub": "alice", "scope": "me items", "exp": testNow.Add(time.Minute).Unix()})
+	nobody := issued(t, jwt.MapClaims{"sub": "nobody", "scope": "items", "exp": testNow.Add(time.Minute).Unix()})
 	invalid := want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds}
 	tests := []struct {
 		name string
@@ -992,5 +1049,91 @@ func TestReopen(t *testing.T) {
 	var n int
 	if err := b.DB().QueryRow(`SELECT count(*) FROM users`).Scan(&n); err != nil || n != 2 {
 		t.Errorf("users: %d, %v", n, err)
+	}
+}
+
+// TestLogout covers POST /logout: the bearer token it is called with is
+// revoked, and from then on every protected route refuses it with that
+// route's usual answer for an invalid token; the user's other tokens keep
+// working.
+func TestLogout(t *testing.T) {
+	f := newFixture(t)
+	tok := f.login(t, "johndoe", "secret", "me items")
+	other := f.login(t, "johndoe", "secret", "me items")
+	logout := func(tok string) call {
+		return call{"POST", "/logout", []keeltest.RequestOption{keeltest.Bearer(tok)}}
+	}
+	check(t, f.do(t, bearer("/users/me/items/", tok)), want{200, nil, johnItems})
+	check(t, f.do(t, logout(tok)), want{204, nil, ""})
+
+	revoked := []struct {
+		req  call
+		want want
+	}{
+		{bearer("/users/me/", tok), want{401, hdr("WWW-Authenticate", `Bearer scope="me"`), invalidCreds}},
+		{bearer("/users/me/items/", tok), want{401, hdr("WWW-Authenticate", `Bearer scope="items me"`), invalidCreds}},
+		{bearer("/status/", tok), want{401, hdr("WWW-Authenticate", "Bearer"), invalidCreds}},
+		{bearer("/jwt/items/", tok), want{401, hdr("WWW-Authenticate", `Bearer error="invalid_token"`), invalidCreds}},
+		{logout(tok), want{401, hdr("WWW-Authenticate", "Bearer"), invalidCreds}},
+	}
+	for _, r := range revoked {
+		t.Run("revoked "+r.req.path, func(t *testing.T) { check(t, f.do(t, r.req), r.want) })
+	}
+	check(t, f.do(t, bearer("/users/me/items/", other)), want{200, nil, johnItems})
+	check(t, f.do(t, bearer("/jwt/items/", other)), want{200, nil, johnItems})
+
+	// Without a token, or with an invalid one, logout is refused.
+	check(t, f.do(t, call{"POST", "/logout", nil}), want{401, hdr("WWW-Authenticate", "Bearer"), notAuth})
+	check(t, f.do(t, logout("x.y.z")), want{401, hdr("WWW-Authenticate", "Bearer"), invalidCreds})
+}
+
+// failingRevocations is a revocation store that cannot be reached.
+type failingRevocations struct{}
+
+func (failingRevocations) Revoke(context.Context, string, time.Time) error {
+	return errors.New("connection refused")
+}
+func (failingRevocations) IsRevoked(context.Context, ...string) (bool, error) {
+	return false, errors.New("connection refused")
+}
+
+// TestRevocationStoreDown: when the revocation store fails, every route that
+// checks tokens answers 503 with Retry-After (fails closed), never 500 and
+// never lets the token through.
+func TestRevocationStoreDown(t *testing.T) {
+	f := &fixture{t: t}
+	a, err := app.New(app.Config{
+		DBPath: filepath.Join(t.TempDir(), "example.db"), Secret: testSecret, Now: func() time.Time { return testNow },
+		Revocations: failingRevocations{}, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	f.app = a
+	tok := f.login(t, "johndoe", "secret", "me items")
+	down := want{503, hdr("Retry-After", "5"), `{"detail":"Service Unavailable"}`}
+	for _, c := range []call{
+		bearer("/users/me/", tok), bearer("/users/me/items/", tok), bearer("/status/", tok), bearer("/jwt/items/", tok),
+		{"POST", "/logout", []keeltest.RequestOption{keeltest.Bearer(tok)}},
+	} {
+		t.Run(c.path, func(t *testing.T) { check(t, f.do(t, c), down) })
+	}
+}
+
+// TestOIDCRouteOff: without an OpenID Connect provider, GET /oidc/items/ does
+// not exist; a provider without an audience, or one that is not https off
+// loopback, is refused at startup.
+func TestOIDCRouteOff(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, get("/oidc/items/")).ExpectStatus(404)
+	for _, oc := range []app.OIDCConfig{
+		{Issuer: "https://id.example.com"},
+		{Issuer: "http://id.example.com", Audience: "api"},
+	} {
+		_, err := app.New(app.Config{DBPath: filepath.Join(t.TempDir(), "x.db"), Secret: testSecret, OIDC: oc})
+		if err == nil {
+			t.Errorf("%+v: no error", oc)
+		}
 	}
 }

@@ -28,6 +28,16 @@
 //	KEEL_EXAMPLE_SHUTDOWN_TIMEOUT   how long requests in flight may take to
 //	                                finish after SIGTERM (default: the write
 //	                                timeout plus 5s; never less than it)
+//	KEEL_EXAMPLE_OIDC_ISSUER        an OpenID Connect provider's issuer URL
+//	                                (https, or http on loopback): serves GET
+//	                                /oidc/items/ (scope "items") to the holders
+//	                                of its access tokens; unset, the route is
+//	                                not registered
+//	KEEL_EXAMPLE_OIDC_AUDIENCE      the "aud" of the provider's access tokens
+//	                                for this API (required with the issuer)
+//	KEEL_EXAMPLE_OIDC_CLIENT_ID     the client Swagger UI's Authorize logs in
+//	                                as at the provider (authorization code
+//	                                with PKCE; register /docs/oauth2-redirect)
 //
 // When the server is ready it logs a line with msg="listening" and the address
 // it listens on (useful with -addr 127.0.0.1:0). On SIGTERM or SIGINT it stops
@@ -130,6 +140,22 @@ func loadConfig(args []string, getenv func(string) string, logger *slog.Logger) 
 		return config{}, fmt.Errorf("KEEL_EXAMPLE_SECRET must be at least %d bytes (try: openssl rand -hex 32)", app.MinSecretLength)
 	}
 	cfg.app.Secret = []byte(secret)
+
+	cfg.app.OIDC = app.OIDCConfig{
+		Issuer:   getenv("KEEL_EXAMPLE_OIDC_ISSUER"),
+		Audience: getenv("KEEL_EXAMPLE_OIDC_AUDIENCE"),
+		ClientID: getenv("KEEL_EXAMPLE_OIDC_CLIENT_ID"),
+	}
+	switch o := cfg.app.OIDC; {
+	case o.Issuer == "" && (o.Audience != "" || o.ClientID != ""):
+		return config{}, errors.New("KEEL_EXAMPLE_OIDC_AUDIENCE and KEEL_EXAMPLE_OIDC_CLIENT_ID need KEEL_EXAMPLE_OIDC_ISSUER")
+	case o.Issuer != "" && o.Audience == "":
+		return config{}, errors.New("KEEL_EXAMPLE_OIDC_AUDIENCE is required with KEEL_EXAMPLE_OIDC_ISSUER: the \"aud\" the provider writes in its access tokens for this API")
+	case o.Issuer == "":
+		logger.Info("GET /oidc/items/ is off: to protect it with an OpenID Connect provider, set KEEL_EXAMPLE_OIDC_ISSUER and KEEL_EXAMPLE_OIDC_AUDIENCE (and KEEL_EXAMPLE_OIDC_CLIENT_ID for Swagger UI's login)")
+	default:
+		logger.Info("GET /oidc/items/ accepts the access tokens of an OpenID Connect provider", "issuer", o.Issuer, "audience", o.Audience, "client_id", o.ClientID)
+	}
 
 	var err error
 	ints := []struct {

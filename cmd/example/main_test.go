@@ -1,16 +1,28 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keelgo/keel/cmd/example/app"
 )
 
 // TestLoadConfig covers the command's flags and environment: defaults, every
 // variable, and the errors that stop it before it starts.
 func TestLoadConfig(t *testing.T) {
+	// Without a provider, the log says how to turn GET /oidc/items/ on.
+	var log bytes.Buffer
+	if _, err := loadConfig(nil, func(string) string { return "" }, slog.New(slog.NewTextHandler(&log, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "GET /oidc/items/ is off") || !strings.Contains(log.String(), "KEEL_EXAMPLE_OIDC_ISSUER") {
+		t.Errorf("startup log %q does not say how to enable GET /oidc/items/", log.String())
+	}
+
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	load := func(args []string, env map[string]string) (config, error) {
 		return loadConfig(args, func(k string) string { return env[k] }, discard)
@@ -49,6 +61,10 @@ func TestLoadConfig(t *testing.T) {
 		cfg.writeTimeout != time.Minute || cfg.shutdownTimeout != time.Minute+5*time.Second {
 		t.Errorf("from the environment: %+v", cfg)
 	}
+	oidc := map[string]string{"KEEL_EXAMPLE_OIDC_ISSUER": "http://127.0.0.1:9998", "KEEL_EXAMPLE_OIDC_AUDIENCE": "api", "KEEL_EXAMPLE_OIDC_CLIENT_ID": "docs"}
+	if cfg, err := load(nil, oidc); err != nil || cfg.app.OIDC != (app.OIDCConfig{Issuer: "http://127.0.0.1:9998", Audience: "api", ClientID: "docs"}) {
+		t.Errorf("OIDC from the environment: %+v, %v", cfg.app.OIDC, err)
+	}
 	if cfg, _ := load(nil, map[string]string{"KEEL_EXAMPLE_ADDR": "127.0.0.1:1"}); cfg.addr != "127.0.0.1:1" {
 		t.Errorf("KEEL_EXAMPLE_ADDR: %q", cfg.addr)
 	}
@@ -67,6 +83,8 @@ func TestLoadConfig(t *testing.T) {
 		{nil, map[string]string{"KEEL_EXAMPLE_MAX_CONNS": "-1"}, "KEEL_EXAMPLE_MAX_CONNS"},
 		{nil, map[string]string{"KEEL_EXAMPLE_WRITE_TIMEOUT": "30"}, "KEEL_EXAMPLE_WRITE_TIMEOUT"},
 		{nil, map[string]string{"KEEL_EXAMPLE_WRITE_TIMEOUT": "1m", "KEEL_EXAMPLE_SHUTDOWN_TIMEOUT": "30s"}, "shorter than the write timeout"},
+		{nil, map[string]string{"KEEL_EXAMPLE_OIDC_ISSUER": "https://id.example.com"}, "KEEL_EXAMPLE_OIDC_AUDIENCE is required"},
+		{nil, map[string]string{"KEEL_EXAMPLE_OIDC_CLIENT_ID": "docs"}, "need KEEL_EXAMPLE_OIDC_ISSUER"},
 		{[]string{"extra"}, nil, "unexpected arguments"},
 		{[]string{"-port", "1"}, nil, "flag provided but not defined"},
 	} {

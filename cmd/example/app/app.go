@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/keelgo/keel/cmd/example/password"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/router"
 	"github.com/keelgo/keel/security"
 )
@@ -31,8 +33,8 @@ type Config struct {
 	// DBPath is the SQLite database file, created and seeded when missing.
 	// Required.
 	DBPath string
-	// Secret signs the access tokens (HS256) and the Digest nonces. At least
-	// MinSecretLength bytes. Required.
+	// Secret is what the access tokens' signing key (TokenKey) and the Digest
+	// nonces' key are derived from. At least MinSecretLength bytes. Required.
 	Secret []byte
 	// Logger logs failed requests; default slog.Default().
 	Logger *slog.Logger
@@ -57,12 +59,32 @@ type Config struct {
 	// which is right for one instance. Several instances behind one load
 	// balancer need one they share.
 	NonceCounter security.NonceCounter
+	// Revocations remembers the tokens revoked by POST /logout until they
+	// expire; default a security.MemoryRevocationStore, which is right for one
+	// instance. Several instances need one they share.
+	Revocations security.RevocationStore
+	// OIDC, when its Issuer is set, serves GET /oidc/items/ to the holders of
+	// access tokens from that OpenID Connect provider.
+	OIDC OIDCConfig
+}
+
+// OIDCConfig is the OpenID Connect provider of GET /oidc/items/.
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL (https, or http on loopback).
+	Issuer string
+	// Audience is the "aud" the provider writes in its access tokens for
+	// this API. Required with Issuer.
+	Audience string
+	// ClientID is the client Swagger UI logs in as (authorization code with
+	// PKCE); without it, Swagger UI asks for one.
+	ClientID string
 }
 
 // App is the example application, an http.Handler.
 type App struct {
 	router *router.App
 	store  *Store
+	oidc   *security.OIDCBearer[security.Claims]
 }
 
 // New opens (and on first use creates and seeds) the database and builds the
@@ -96,17 +118,39 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Revocations == nil {
+		cfg.Revocations = security.NewMemoryRevocationStore(0)
+	}
+	if cfg.OIDC.Issuer != "" && cfg.OIDC.Audience == "" {
+		return nil, errors.New("app: Config.OIDC.Audience is required with OIDC.Issuer")
+	}
 	store, err := openStore(context.Background(), cfg.DBPath, cfg.MaxDBConns, cfg.PasswordParams, cfg.OnTxDone)
 	if err != nil {
 		return nil, err
 	}
-	auth := &Auth{secret: cfg.Secret, now: cfg.Now, hasher: hasher}
+	auth := &Auth{hasher: hasher, tokens: &security.TokenIssuer{
+		Issuer:      TokenIssuerName,
+		Keys:        []security.SigningKey{TokenKey(cfg.Secret)},
+		MaxTTL:      AccessTokenExpiry,
+		Revocations: cfg.Revocations,
+		Now:         cfg.Now,
+		Logger:      cfg.Logger,
+	}}
 
+	opts := []router.Option{router.WithLogger(cfg.Logger)}
+	if cfg.OIDC.ClientID != "" {
+		// Swagger UI's Authorize logs in at the provider as this client, with
+		// the authorization code flow and PKCE, asking for the scopes the
+		// route needs.
+		opts = append(opts, router.WithDocs(func(c *openapi.Config) {
+			c.InitOAuth = map[string]any{"clientId": cfg.OIDC.ClientID, "usePkceWithAuthorizationCodeGrant": true, "scopes": "openid items"}
+		}))
+	}
 	app := router.New(router.Info{
 		Title:       "Keel example",
 		Version:     "1.0.0",
 		Description: "FastAPI's security tutorial and every other security scheme, in Keel.",
-	}, router.WithLogger(cfg.Logger))
+	}, opts...)
 	// App-wide providers, resolved by type wherever a parameter asks for them.
 	app.Provide(
 		di.Provide(func() *Store { return store }),
@@ -119,6 +163,7 @@ func New(cfg Config) (*App, error) {
 	app.Get("/users/me/", readUsersMe, di.Depends(CurrentActiveUser))
 	app.Get("/users/me/items/", readOwnItems, di.Security(CurrentActiveUser, "items"))
 	app.Get("/status/", readSystemStatus, di.Depends(CurrentUser))
+	app.Post("/logout", logout, di.Depends(oauth2), router.Status(http.StatusNoContent))
 
 	// The other schemes.
 	app.Get("/basic/users/me", readBasicUser, BasicUser)
@@ -135,9 +180,8 @@ func New(cfg Config) (*App, error) {
 	app.Get("/apikey/query", readKeyOwner, QueryKeyOwner, router.Name("readKeyOwnerFromQuery"))
 	app.Get("/apikey/cookie", readKeyOwner, CookieKeyOwner, router.Name("readKeyOwnerFromCookie"))
 	jwtBearer := &security.JWTBearer[security.Claims]{
-		Key:        cfg.Secret,
-		Algorithms: []string{"HS256"},
-		Now:        cfg.Now,
+		// The tokens of /token: the issuer's key, type and revocations.
+		Tokens: auth.tokens,
 		// Documented as a password flow too, so that Swagger UI's Authorize
 		// dialog can obtain a token for it from /token.
 		TokenURL: "token",
@@ -152,7 +196,37 @@ func New(cfg Config) (*App, error) {
 	app.Post("/items/", createItem)
 	app.Get("/items/{item_id}", readItem)
 
-	return &App{router: app, store: store}, nil
+	a := &App{router: app, store: store}
+	if cfg.OIDC.Issuer != "" {
+		a.oidc = &security.OIDCBearer[security.Claims]{
+			Issuer:      cfg.OIDC.Issuer,
+			Audience:    []string{cfg.OIDC.Audience},
+			Logger:      cfg.Logger,
+			Description: "Access tokens of the OpenID Connect provider " + cfg.OIDC.Issuer + ".",
+		}
+		if err := a.oidc.CheckConfig(); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("app: Config.OIDC: %w", err)
+		}
+		app.Get("/oidc/items/", readOIDCItems, di.Security(a.oidc, "items"))
+		// Fetch the provider's keys now rather than at the first request.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := a.oidc.Ready(ctx); err != nil {
+				cfg.Logger.Warn("the OpenID Connect provider's keys are not loaded yet: GET /oidc/items/ answers 503 until they are", "issuer", cfg.OIDC.Issuer, "error", err)
+				return
+			}
+			cfg.Logger.Info("the OpenID Connect provider's keys are loaded", "issuer", cfg.OIDC.Issuer)
+		}()
+	}
+	return a, nil
+}
+
+// readOIDCItems is GET /oidc/items/: security.OIDCBearer has verified the
+// provider's token and its "items" scope; the owner is the token's subject.
+func readOIDCItems(c security.Claims) ([]OwnedItem, error) {
+	return []OwnedItem{{ItemID: "Foo", Owner: c.Subject}}, nil
 }
 
 // derive returns a key for one purpose from the secret.
@@ -168,5 +242,10 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.router.Serve
 // DB returns the database pool, for inspection (DB().Stats()).
 func (a *App) DB() *sql.DB { return a.store.db }
 
-// Close closes the database.
-func (a *App) Close() error { return a.store.Close() }
+// Close stops the OpenID Connect key refresh and closes the database.
+func (a *App) Close() error {
+	if a.oidc != nil {
+		a.oidc.Close()
+	}
+	return a.store.Close()
+}

@@ -1,17 +1,17 @@
 package app
 
 // FastAPI's security tutorial with OAuth2 scopes ("OAuth2 scopes", tutorial005),
-// in Keel: the password flow at /token issuing HS256 JWTs, and routes that
+// in Keel: the password flow at /token issuing signed JWTs (security.TokenIssuer),
+// POST /logout revoking them, and routes that
 // require scopes which accumulate along the dependency graph (docs/fastapi-compat.md §2.2).
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
+	"errors"
 	"slices"
-	"strings"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/cmd/example/password"
@@ -61,39 +61,34 @@ type Token struct {
 	TokenType   string `json:"token_type"`
 }
 
-// Auth issues and verifies the example's access tokens and checks passwords.
+// Auth issues, verifies and revokes the example's access tokens, and checks
+// passwords.
 type Auth struct {
-	secret []byte
-	now    func() time.Time
+	tokens *security.TokenIssuer
 	hasher *password.Hasher
 }
 
-// tokenClaims are the claims of an access token: sub, exp, and the granted
-// scopes, space-separated (RFC 8693 §4.2).
-type tokenClaims struct {
-	jwt.RegisteredClaims
-	Scope string `json:"scope"`
+// TokenIssuerName is the "iss" of the example's tokens.
+const TokenIssuerName = "keel-example"
+
+// TokenKey is the key the example signs its access tokens with: an Ed25519
+// key derived from the secret, so that every instance sharing the secret
+// signs and verifies alike. Its kid is its RFC 7638 thumbprint.
+func TokenKey(secret []byte) security.SigningKey {
+	return security.SigningKey{Key: ed25519.NewKeyFromSeed(derive(secret, "access token key"))}
 }
 
-func (a *Auth) createAccessToken(username string, scopes []string) (string, error) {
-	c := tokenClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   username,
-			ExpiresAt: jwt.NewNumericDate(a.now().Add(AccessTokenExpiry)),
-		},
-		Scope: strings.Join(scopes, " "),
-	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(a.secret)
+// createAccessToken issues a token for username granting scopes, with jti,
+// iat, exp, scope and a kid header (security.TokenIssuer).
+func (a *Auth) createAccessToken(ctx context.Context, username string, scopes []string) (string, error) {
+	return a.tokens.Issue(ctx, username, scopes, AccessTokenExpiry, nil)
 }
 
-func (a *Auth) parseAccessToken(token string) (*tokenClaims, error) {
-	var c tokenClaims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return a.secret, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(a.now))
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+// parseAccessToken verifies a token: signature, exp, iss, type, and that it
+// was not revoked (logged out). The error is security.ErrUnavailable's 503
+// when the revocation store fails.
+func (a *Auth) parseAccessToken(ctx context.Context, token string) (*security.Claims, error) {
+	return a.tokens.Verify(ctx, token)
 }
 
 // acquireHashSlot is the provider of HashSlot: it waits for a free slot (or
@@ -153,7 +148,7 @@ func loginForAccessToken(ctx context.Context, slot *password.Slot, tx *sql.Tx, f
 	if u == nil {
 		return Token{}, keel.NewHTTPError(400, "Incorrect username or password")
 	}
-	t, err := auth.createAccessToken(u.Username, grant(form.Scopes(), u.scopes))
+	t, err := auth.createAccessToken(ctx, u.Username, grant(form.Scopes(), u.scopes))
 	if err != nil {
 		return Token{}, err
 	}
@@ -170,7 +165,10 @@ func currentUser(ctx context.Context, required di.SecurityScopes, token security
 		challenge = `Bearer scope="` + required.String() + `"`
 	}
 	invalid := keel.NewHTTPError(401, "Could not validate credentials").WithHeader("WWW-Authenticate", challenge)
-	claims, err := auth.parseAccessToken(string(token))
+	claims, err := auth.parseAccessToken(ctx, string(token))
+	if errors.Is(err, security.ErrUnavailable) {
+		return nil, err // 503: the revocation store cannot be read
+	}
 	if err != nil || claims.Subject == "" {
 		return nil, invalid
 	}
@@ -181,7 +179,7 @@ func currentUser(ctx context.Context, required di.SecurityScopes, token security
 	if u == nil {
 		return nil, invalid
 	}
-	granted := grant(strings.Fields(claims.Scope), u.scopes)
+	granted := grant(claims.Scopes(), u.scopes)
 	for _, s := range required.Scopes {
 		if !slices.Contains(granted, s) {
 			return nil, keel.NewHTTPError(401, "Not enough permissions").WithHeader("WWW-Authenticate", challenge)
@@ -215,6 +213,20 @@ func readUsersMe(u *User) (*User, error) { return u, nil }
 // readOwnItems is GET /users/me/items/ (scopes "items" and "me").
 func readOwnItems(u *User) ([]OwnedItem, error) {
 	return []OwnedItem{{ItemID: "Foo", Owner: u.Username}}, nil
+}
+
+// logout is POST /logout: it revokes the bearer token it is called with, until
+// the token expires. From then on every route refuses that token, with its
+// usual answer for an invalid token; the user's other tokens keep working.
+func logout(ctx context.Context, token security.Token, auth *Auth) error {
+	claims, err := auth.parseAccessToken(ctx, string(token))
+	if errors.Is(err, security.ErrUnavailable) {
+		return err
+	}
+	if err != nil {
+		return keel.NewHTTPError(401, "Could not validate credentials").WithHeader("WWW-Authenticate", "Bearer")
+	}
+	return auth.tokens.Revoke(ctx, claims)
 }
 
 // readSystemStatus is GET /status/: any valid token, no scope.
