@@ -10,22 +10,16 @@ import (
 
 // Security declares scopes; providers below see them, parents first.
 func ExampleSecurity() {
-	type Scopes []string
-	check := di.Provide(func(s di.SecurityScopes) Scopes { return s.Scopes })
-	type Me Scopes
-	me := di.Provide(func(s Scopes) Me { return Me(s) }, di.Security(check, "me"))
+	type Me []string
+	check := di.Provide(func(s di.SecurityScopes) []string { return s.Scopes })
+	me := di.Provide(func(s []string) Me { return s }, di.Security(check, "me"))
+	app := router.New(router.Info{Title: "Scopes"})
+	app.Get("/users/me/items/", func(m Me) (Me, error) { return m, nil }, di.Security(me, "items"))
 
-	plan, err := di.Compile(di.Provide(func(m Me) (Me, error) { return m, nil }), nil,
-		[]di.Dependency{di.Security(me, "items")}, di.Config{})
-	if err != nil {
-		panic(err)
-	}
-	st := plan.Acquire(httptest.NewRequest("GET", "/", nil))
-	v, _ := st.Run()
-	st.CloseAll(nil)
-	plan.Release(st)
-	fmt.Println(v.Interface())
-	// Output: [items me]
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest("GET", "/users/me/items/", nil))
+	fmt.Println(w.Body.String())
+	// Output: ["items","me"]
 }
 
 // Providers may return a cleanup that sees the request's error.
@@ -38,16 +32,19 @@ func ExampleCleanup() {
 			return err
 		}, nil
 	})
-	plan, _ := di.Compile(di.Provide(func(c *Conn) (int, error) { return c.ID, nil }), nil,
-		[]di.Dependency{di.Depends(conn)}, di.Config{})
-	st := plan.Acquire(httptest.NewRequest("GET", "/", nil))
-	v, err := st.Run()
-	fmt.Println("handler returned", v.Interface())
-	st.CloseAll(err)
-	plan.Release(st)
+	app := router.New(router.Info{Title: "Cleanup"})
+	app.Get("/conn", func(c *Conn) (int, error) {
+		fmt.Println("handler uses conn", c.ID)
+		return c.ID, nil
+	}, conn)
+
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest("GET", "/conn", nil))
+	fmt.Println("response", w.Body.String())
 	// Output:
-	// handler returned 1
+	// handler uses conn 1
 	// release conn 1 error: <nil>
+	// response 1
 }
 
 // Args binds dependencies to parameters by position: three ints from one

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"unsafe"
+
+	"github.com/keelgo/keel/internal/resolve"
 )
 
 // Func0 to Func4 are Provide for functions of zero to four parameters returning
@@ -54,10 +56,8 @@ func Func4[A, B, C, D, T any](fn func(A, B, C, D) (T, error), deps ...Source) *P
 	}, deps)
 }
 
-func typed(fn any, in []reflect.Type, raw RawFunc, deps []Source) *Provider {
-	p := Provide(fn, deps...) // checks fn and deps, names it, keeps its type for messages
-	p.raw, p.rawIn, p.typedRaw = raw, in, true
-	return p
+func typed(fn any, in []reflect.Type, raw resolve.RawFunc, deps []Source) *Provider {
+	return (*Provider)(resolve.NewTyped(fn, in, raw, declarations(deps, fn)))
 }
 
 // arg reads a value of type A (reflect type t) from a slot without allocating:

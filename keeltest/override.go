@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 )
 
 // Overrider is an app whose dependencies can be overridden, such as a
@@ -34,7 +35,7 @@ func Override(t testing.TB, app Overrider, original, replacement di.Source) {
 	}
 	var mine *di.Provider
 	if replacement != nil {
-		mine = di.Depends(replacement).Provider()
+		mine = (*di.Provider)(resolve.Dependency(di.Depends(replacement)).Provider())
 	}
 	prev, err := override(app, original, replacement)
 	if err != nil {
@@ -66,7 +67,7 @@ func name(src di.Source) string {
 	if src == nil {
 		return "<nil>"
 	}
-	if p := src.Dependency().Provider(); p != nil {
+	if p := resolve.Dependency(src.Dependency()).Provider(); p != nil {
 		return p.Name()
 	}
 	return fmt.Sprint(src)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/params"
 )
 
@@ -17,6 +18,7 @@ type scheme struct {
 }
 
 func (s scheme) SchemeName() string                              { return s.name }
+func (s scheme) Dependency() di.Dependency                       { return di.Dependency{} }
 func (s scheme) OpenAPISecurityScheme() *openapi3.SecurityScheme { return s.s }
 
 var passwordBearer = scheme{"OAuth2PasswordBearer", &openapi3.SecurityScheme{

@@ -6,6 +6,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/keelgo/keel/params"
+	"github.com/keelgo/keel/security"
 )
 
 // Config is the application-level part of the document and of the
@@ -155,17 +156,11 @@ type Body struct {
 }
 
 // Requirement is one security requirement object of an operation: one scheme
-// and its scopes.
+// (documented under its SchemeName in components.securitySchemes,
+// docs/fastapi-compat.md §1.1, §1.2) and its scopes.
 type Requirement struct {
-	Scheme SchemeDoc
+	Scheme security.Scheme
 	Scopes []string
-}
-
-// SchemeDoc is implemented by security schemes: their name in
-// components.securitySchemes and the component itself (docs/fastapi-compat.md §1.1, §1.2).
-type SchemeDoc interface {
-	SchemeName() string
-	OpenAPISecurityScheme() *openapi3.SecurityScheme
 }
 
 // ResponseDoc is an extra documented response.

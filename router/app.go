@@ -21,6 +21,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
 )
@@ -46,7 +47,7 @@ type config struct {
 	errors           ErrorFormat
 	maxBody          int64
 	logger           *slog.Logger
-	deps             []di.Dependency
+	deps             []resolve.Dependency
 	params           params.Options
 	docs             openapi.Config
 }
@@ -82,7 +83,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 func WithDependencies(deps ...di.Source) Option {
 	return func(c *config) {
 		for _, d := range deps {
-			c.deps = append(c.deps, di.Depends(d))
+			c.deps = append(c.deps, decl(d))
 		}
 	}
 }
@@ -96,11 +97,11 @@ type App struct {
 	handler    http.Handler // mux wrapped in the app's middleware
 	middleware []func(http.Handler) http.Handler
 	params     *params.Compiler
-	body       *di.Provider
-	providers  map[reflect.Type]di.Dependency
-	binders    map[binderKey]*di.Provider
+	body       *resolve.Provider
+	providers  map[reflect.Type]resolve.Dependency
+	binders    map[binderKey]*resolve.Provider
 	routes     []*route
-	overrides  map[*di.Provider]*di.Provider
+	overrides  map[*resolve.Provider]*resolve.Provider
 	overrideMu sync.Mutex // serializes Override and ResetOverrides
 	schemes    map[string]schemeEntry
 	opIDs      map[string]string
@@ -131,12 +132,12 @@ func New(info Info, opts ...Option) *App {
 		c.logger = slog.Default()
 	}
 	c.params.Validate = c.validate
-	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]di.Dependency{},
-		binders: map[binderKey]*di.Provider{}, overrides: map[*di.Provider]*di.Provider{},
+	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]resolve.Dependency{},
+		binders: map[binderKey]*resolve.Provider{}, overrides: map[*resolve.Provider]*resolve.Provider{},
 		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
 	a.params = params.NewCompiler(c.params)
 	limit := c.maxBody
-	a.body = di.ProvideRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
+	a.body = resolve.NewRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
 		func(in []reflect.Value, dst reflect.Value) error {
 			b, err := params.ReadBody(in[0].Interface().(*http.Request), limit)
 			if err != nil {
@@ -172,7 +173,7 @@ func (a *App) Use(mw ...func(http.Handler) http.Handler) {
 // them. Provide panics if two providers have the same type.
 func (a *App) Provide(srcs ...di.Source) {
 	for _, src := range srcs {
-		d := di.Depends(src)
+		d := decl(src)
 		p := d.Provider()
 		t := p.Type()
 		if t == nil {
@@ -201,18 +202,19 @@ func (a *App) Provide(srcs ...di.Source) {
 // with t.Cleanup). Overrides of one App are serialized; requests being served
 // meanwhile run with either the old or the new plan of their route.
 func (a *App) Override(original, replacement di.Source) (previous di.Source) {
-	orig := di.Depends(original).Provider()
-	var repl *di.Provider
+	orig := decl(original).Provider()
+	var repl *resolve.Provider
 	if p, ok := replacement.(*di.Provider); replacement != nil && (!ok || p != nil) {
-		repl = di.Depends(replacement).Provider()
-		if err := di.CheckOverride(orig, repl); err != nil {
+		repl = decl(replacement).Provider()
+		if err := resolve.CheckOverride(orig, repl); err != nil {
 			panic(fmt.Sprintf("keel: app.Override(%s, %s): %v", orig.Name(), repl.Name(), err))
 		}
 	}
 	a.overrideMu.Lock()
 	defer a.overrideMu.Unlock()
-	if prev, ok := a.overrides[orig]; ok {
-		previous = prev
+	prev, hadPrev := a.overrides[orig]
+	if hadPrev {
+		previous = (*di.Provider)(prev)
 	}
 	if repl == nil {
 		delete(a.overrides, orig)
@@ -225,8 +227,8 @@ func (a *App) Override(original, replacement di.Source) (previous di.Source) {
 	for i, rt := range a.routes {
 		c, err := a.compile(rt, a.overrides)
 		if err != nil {
-			if previous != nil {
-				a.overrides[orig] = previous.(*di.Provider)
+			if hadPrev {
+				a.overrides[orig] = prev
 			} else {
 				delete(a.overrides, orig)
 			}
@@ -254,21 +256,21 @@ func (a *App) ResetOverrides() {
 // built-ins: parameter structs, app-wide providers, then a JSON body. With embed,
 // parameter structs bind their JSON body fields embedded under their names, as
 // FastAPI does when a route has several body parameters (docs/fastapi-compat.md §4.5).
-func (a *App) resolvers(embed bool) []di.Resolver {
-	return []di.Resolver{
-		di.ResolverFunc(func(t reflect.Type) (di.Dependency, di.Kind, error) {
+func (a *App) resolvers(embed bool) []resolve.Resolver {
+	return []resolve.Resolver{
+		resolve.ResolverFunc(func(t reflect.Type) (resolve.Dependency, resolve.Kind, error) {
 			return dep(a.resolveParams(t, embed))
 		}),
-		di.ResolverFunc(func(t reflect.Type) (di.Dependency, di.Kind, error) {
-			return a.providers[t], di.KindDependency, nil
+		resolve.ResolverFunc(func(t reflect.Type) (resolve.Dependency, resolve.Kind, error) {
+			return a.providers[t], resolve.KindDependency, nil
 		}),
-		di.ResolverFunc(func(t reflect.Type) (di.Dependency, di.Kind, error) { return dep(a.resolveBody(t)) }),
+		resolve.ResolverFunc(func(t reflect.Type) (resolve.Dependency, resolve.Kind, error) { return dep(a.resolveBody(t)) }),
 	}
 }
 
-func dep(p *di.Provider, k di.Kind, err error) (di.Dependency, di.Kind, error) {
+func dep(p *resolve.Provider, k resolve.Kind, err error) (resolve.Dependency, resolve.Kind, error) {
 	if p == nil {
-		return di.Dependency{}, k, err
+		return resolve.Dependency{}, k, err
 	}
 	return p.Dependency(), k, err
 }
@@ -278,13 +280,13 @@ type binderKey struct {
 	embed bool
 }
 
-func (a *App) resolveParams(t reflect.Type, embed bool) (*di.Provider, di.Kind, error) {
+func (a *App) resolveParams(t reflect.Type, embed bool) (*resolve.Provider, resolve.Kind, error) {
 	if !params.IsParamStruct(t) {
 		return nil, 0, nil
 	}
 	k := binderKey{t, embed}
 	if p, ok := a.binders[k]; ok {
-		return p, di.KindParams, nil
+		return p, resolve.KindParams, nil
 	}
 	b, err := a.params.Struct(t)
 	if err != nil {
@@ -295,7 +297,7 @@ func (a *App) resolveParams(t reflect.Type, embed bool) (*di.Provider, di.Kind, 
 	}
 	p := a.binderProvider(b)
 	a.binders[k] = p
-	return p, di.KindParams, nil
+	return p, resolve.KindParams, nil
 }
 
 // resolveBody treats a struct, slice or map parameter nothing else provides as the
@@ -304,7 +306,7 @@ func (a *App) resolveParams(t reflect.Type, embed bool) (*di.Provider, di.Kind, 
 // (FastAPI's `item: Item | None = None`, §4.5). A pointer to a struct that has
 // no JSON field (*sql.DB, *http.Client: a provider someone forgot) and a
 // pointer to a parameter struct are not bodies.
-func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
+func (a *App) resolveBody(t reflect.Type) (*resolve.Provider, resolve.Kind, error) {
 	switch t.Kind() {
 	case reflect.Struct, reflect.Slice, reflect.Map:
 	case reflect.Pointer:
@@ -321,7 +323,7 @@ func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
 	}
 	k := binderKey{t, false}
 	if p, ok := a.binders[k]; ok {
-		return p, di.KindParams, nil
+		return p, resolve.KindParams, nil
 	}
 	b, err := a.params.Body(t)
 	if err != nil {
@@ -329,19 +331,19 @@ func (a *App) resolveBody(t reflect.Type) (*di.Provider, di.Kind, error) {
 	}
 	p := a.binderProvider(b)
 	a.binders[k] = p
-	return p, di.KindParams, nil
+	return p, resolve.KindParams, nil
 }
 
-func (a *App) binderProvider(b *params.Binder) *di.Provider {
+func (a *App) binderProvider(b *params.Binder) *resolve.Provider {
 	t := b.Type()
 	name := "params(" + t.String() + ")"
 	in := []reflect.Type{reflect.TypeFor[*http.Request]()}
-	var deps []di.Source
+	var deps []resolve.Dependency
 	if b.NeedsBody() {
 		in = append(in, reflect.TypeFor[*params.Body]())
-		deps = append(deps, a.body)
+		deps = append(deps, a.body.Dependency())
 	}
-	return di.ProvideRaw(b, name, t, in, func(in []reflect.Value, dst reflect.Value) error {
+	return resolve.NewRaw(b, name, t, in, func(in []reflect.Value, dst reflect.Value) error {
 		r := in[0].Interface().(*http.Request)
 		var body *params.Body
 		if len(in) > 1 {
@@ -362,4 +364,12 @@ func (a *App) Graph(method, pattern string) string {
 		}
 	}
 	return ""
+}
+
+// decl is the resolver's declaration of a dependency given to the App.
+func decl(s di.Source) resolve.Dependency { return resolve.Dependency(di.Depends(s)) }
+
+// builtins are the types of package di the resolver injects itself.
+func builtins() resolve.Builtins {
+	return resolve.Builtins{Scopes: reflect.TypeFor[di.SecurityScopes](), Response: reflect.TypeFor[*di.Response]()}
 }

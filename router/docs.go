@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
 	"github.com/keelgo/keel/security"
@@ -24,7 +24,7 @@ func WithDocs(f func(*openapi.Config)) Option {
 func defaultDocs() openapi.Config { return openapi.DefaultConfig() }
 
 type schemeEntry struct {
-	scheme    openapi.SchemeDoc
+	scheme    security.Scheme
 	component []byte
 	route     string
 }
@@ -39,8 +39,8 @@ type schemeEntry struct {
 // refuses the second.
 func (a *App) checkSchemes(rt *route) error {
 	var err error
-	walkPath(rt.docPlan.Tree(), nil, func(n *di.Node, path []string) {
-		s, ok := n.Provider.Meta().(openapi.SchemeDoc)
+	walkPath(rt.docPlan.Tree(), nil, func(n *resolve.Node, path []string) {
+		s, ok := n.Provider.Meta().(security.Scheme)
 		if !ok || err != nil {
 			return
 		}
@@ -80,7 +80,7 @@ func (a *App) checkSchemes(rt *route) error {
 
 // walkPath calls f for n and every node below it, with the names of the
 // providers from the root down to the node.
-func walkPath(n *di.Node, path []string, f func(n *di.Node, path []string)) {
+func walkPath(n *resolve.Node, path []string, f func(n *resolve.Node, path []string)) {
 	path = append(path[:len(path):len(path)], n.Provider.Name())
 	f(n, path)
 	for _, c := range n.Children {
@@ -113,12 +113,12 @@ func (rt *route) openapiRoute() openapi.Route {
 	visited := map[string]bool{}
 	type sec struct {
 		name   string
-		scheme openapi.SchemeDoc
+		scheme security.Scheme
 		scopes []string
 	}
 	var secs []sec
-	var walk func(n *di.Node, root bool, parentIsRoot bool)
-	walk = func(n *di.Node, root, parentIsRoot bool) {
+	var walk func(n *resolve.Node, root bool, parentIsRoot bool)
+	walk = func(n *resolve.Node, root, parentIsRoot bool) {
 		if !root {
 			if visited[n.Key] {
 				return
@@ -133,7 +133,7 @@ func (rt *route) openapiRoute() openapi.Route {
 					if f.Hidden {
 						continue
 					}
-					if parentIsRoot && n.Kind == di.KindParams {
+					if parentIsRoot && n.Kind == resolve.KindParams {
 						own = append(own, f)
 					} else {
 						deps = append(deps, f)
@@ -145,7 +145,7 @@ func (rt *route) openapiRoute() openapi.Route {
 				or.HasValidatedInputs = true
 			}
 		}
-		if s, ok := n.Provider.Meta().(openapi.SchemeDoc); ok && !root {
+		if s, ok := n.Provider.Meta().(security.Scheme); ok && !root {
 			secs = append(secs, sec{s.SchemeName(), s, n.Scopes})
 		}
 		for _, c := range n.Children {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/keelgo/keel"
-	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 )
 
 // ErrorFormat renders the errors Keel answers with: HTTP errors (from handlers,
@@ -162,7 +162,7 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		a.cfg.errors.WriteValidationError(w, r, a.cfg.validationStatus, ve)
 	default:
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "error", err.Error()}
-		var pe *di.PanicError
+		var pe *resolve.PanicError
 		if errors.As(err, &pe) {
 			attrs = append(attrs, "stack", string(pe.Stack))
 		}
@@ -175,6 +175,6 @@ func (a *App) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // original error, which FastAPI answers with 500 (docs/fastapi-compat.md §3.5), so the wrapped
 // HTTP error must not be used.
 func isWrapped(err error) bool {
-	var se *di.SwallowedError
+	var se *resolve.SwallowedError
 	return errors.As(err, &se)
 }

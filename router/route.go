@@ -12,6 +12,7 @@ import (
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
 )
@@ -44,7 +45,7 @@ type routeConfig struct {
 	hidden      bool
 	responses   map[string]ResponseDoc
 	respDesc    string
-	effects     []di.Dependency // always effects (Dependencies option, groups)
+	effects     []resolve.Dependency // always effects (Dependencies option, groups)
 	middleware  []func(http.Handler) http.Handler
 	name        string
 }
@@ -103,7 +104,7 @@ func Response(status, description string, body any) RouteOption {
 func Dependencies(deps ...di.Source) RouteOption {
 	return routeOpt(func(c *routeConfig) {
 		for _, d := range deps {
-			c.effects = append(c.effects, di.Depends(d))
+			c.effects = append(c.effects, decl(d))
 		}
 	})
 }
@@ -119,14 +120,14 @@ type route struct {
 	method   string
 	pattern  string // as given, with the group prefixes
 	docPath  string // OpenAPI path template
-	handler  *di.Provider
+	handler  *resolve.Provider
 	fnName   string // handler Go name without package
 	cfg      routeConfig
-	effects  []di.Dependency
-	explicit []di.Dependency
+	effects  []resolve.Dependency
+	explicit []resolve.Dependency
 	plan     atomic.Pointer[compiled] // what serves requests (overrides applied)
 	doc      *compiled                // as declared: documents the route
-	docPlan  *di.Plan
+	docPlan  *resolve.Plan
 	status   int
 	wild     []string
 }
@@ -180,7 +181,7 @@ func applyGroupOpts(c *routeConfig, opts []any, where string) {
 		case RouteOption:
 			v.applyRoute(c)
 		case di.Source:
-			c.effects = append(c.effects, di.Depends(v))
+			c.effects = append(c.effects, decl(v))
 		default:
 			panic(fmt.Sprintf("keel: %s: argument #%d has type %T; want a router option or a dependency (di.Source)", where, i+1, o))
 		}
@@ -263,10 +264,11 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	if !strings.HasPrefix(full, "/") {
 		panic(fmt.Sprintf("keel: route %s %q: the pattern must start with /", method, full))
 	}
-	var hp *di.Provider
+	var hp *resolve.Provider
 	var fnName string
 	if p, ok := handler.(*di.Provider); ok && p != nil {
-		hp, fnName = p, shortName(p.Name()) // a typed handler: di.Func2(readItem)
+		hp = (*resolve.Provider)(p) // a typed handler: di.Func2(readItem)
+		fnName = shortName(hp.Name())
 	} else {
 		hv := reflect.ValueOf(handler)
 		if hv.Kind() != reflect.Func {
@@ -278,7 +280,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 					panic(fmt.Sprintf("keel: route %s %s: %v", method, full, p))
 				}
 			}()
-			hp = di.Provide(handler)
+			hp = (*resolve.Provider)(di.Provide(handler))
 		}()
 		fnName = goName(hv)
 	}
@@ -288,7 +290,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 		case RouteOption:
 			v.applyRoute(&rt.cfg)
 		case di.Source:
-			rt.explicit = append(rt.explicit, v.Dependency()) // di.Args too: checked when compiled
+			rt.explicit = append(rt.explicit, resolve.Dependency(v.Dependency())) // di.Args too: checked when compiled
 		case nil:
 			panic(fmt.Sprintf("%s: argument #%d is nil", rt.describe(), i+3))
 		default:
@@ -338,7 +340,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 
 // compiled is a route's plan with what the router needs from it per request.
 type compiled struct {
-	plan *di.Plan
+	plan *resolve.Plan
 	// body is set when some binder reads the request body: the router reads it
 	// before resolving, as FastAPI does, so that an unreadable body or a JSON
 	// syntax error answers first (docs/fastapi-compat.md §4.5).
@@ -346,9 +348,9 @@ type compiled struct {
 	jsons []*params.Binder // binders whose JSON syntax is checked up front
 }
 
-func (a *App) compile(rt *route, overrides map[*di.Provider]*di.Provider) (*compiled, error) {
-	cfg := di.Config{Resolvers: a.resolvers(false), Overrides: overrides}
-	plan, err := di.Compile(rt.handler, rt.effects, rt.explicit, cfg)
+func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provider) (*compiled, error) {
+	cfg := resolve.Config{Builtins: builtins(), Resolvers: a.resolvers(false), Overrides: overrides}
+	plan, err := resolve.Compile(rt.handler, rt.effects, rt.explicit, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +371,7 @@ func (a *App) compile(rt *route, overrides map[*di.Provider]*di.Provider) (*comp
 			}
 		}
 		cfg.Resolvers = a.resolvers(true)
-		if plan, err = di.Compile(rt.handler, rt.effects, rt.explicit, cfg); err != nil {
+		if plan, err = resolve.Compile(rt.handler, rt.effects, rt.explicit, cfg); err != nil {
 			return nil, err
 		}
 		bodies = bodyBinders(plan)
@@ -384,9 +386,9 @@ func (a *App) compile(rt *route, overrides map[*di.Provider]*di.Provider) (*comp
 }
 
 // bodyBinders lists the distinct binders of plan that read the body.
-func bodyBinders(plan *di.Plan) []*params.Binder {
+func bodyBinders(plan *resolve.Plan) []*params.Binder {
 	var out []*params.Binder
-	walkTree(plan.Tree(), func(n *di.Node) {
+	walkTree(plan.Tree(), func(n *resolve.Node) {
 		if b, ok := n.Provider.Meta().(*params.Binder); ok && b.NeedsBody() && !slices.Contains(out, b) {
 			out = append(out, b)
 		}
@@ -446,7 +448,7 @@ func translatePattern(p string) (mux, doc string, wild []string, err error) {
 func (a *App) checkRoute(rt *route) error {
 	bound := map[string]bool{}
 	var err error
-	walkTree(rt.docPlan.Tree(), func(n *di.Node) {
+	walkTree(rt.docPlan.Tree(), func(n *resolve.Node) {
 		b, ok := n.Provider.Meta().(*params.Binder)
 		if !ok || err != nil {
 			return
@@ -476,15 +478,15 @@ func (a *App) checkRoute(rt *route) error {
 // checkOptionalBodies refuses an optional body (a *T parameter nothing else
 // provides) whose type a provider in the same graph provides: the function
 // taking it almost certainly lacks that provider as its explicit dependency.
-func checkOptionalBodies(tree *di.Node) error {
+func checkOptionalBodies(tree *resolve.Node) error {
 	providers := map[reflect.Type]string{}
-	walkTree(tree, func(n *di.Node) {
+	walkTree(tree, func(n *resolve.Node) {
 		if _, ok := n.Provider.Meta().(*params.Binder); !ok && n.Provider.Type() != nil {
 			providers[n.Provider.Type()] = n.Provider.Name()
 		}
 	})
 	var err error
-	walkTree(tree, func(n *di.Node) {
+	walkTree(tree, func(n *resolve.Node) {
 		b, ok := n.Provider.Meta().(*params.Binder)
 		if !ok || err != nil || b.Type().Kind() != reflect.Pointer || len(b.Fields()) != 1 || b.Fields()[0].In != params.InBody || b.Fields()[0].Name != "" {
 			return
@@ -496,7 +498,7 @@ func checkOptionalBodies(tree *di.Node) error {
 	return err
 }
 
-func walkTree(n *di.Node, f func(*di.Node)) {
+func walkTree(n *resolve.Node, f func(*resolve.Node)) {
 	f(n)
 	for _, c := range n.Children {
 		walkTree(c, f)

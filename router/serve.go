@@ -9,7 +9,7 @@ import (
 	"strconv"
 
 	"github.com/keelgo/keel"
-	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/params"
 )
 
@@ -69,7 +69,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if !done {
 			p := recover()
-			var err error = &di.PanicError{Value: p, Stack: debug.Stack()}
+			var err error = &resolve.PanicError{Value: p, Stack: debug.Stack()}
 			err = st.CloseAll(err)
 			plan.Release(st)
 			if p == http.ErrAbortHandler {
@@ -91,12 +91,12 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			enc.buf.WriteString("null\n") // a handler returning only error answers null, as FastAPI's None
 		}
 	}
-	err = st.Close(di.ScopeFunction, err)
+	err = st.Close(resolve.ScopeFunction, err)
 	if err != nil {
 		if enc != nil {
 			a.putEncoder(enc)
 		}
-		err = st.Close(di.ScopeRequest, err)
+		err = st.Close(resolve.ScopeRequest, err)
 		a.writeError(w, r, err)
 		done = true
 		return
@@ -109,7 +109,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s := resp.Status(); s != 0 {
 		status = s
 	}
-	later := st.Pending(di.ScopeRequest)
+	later := st.Pending(resolve.ScopeRequest)
 	if keel.BodyAllowed(status) {
 		b := enc.buf.Bytes()
 		b = b[:len(b)-1]
@@ -129,7 +129,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// it to the client now rather than when the handler returns.
 		http.NewResponseController(w).Flush()
 	}
-	if cerr := st.Close(di.ScopeRequest, nil); cerr != nil {
+	if cerr := st.Close(resolve.ScopeRequest, nil); cerr != nil {
 		// The response is already sent; the client saw success (docs/fastapi-compat.md §3.5).
 		a.cfg.logger.ErrorContext(r.Context(), "keel: request-scope cleanup failed after the response", "method", r.Method, "path", r.URL.Path, "error", cerr.Error())
 	}

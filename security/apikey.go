@@ -50,7 +50,7 @@ func (s *APIKeyQuery) Authenticate(r *http.Request) (*APIKey, error) {
 	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *APIKeyQuery) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"apiKey","in":"query","name":Param}.
@@ -97,7 +97,7 @@ func (s *APIKeyHeader) Authenticate(r *http.Request) (*APIKey, error) {
 	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *APIKeyHeader) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"apiKey","in":"header","name":Header}.
@@ -144,7 +144,7 @@ func (s *APIKeyCookie) Authenticate(r *http.Request) (*APIKey, error) {
 	return apiKeyResult(v, s.Optional, s.NotAuthenticated)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *APIKeyCookie) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"apiKey","in":"cookie","name":Cookie}.

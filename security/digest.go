@@ -202,7 +202,7 @@ func (d *DigestAuth) lifetime() time.Duration {
 	return DefaultDigestNonceLifetime
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (d *DigestAuth) SchemeName() string { return schemeName(d.Name, d) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":"digest"}.

@@ -3,6 +3,7 @@ package security_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,7 +64,7 @@ func ExampleOAuth2PasswordBearer() {
 	r.Header.Set("Authorization", "Bearer  abc ")
 	tok, _ := oauth2.Authenticate(r)
 	fmt.Printf("%q\n", *tok)
-	comp, _ := security.ComponentJSON(oauth2)
+	comp, _ := json.Marshal(oauth2.OpenAPISecurityScheme())
 	fmt.Println(oauth2.SchemeName(), string(comp))
 	// Output:
 	// "abc"

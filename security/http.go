@@ -58,7 +58,7 @@ func (s *HTTPBase) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials,
 	return httpCredentials(r, "", s.MaxLength, s.Optional, s.NotAuthenticated, pytext.Title(s.Scheme))
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *HTTPBase) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":Scheme}.
@@ -111,7 +111,7 @@ func (s *HTTPBearer) Authenticate(r *http.Request) (*HTTPAuthorizationCredential
 	return httpCredentials(r, "bearer", s.MaxLength, s.Optional, s.NotAuthenticated, "Bearer")
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *HTTPBearer) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":"bearer"},
@@ -157,7 +157,7 @@ func (s *HTTPDigest) Authenticate(r *http.Request) (*HTTPAuthorizationCredential
 	return httpCredentials(r, "digest", s.MaxLength, s.Optional, s.NotAuthenticated, "Digest")
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *HTTPDigest) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":"digest"}.
@@ -255,7 +255,7 @@ func (s *HTTPBasic) challenge() string {
 	return "Basic realm=" + quote(s.Realm)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *HTTPBasic) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"http","scheme":"basic"}.

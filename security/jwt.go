@@ -409,7 +409,7 @@ func (b *JWTBearer[C]) Authenticate(r *http.Request, required []string) (*C, err
 	return b.v.authenticate(r, required)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (b *JWTBearer[C]) SchemeName() string { return schemeName(b.Name, b) }
 
 // OpenAPISecurityScheme implements Scheme.
@@ -433,18 +433,18 @@ func (b *JWTBearer[C]) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 func (b *JWTBearer[C]) Dependency() di.Dependency {
 	return b.lazy.get(b.Optional, func() *di.Provider {
 		if b.Optional {
-			return di.Func2(func(r *http.Request, s di.SecurityScopes) (*C, error) {
+			return schemeProvider(b, di.Func2(func(r *http.Request, s di.SecurityScopes) (*C, error) {
 				return b.Authenticate(r, s.Scopes)
-			}).WithMeta(b)
+			}))
 		}
-		return di.Func2(func(r *http.Request, s di.SecurityScopes) (C, error) {
+		return schemeProvider(b, di.Func2(func(r *http.Request, s di.SecurityScopes) (C, error) {
 			c, err := b.Authenticate(r, s.Scopes)
 			if err != nil {
 				var zero C
 				return zero, err
 			}
 			return *c, nil
-		}).WithMeta(b)
+		}))
 	})
 }
 

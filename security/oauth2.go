@@ -46,12 +46,12 @@ func bearerTokenValue(r *http.Request, max int, custom func() *keel.HTTPError) (
 
 // bearerProvider is the provider of the bearer-token schemes. config returns
 // the scheme's MaxLength and NotAuthenticated, read per request.
-func bearerProvider(meta any, optional bool, config func() (int, func() *keel.HTTPError)) *di.Provider {
+func bearerProvider(meta Scheme, optional bool, config func() (int, func() *keel.HTTPError)) *di.Provider {
 	if optional {
-		return di.Func1(func(r *http.Request) (*Token, error) {
+		return schemeProvider(meta, di.Func1(func(r *http.Request) (*Token, error) {
 			max, custom := config()
 			return bearerToken(r, max, true, custom)
-		}).WithMeta(meta)
+		}))
 	}
 	return provideValue(meta, func(r *http.Request) (Token, error) {
 		max, custom := config()
@@ -151,7 +151,7 @@ func (s *OAuth2) Authenticate(r *http.Request) (*Token, error) {
 	return rawAuthorization(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *OAuth2) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"oauth2","flows":{...}}.
@@ -223,7 +223,7 @@ func (s *OAuth2PasswordBearer) Authenticate(r *http.Request) (*Token, error) {
 	return bearerToken(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *OAuth2PasswordBearer) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme:
@@ -289,7 +289,7 @@ func (s *OAuth2AuthorizationCodeBearer) Authenticate(r *http.Request) (*Token, e
 	return bearerToken(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *OAuth2AuthorizationCodeBearer) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"oauth2","flows":
@@ -352,7 +352,7 @@ func (s *OpenIdConnect) Authenticate(r *http.Request) (*Token, error) {
 	return rawAuthorization(r, s.MaxLength, s.Optional, s.NotAuthenticated)
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (s *OpenIdConnect) SchemeName() string { return schemeName(s.Name, s) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"openIdConnect","openIdConnectUrl":URL}.

@@ -3,7 +3,6 @@ package security
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -15,37 +14,26 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/internal/wire"
 )
 
-// Scheme is implemented by every security scheme of this package. The router
-// puts OpenAPISecurityScheme under components.securitySchemes[SchemeName()] and
-// refuses two schemes with one name whose components differ (SameComponent).
+// Scheme is a security scheme: a dependency that authenticates the request and
+// the OpenAPI security scheme it documents, under its name in
+// components.securitySchemes. Every scheme of this package implements it.
+// The App documents every Scheme it meets in a route's graph, with the scopes
+// required there (docs/fastapi-compat.md §2.3), and refuses two different
+// schemes under one name (§1.5). Schemes may also implement ConfigChecker and
+// ScopeDeclarer, which the App calls when it registers a route.
 type Scheme interface {
 	di.Source
-	di.SecurityScheme
+	// SchemeName is the name in components.securitySchemes and in the
+	// operations' security requirements.
+	SchemeName() string
 	// OpenAPISecurityScheme returns the scheme's OpenAPI security scheme object,
 	// a new value on every call. Marshalled with encoding/json it is exactly the
 	// component FastAPI writes for the same scheme (docs/fastapi-compat.md §1.2).
 	OpenAPISecurityScheme() *openapi3.SecurityScheme
-}
-
-// ComponentJSON returns the JSON of s's OpenAPI component. The encoding is
-// canonical (object keys sorted), so two schemes describe the same component
-// exactly when their ComponentJSON are equal.
-func ComponentJSON(s interface {
-	OpenAPISecurityScheme() *openapi3.SecurityScheme
-}) ([]byte, error) {
-	return json.Marshal(s.OpenAPISecurityScheme())
-}
-
-// SameComponent reports whether a and b describe the same OpenAPI component. The
-// router uses it to refuse two different schemes registered under one name (FastAPI
-// silently keeps the last one, docs/fastapi-compat.md §1.5).
-func SameComponent(a, b Scheme) bool {
-	ja, errA := ComponentJSON(a)
-	jb, errB := ComponentJSON(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // CompareSecret reports whether a and b are equal, in time that depends on
@@ -265,9 +253,9 @@ func sortedKeys(scopes ...map[string]string) []string {
 // provide makes the provider of a scheme whose Authenticate returns (*T, error):
 // with optional it provides *T (nil when not authenticated), otherwise T. The
 // provider is typed (di.Func1): called without reflection.
-func provide[T any](meta any, authenticate func(*http.Request) (*T, error), optional bool) *di.Provider {
+func provide[T any](meta Scheme, authenticate func(*http.Request) (*T, error), optional bool) *di.Provider {
 	if optional {
-		return di.Func1(authenticate).WithMeta(meta)
+		return schemeProvider(meta, di.Func1(authenticate))
 	}
 	return provideValue(meta, func(r *http.Request) (T, error) {
 		v, err := authenticate(r)
@@ -284,8 +272,16 @@ func provide[T any](meta any, authenticate func(*http.Request) (*T, error), opti
 
 // provideValue makes a required scheme's provider from a function returning the
 // value itself (no pointer to allocate).
-func provideValue[T any](meta any, authenticate func(*http.Request) (T, error)) *di.Provider {
-	return di.Func1(authenticate).WithMeta(meta)
+func provideValue[T any](meta Scheme, authenticate func(*http.Request) (T, error)) *di.Provider {
+	return schemeProvider(meta, di.Func1(authenticate))
+}
+
+// schemeProvider returns a copy of p (a provider of its own identity) that
+// stands for the scheme s: the resolver treats it as a security scheme (it
+// uses scopes for caching, docs/fastapi-compat.md §2.4, and is named after the
+// scheme), and the router documents s in OpenAPI.
+func schemeProvider(s Scheme, p *di.Provider) *di.Provider {
+	return (*di.Provider)((*resolve.Provider)(p).WithMeta(s))
 }
 
 func configError(scheme any, format string, args ...any) error {

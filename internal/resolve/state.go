@@ -1,4 +1,4 @@
-package di
+package resolve
 
 // This file is the resolver's core: how a compiled Plan runs for one request.
 //
@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"sync"
+	"unsafe"
 
 	"github.com/keelgo/keel"
 )
@@ -40,10 +41,12 @@ type State struct {
 	respV    reflect.Value
 }
 
+var cleanupFunc = reflect.TypeFor[func(error) error]()
+
 type cleanupEntry struct {
 	fn    reflect.Value
 	scope Scope
-	plain bool // func() rather than Cleanup
+	plain bool // func() rather than a func(error) error
 }
 
 type statePool struct {
@@ -63,7 +66,9 @@ func (p *Plan) Acquire(r *http.Request) *State {
 			ptrs:    make([]any, p.nOcc),
 		}
 		st.ctxV = reflect.ValueOf(&st.ctx).Elem()
-		st.respV = reflect.ValueOf(&st.resp)
+		if p.respType != nil { // *di.Response, defined over *Response: the same memory
+			st.respV = reflect.NewAt(p.respType.Elem(), unsafe.Pointer(&st.resp))
+		}
 	}
 	for i := range st.cache {
 		st.cache[i] = -1
@@ -315,10 +320,7 @@ func runCleanup(fn reflect.Value, plain bool, in error) (out error) {
 		fn.Call(nil)
 		return in
 	}
-	if f, ok := fn.Interface().(Cleanup); ok {
-		return f(in)
-	}
-	if f, ok := fn.Interface().(func(error) error); ok {
+	if f, ok := fn.Convert(cleanupFunc).Interface().(func(error) error); ok { // di.Cleanup or func(error) error
 		return f(in)
 	}
 	return in

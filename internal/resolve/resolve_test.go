@@ -1,4 +1,4 @@
-package di_test
+package resolve_test
 
 import (
 	"errors"
@@ -10,12 +10,42 @@ import (
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 )
 
+// builtins are the router's: di's types.
+var builtins = resolve.Builtins{Scopes: reflect.TypeFor[di.SecurityScopes](), Response: reflect.TypeFor[*di.Response]()}
+
+// cfg is a Config with di's built-ins and the given overrides.
+func cfg(overrides map[*di.Provider]*di.Provider) resolve.Config {
+	c := resolve.Config{Builtins: builtins}
+	if overrides != nil {
+		c.Overrides = map[*resolve.Provider]*resolve.Provider{}
+		for k, v := range overrides {
+			c.Overrides[(*resolve.Provider)(k)] = (*resolve.Provider)(v)
+		}
+	}
+	return c
+}
+
+// decls converts di's declarations to the resolver's.
+func decls(ds ...di.Dependency) []resolve.Dependency {
+	var out []resolve.Dependency
+	for _, d := range ds {
+		out = append(out, resolve.Dependency(d))
+	}
+	return out
+}
+
+// withMeta is a provider of fn carrying meta, as the security schemes make them.
+func withMeta(meta any, fn any) *di.Provider {
+	return (*di.Provider)((*resolve.Provider)(di.Provide(fn)).WithMeta(meta))
+}
+
 // run compiles handler with the explicit deps and runs it once.
-func run(t *testing.T, handler any, effects []di.Dependency, explicit []di.Dependency, cfg di.Config) (any, error) {
+func run(t *testing.T, handler any, effects []di.Dependency, explicit []di.Dependency, c resolve.Config) (any, error) {
 	t.Helper()
-	plan, err := di.Compile(di.Provide(handler), effects, explicit, cfg)
+	plan, err := resolve.Compile((*resolve.Provider)(di.Provide(handler)), decls(effects...), decls(explicit...), c)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -44,10 +74,10 @@ func TestScopesDontPropagate(t *testing.T) {
 		A S1
 		B S2
 	}
-	sec1 := di.ProvideMeta(&scheme{"s1"}, func(s di.SecurityScopes) S1 { return s.Scopes })
-	sec2 := di.ProvideMeta(&scheme{"s2"}, func(s di.SecurityScopes) S2 { return s.Scopes })
+	sec1 := withMeta(&scheme{"s1"}, func(s di.SecurityScopes) S1 { return s.Scopes })
+	sec2 := withMeta(&scheme{"s2"}, func(s di.SecurityScopes) S2 { return s.Scopes })
 	dep3 := di.Provide(func(a S1, b S2) D3 { return D3{a, b} }, di.Security(sec1, "scope1"), di.Security(sec2, "scope2"))
-	got, err := run(t, func(d D3) (D3, error) { return d, nil }, nil, []di.Dependency{di.Security(dep3, "scope3")}, di.Config{})
+	got, err := run(t, func(d D3) (D3, error) { return d, nil }, nil, []di.Dependency{di.Security(dep3, "scope3")}, cfg(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +95,7 @@ func TestScopesDuplicateQuirk(t *testing.T) {
 	c := di.Provide(func(s di.SecurityScopes) C { return s.Scopes })
 	b := di.Provide(func(x C) B { return B(x) }, di.Security(c, "y"))
 	a := di.Provide(func(x B) A { return A(x) }, di.Security(b, "x"))
-	got, err := run(t, func(x A) (A, error) { return x, nil }, nil, []di.Dependency{di.Security(a, "x")}, di.Config{})
+	got, err := run(t, func(x A) (A, error) { return x, nil }, nil, []di.Dependency{di.Security(a, "x")}, cfg(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +126,7 @@ func TestScopesSubDependencyCounts(t *testing.T) {
 		Items UserItems
 	}
 	got, err := run(t, func(me UserMe, it UserItems) (Out, error) { return Out{me, it}, nil }, nil,
-		[]di.Dependency{di.Depends(getMe), di.Security(getItems, "items")}, di.Config{})
+		[]di.Dependency{di.Depends(getMe), di.Security(getItems, "items")}, cfg(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +153,7 @@ func TestCacheKeys(t *testing.T) {
 	c := di.Provide(func(c Counter) C { return C(c) }, di.Security(counter, "scope"))
 	type Out [3]int
 	got, err := run(t, func(a A, b B, c C) (Out, error) { return Out{int(a), int(b), int(c)}, nil }, nil,
-		[]di.Dependency{di.Depends(a), di.Depends(b), di.Depends(c)}, di.Config{})
+		[]di.Dependency{di.Depends(a), di.Depends(b), di.Depends(c)}, cfg(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +166,7 @@ func TestCacheKeys(t *testing.T) {
 	dep := di.Provide(func() Counter { m++; return Counter(m) })
 	super := di.Provide(func(c Counter) A { return A(c) }, dep)
 	got2, err := run(t, func(s A, c Counter) (Out, error) { return Out{int(c), int(s)}, nil }, nil,
-		[]di.Dependency{di.Depends(super), di.Depends(dep).NoCache()}, di.Config{})
+		[]di.Dependency{di.Depends(super), di.Depends(dep).NoCache()}, cfg(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +187,7 @@ func TestErrorSemantics(t *testing.T) {
 	y := di.Provide(func() (Y, error) { return 0, verr("x-key") })
 	eff := func(p *di.Provider) di.Dependency { return di.Depends(di.Provide(func(X) {}, p)) }
 	_, err := run(t, func() error { called = true; return nil },
-		[]di.Dependency{eff(x), di.Depends(di.Provide(func(Y) error { return nil }, y))}, nil, di.Config{})
+		[]di.Dependency{eff(x), di.Depends(di.Provide(func(Y) error { return nil }, y))}, nil, cfg(nil))
 	var ve *keel.ValidationError
 	if !errors.As(err, &ve) || len(ve.Errors) != 2 || ve.Errors[0].Loc[1] != "x-token" || ve.Errors[1].Loc[1] != "x-key" || called {
 		t.Fatalf("err %v called %v", err, called)
@@ -165,7 +195,7 @@ func TestErrorSemantics(t *testing.T) {
 
 	// An HTTP error from a later sibling wins over earlier validation errors.
 	h := di.Provide(func() error { return keel.NewHTTPError(401, "Not authenticated") })
-	_, err = run(t, func() error { return nil }, []di.Dependency{eff(x), di.Depends(h)}, nil, di.Config{})
+	_, err = run(t, func() error { return nil }, []di.Dependency{eff(x), di.Depends(h)}, nil, cfg(nil))
 	var he *keel.HTTPError
 	if !errors.As(err, &he) || he.Status != 401 {
 		t.Fatalf("got %v", err)
@@ -189,7 +219,7 @@ func TestCleanups(t *testing.T) {
 			return err
 		}, nil
 	}, a)
-	_, err := run(t, func(B) error { return errors.New("owner") }, nil, []di.Dependency{di.Depends(b)}, di.Config{})
+	_, err := run(t, func(B) error { return errors.New("owner") }, nil, []di.Dependency{di.Depends(b)}, cfg(nil))
 	var he *keel.HTTPError
 	if !errors.As(err, &he) || he.Status != 400 {
 		t.Fatalf("err %v", err)
@@ -199,8 +229,8 @@ func TestCleanups(t *testing.T) {
 	}
 
 	sw := di.Provide(func() (A, di.Cleanup, error) { return "", func(error) error { return nil }, nil })
-	_, err = run(t, func(A) error { return errors.New("boom") }, nil, []di.Dependency{di.Depends(sw)}, di.Config{})
-	var se *di.SwallowedError
+	_, err = run(t, func(A) error { return errors.New("boom") }, nil, []di.Dependency{di.Depends(sw)}, cfg(nil))
+	var se *resolve.SwallowedError
 	if !errors.As(err, &se) {
 		t.Fatalf("swallow: %v", err)
 	}
@@ -219,7 +249,7 @@ func TestCompileErrors(t *testing.T) {
 		deps    []di.Dependency
 		want    string
 	}{
-		{"unresolvable", func(*Unknown) error { return nil }, nil, "parameter #1 (*di_test.Unknown): nothing provides *di_test.Unknown"},
+		{"unresolvable", func(*Unknown) error { return nil }, nil, "parameter #1 (*resolve_test.Unknown): nothing provides *resolve_test.Unknown"},
 		{"ambiguous", func(a, b A) error { return nil }, []di.Dependency{di.Depends(di.Provide(func() A { return 1 }))}, "ambiguous"},
 		{"unused", func(R) error { return nil }, []di.Dependency{di.Depends(di.Provide(func(A) R { return "" }, di.Provide(func() string { return "" })))}, "which no parameter"},
 		{"scope", func(R) error { return nil }, []di.Dependency{di.Depends(req)}, `has a scope of "request", it cannot depend on dependencies with scope "function"`},
@@ -227,7 +257,7 @@ func TestCompileErrors(t *testing.T) {
 	_ = cyc
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := di.Compile(di.Provide(c.handler), nil, c.deps, di.Config{})
+			_, err := resolve.Compile((*resolve.Provider)(di.Provide(c.handler)), nil, decls(c.deps...), cfg(nil))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
@@ -242,7 +272,7 @@ func TestOverride(t *testing.T) {
 	repl := di.Provide(func(s di.SecurityScopes) U { return s.Scopes })
 	mid := di.Provide(func(u U) string { return strings.Join(u, ",") }, di.Security(orig, "bar"))
 	got, err := run(t, func(s string) (string, error) { return s, nil }, nil, []di.Dependency{di.Security(mid, "foo")},
-		di.Config{Overrides: map[*di.Provider]*di.Provider{orig: repl}})
+		cfg(map[*di.Provider]*di.Provider{orig: repl}))
 	if err != nil || got != "foo,bar" {
 		t.Fatalf("got %v %v", got, err)
 	}
@@ -250,8 +280,8 @@ func TestOverride(t *testing.T) {
 
 func TestPanicBecomesError(t *testing.T) {
 	p := di.Provide(func() int { panic("kaboom") })
-	_, err := run(t, func(int) error { return nil }, nil, []di.Dependency{di.Depends(p)}, di.Config{})
-	var pe *di.PanicError
+	_, err := run(t, func(int) error { return nil }, nil, []di.Dependency{di.Depends(p)}, cfg(nil))
+	var pe *resolve.PanicError
 	if !errors.As(err, &pe) {
 		t.Fatalf("got %v", err)
 	}
@@ -278,7 +308,7 @@ func TestTypedProviders(t *testing.T) {
 		return Out{g.Greet(), n, len(s.Scopes)}, nil
 	})
 	for range 3 { // pooled states are reused between runs
-		plan, err := di.Compile(handler, nil, []di.Dependency{di.Depends(greeter), di.Depends(name)}, di.Config{})
+		plan, err := resolve.Compile((*resolve.Provider)(handler), nil, decls(di.Depends(greeter), di.Depends(name)), cfg(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +329,7 @@ func TestTypedProviders(t *testing.T) {
 	}
 
 	failing := di.Func1(func(n Name) (int, error) { return 0, keel.NewHTTPError(403) }, name)
-	_, err := run(t, func(int) error { return nil }, nil, []di.Dependency{di.Depends(failing)}, di.Config{})
+	_, err := run(t, func(int) error { return nil }, nil, []di.Dependency{di.Depends(failing)}, cfg(nil))
 	var he *keel.HTTPError
 	if !errors.As(err, &he) || he.Status != 403 {
 		t.Fatalf("got %v", err)

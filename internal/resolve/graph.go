@@ -1,4 +1,4 @@
-package di
+package resolve
 
 import (
 	"errors"
@@ -38,8 +38,21 @@ type ResolverFunc func(t reflect.Type) (Dependency, Kind, error)
 // Resolve implements Resolver.
 func (f ResolverFunc) Resolve(t reflect.Type) (Dependency, Kind, error) { return f(t) }
 
+// Builtins are the public types the resolver injects itself, besides
+// context.Context and *http.Request: package di's, which this package cannot
+// import. The router fills them.
+type Builtins struct {
+	// Scopes is di.SecurityScopes: a struct whose first field is
+	// Scopes []string.
+	Scopes reflect.Type
+	// Response is *di.Response: a pointer to a type defined over Response.
+	Response reflect.Type
+}
+
 // Config is what Compile needs besides the handler.
 type Config struct {
+	// Builtins are the types injected as SecurityScopes and the response handle.
+	Builtins Builtins
 	// Resolvers are tried in order for parameters not otherwise resolved.
 	Resolvers []Resolver
 	// Overrides replaces providers at any depth (docs/fastapi-compat.md §3.6). The replacement's own
@@ -66,7 +79,7 @@ func (n *Node) String() string {
 	var walk func(n *Node, depth int)
 	walk = func(n *Node, depth int) {
 		b.WriteString(strings.Repeat("  ", depth))
-		b.WriteString(n.Provider.name)
+		b.WriteString(n.Provider.Name())
 		if len(n.Scopes) > 0 {
 			fmt.Fprintf(&b, " scopes=%v", n.Scopes)
 		}
@@ -97,6 +110,7 @@ type Plan struct {
 	tree     *Node
 	pool     statePool
 	plain    map[*Provider]slotRef // providers whose key has no scopes and no cleanup kind
+	respType reflect.Type          // Builtins.Response
 }
 
 type slotRef struct{ occ, key int }
@@ -192,7 +206,7 @@ type resolution struct {
 // their effect after effects and before the handler's parameter dependencies.
 func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Plan, error) {
 	if handler.shape == retValueCleanErr || handler.shape == retValueCleanFunc {
-		return nil, &CompileError{Func: handler.name, Msg: "a handler cannot return a cleanup; return (T, error) or error, and move the cleanup into a provider"}
+		return nil, &CompileError{Func: handler.Name(), Msg: "a handler cannot return a cleanup; return (T, error) or error, and move the cleanup into a provider"}
 	}
 	c := &compiler{cfg: cfg, keys: map[string]int{}, plain: map[*Provider]slotRef{}, uses: map[*Provider]bool{}, resolved: map[reflect.Type]resolution{}}
 	c.effects = effects
@@ -202,7 +216,7 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 		return nil, err
 	}
 	p := &Plan{root: root, nOcc: c.nOcc, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
-		out: handler.out, handler: handler, tree: tree, plain: c.plain}
+		out: handler.out, handler: handler, tree: tree, plain: c.plain, respType: cfg.Builtins.Response}
 	p.pool.plan = p
 	return p, nil
 }
@@ -212,20 +226,20 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps []Dependency, root bool, path []string) (*occ, *Node, error) {
 	orig := d.p
 	actual := orig
-	path = append(path[:len(path):len(path)], orig.name)
+	path = append(path[:len(path):len(path)], orig.Name())
 	if r, ok := c.cfg.Overrides[orig]; ok && r != nil && !root {
 		if err := CheckOverride(orig, r); err != nil {
-			return nil, nil, &CompileError{Func: orig.name, Path: path, Msg: "override: " + err.Error()}
+			return nil, nil, &CompileError{Func: orig.Name(), Path: path, Msg: "override: " + err.Error()}
 		}
 		actual = r
 	}
 	if slices.Contains(c.stack, actual) {
 		names := make([]string, 0, len(c.stack)+1)
 		for _, p := range c.stack {
-			names = append(names, p.name)
+			names = append(names, p.Name())
 		}
-		names = append(names, actual.name)
-		return nil, nil, &CompileError{Func: actual.name, Path: path, Msg: "dependency cycle: " + strings.Join(names, " → ") + "; break it by splitting one provider in two"}
+		names = append(names, actual.Name())
+		return nil, nil, &CompileError{Func: actual.Name(), Path: path, Msg: "dependency cycle: " + strings.Join(names, " → ") + "; break it by splitting one provider in two"}
 	}
 	c.stack = append(c.stack, actual)
 	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
@@ -238,7 +252,7 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 	}
 
 	o := &occ{id: c.nOcc, root: root, p: actual, useCache: !d.noCache && !root,
-		scopes: reflect.ValueOf(SecurityScopes{Scopes: injected})}
+		scopes: c.scopesValue(injected)}
 	c.nOcc++
 	o.scope = d.scope
 	if o.scope == ScopeDefault {
@@ -266,8 +280,8 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 	if actual.HasCleanup() && o.scope == ScopeRequest {
 		for _, ch := range sig.children {
 			if ch.decl.scope == ScopeFunction {
-				return nil, nil, &CompileError{Func: actual.name, Path: path,
-					Msg: fmt.Sprintf("The dependency %q has a scope of \"request\", it cannot depend on dependencies with scope \"function\"; declare it with .InScope(di.ScopeFunction) too, or drop the function scope of %s", actual.name, ch.decl.p.name)}
+				return nil, nil, &CompileError{Func: actual.Name(), Path: path,
+					Msg: fmt.Sprintf("The dependency %q has a scope of \"request\", it cannot depend on dependencies with scope \"function\"; declare it with .InScope(di.ScopeFunction) too, or drop the function scope of %s", actual.Name(), ch.decl.p.Name())}
 			}
 		}
 	}
@@ -281,8 +295,8 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 		node.Children = append(node.Children, cn)
 		if ch.input >= 0 {
 			if in := actual.inTypes()[ch.input]; co.p != ch.decl.p && (co.p.out == nil || !co.p.out.AssignableTo(in)) {
-				return nil, nil, &CompileError{Func: actual.name, Param: ch.input + 1, Type: in, Path: path,
-					Msg: fmt.Sprintf("the override %s of %s provides %v, which this parameter cannot take; make the replacement return %s", co.p.name, ch.decl.p.name, co.p.out, in)}
+				return nil, nil, &CompileError{Func: actual.Name(), Param: ch.input + 1, Type: in, Path: path,
+					Msg: fmt.Sprintf("the override %s of %s provides %v, which this parameter cannot take; make the replacement return %s", co.p.Name(), ch.decl.p.Name(), co.p.out, in)}
 			}
 			o.inputs[ch.input].occ = co
 		}
@@ -292,7 +306,7 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 	}
 
 	if !root {
-		key := orig.name + fmt.Sprintf("@%p", orig)
+		key := orig.Name() + fmt.Sprintf("@%p", orig)
 		if len(own) > 0 || c.usesScopes(orig) {
 			set := slices.Clone(injected)
 			slices.Sort(set)
@@ -320,6 +334,19 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 	return o, node, nil
 }
 
+// scopesValue returns the SecurityScopes value injected at a place that sees
+// scopes: a non-addressable value of Builtins.Scopes, so that passing it on
+// copies nothing.
+func (c *compiler) scopesValue(scopes []string) reflect.Value {
+	t := c.cfg.Builtins.Scopes
+	if t == nil {
+		return reflect.Value{}
+	}
+	v := reflect.New(t).Elem()
+	v.Field(0).Set(reflect.ValueOf(scopes))
+	return reflect.ValueOf(v.Interface())
+}
+
 // usesScopes reports whether p "uses scopes" (docs/fastapi-compat.md §2.4): it declares
 // SecurityScopes, is a security scheme, or a sub-dependency (transitively) has own
 // scopes or uses them.
@@ -329,11 +356,11 @@ func (c *compiler) usesScopes(p *Provider) bool {
 	}
 	c.uses[p] = false // cycle guard; cycles are reported elsewhere
 	res := false
-	if _, ok := p.meta.(SecurityScheme); ok {
+	if _, ok := p.meta.(Scheme); ok {
 		res = true
 	}
 	for _, t := range p.inTypes() {
-		if t == scopesType {
+		if t == c.cfg.Builtins.Scopes {
 			res = true
 		}
 	}
@@ -404,7 +431,7 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 	if root {
 		for _, d := range c.effects {
 			if d.p == nil {
-				return sig, &CompileError{Func: p.name, Path: path, Msg: "an empty dependency; use di.Depends(provider)"}
+				return sig, &CompileError{Func: p.Name(), Path: path, Msg: "an empty dependency; use di.Depends(provider)"}
 			}
 			effects = append(effects, childDecl{decl: d, kind: KindEffect, input: -1})
 		}
@@ -419,9 +446,9 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 		case d.args == nil:
 			continue
 		case sawArgs:
-			return sig, &CompileError{Func: p.name, Path: path, Msg: "two di.Args lists; bind every parameter in one di.Args"}
+			return sig, &CompileError{Func: p.Name(), Path: path, Msg: "two di.Args lists; bind every parameter in one di.Args"}
 		case len(d.args) > len(ins):
-			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("di.Args has %d entries, but %s has %d parameters; remove the extra entries", len(d.args), p.name, len(ins))}
+			return sig, &CompileError{Func: p.Name(), Path: path, Msg: fmt.Sprintf("di.Args has %d entries, but %s has %d parameters; remove the extra entries", len(d.args), p.Name(), len(ins))}
 		}
 		sawArgs = true
 		for i := range d.args {
@@ -431,11 +458,11 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			}
 			switch {
 			case a.p == nil:
-				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d is empty; use di.Depends(provider), or di.Auto() for a parameter resolved as usual", i+1)}
+				return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d is empty; use di.Depends(provider), or di.Auto() for a parameter resolved as usual", i+1)}
 			case a.p.out == nil:
-				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d, %s, provides nothing, so it cannot fill a parameter; run it for its effect (router.Dependencies) instead", i+1, a.p.name)}
+				return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d, %s, provides nothing, so it cannot fill a parameter; run it for its effect (router.Dependencies) instead", i+1, a.p.Name())}
 			case !a.p.out.AssignableTo(ins[i]):
-				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d, %s, provides %s, which is not assignable to this parameter; check the order of the entries against the parameters (di.Auto() skips one)", i+1, a.p.name, a.p.out)}
+				return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: ins[i], Path: path, Msg: fmt.Sprintf("di.Args entry #%d, %s, provides %s, which is not assignable to this parameter; check the order of the entries against the parameters (di.Auto() skips one)", i+1, a.p.Name(), a.p.out)}
 			}
 			bound[i], positional[i] = a, true
 		}
@@ -446,10 +473,10 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			continue
 		}
 		if d.auto {
-			return sig, &CompileError{Func: p.name, Path: path, Msg: "di.Auto() stands only in a di.Args list"}
+			return sig, &CompileError{Func: p.Name(), Path: path, Msg: "di.Auto() stands only in a di.Args list"}
 		}
 		if d.p == nil {
-			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("explicit dependency #%d is empty; use di.Depends(provider)", n+1)}
+			return sig, &CompileError{Func: p.Name(), Path: path, Msg: fmt.Sprintf("explicit dependency #%d is empty; use di.Depends(provider)", n+1)}
 		}
 		out := d.p.out
 		var hits []int
@@ -468,15 +495,15 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			if out != nil {
 				what = "provides " + out.String()
 			}
-			return sig, &CompileError{Func: p.name, Path: path, Msg: fmt.Sprintf("explicit dependency %s %s, which no parameter of %s takes; remove it, or add a parameter of that type", d.p.name, what, p.name)}
+			return sig, &CompileError{Func: p.Name(), Path: path, Msg: fmt.Sprintf("explicit dependency %s %s, which no parameter of %s takes; remove it, or add a parameter of that type", d.p.Name(), what, p.Name())}
 		case len(hits) > 1:
-			return sig, &CompileError{Func: p.name, Param: hits[1] + 1, Type: ins[hits[1]], Path: path,
-				Msg: fmt.Sprintf("ambiguous: explicit dependency %s (%s) matches parameters #%d and #%d; bind each of them by position with di.Args(...) (one entry per parameter, di.Auto() for one resolved as usual), or give them distinct types", d.p.name, out, hits[0]+1, hits[1]+1)}
+			return sig, &CompileError{Func: p.Name(), Param: hits[1] + 1, Type: ins[hits[1]], Path: path,
+				Msg: fmt.Sprintf("ambiguous: explicit dependency %s (%s) matches parameters #%d and #%d; bind each of them by position with di.Args(...) (one entry per parameter, di.Auto() for one resolved as usual), or give them distinct types", d.p.Name(), out, hits[0]+1, hits[1]+1)}
 		default:
 			i := hits[0]
 			if bound[i] != nil {
-				return sig, &CompileError{Func: p.name, Param: i + 1, Type: ins[i], Path: path,
-					Msg: fmt.Sprintf("ambiguous: both %s and %s provide this parameter; pass only one of them, or bind each parameter by position with di.Args(...)", bound[i].p.name, d.p.name)}
+				return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: ins[i], Path: path,
+					Msg: fmt.Sprintf("ambiguous: both %s and %s provide this parameter; pass only one of them, or bind each parameter by position with di.Args(...)", bound[i].p.Name(), d.p.Name())}
 			}
 			bound[i] = d
 		}
@@ -495,11 +522,11 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 		case ctxType:
 			sig.inputs[i] = input{kind: inContext}
 			continue
-		case respType:
+		case c.cfg.Builtins.Response:
 			sig.inputs[i] = input{kind: inResponse}
 			c.usesRsp = true
 			continue
-		case scopesType:
+		case c.cfg.Builtins.Scopes:
 			sig.inputs[i] = input{kind: inScopes}
 			continue
 		}
@@ -509,15 +536,15 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			if errors.As(r.err, &ce) {
 				return sig, ce
 			}
-			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path, Msg: r.err.Error()}
+			return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: t, Path: path, Msg: r.err.Error()}
 		}
 		if r.p == nil && t == reflect.TypeFor[http.ResponseWriter]() {
-			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path,
+			return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: t, Path: path,
 				Msg: "handlers and providers do not write the response themselves; take a *di.Response to set headers, cookies or the status, and return the body"}
 		}
 		if r.p == nil {
-			return sig, &CompileError{Func: p.name, Param: i + 1, Type: t, Path: path,
-				Msg: fmt.Sprintf("nothing provides %s; pass a provider for it (di.Provide(%s, dep)), register an app-wide provider (app.Provide), or use a parameter struct with path/query/header/cookie/form/body tags", t, shortName(p.name))}
+			return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: t, Path: path,
+				Msg: fmt.Sprintf("nothing provides %s; pass a provider for it (di.Provide(%s, dep)), register an app-wide provider (app.Provide), or use a parameter struct with path/query/header/cookie/form/body tags", t, shortName(p.Name()))}
 		}
 		sig.inputs[i] = input{kind: inChild}
 		cd := childDecl{decl: r.d, kind: r.kind, input: i}

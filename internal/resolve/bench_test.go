@@ -1,4 +1,4 @@
-package di_test
+package resolve_test
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/resolve"
 )
 
 type benchUser struct{ Name string }
@@ -27,13 +28,13 @@ func BenchmarkRun(b *testing.B) {
 	tok := di.Provide(func(r *http.Request) (benchTok, error) { return benchTok(r.Header.Get("Authorization")[7:]), nil })
 	user := di.Provide(func(t benchTok) (*benchUser, error) { return users[string(t)], nil }, tok)
 	pt := reflect.TypeFor[benchParams]()
-	prm := di.ProvideRaw(nil, "params", pt, []reflect.Type{reflect.TypeFor[*http.Request]()}, func(in []reflect.Value, v reflect.Value) error {
+	prm := resolve.NewRaw(nil, "params", pt, []reflect.Type{reflect.TypeFor[*http.Request]()}, func(in []reflect.Value, v reflect.Value) error {
 		v.Field(0).SetInt(42)
 		return nil
 	})
-	plan, err := di.Compile(di.Provide(func(p benchParams, u *benchUser) (benchOut, error) {
+	plan, err := resolve.Compile((*resolve.Provider)(di.Provide(func(p benchParams, u *benchUser) (benchOut, error) {
 		return benchOut{p.ID, p.Limit, p.Q, u.Name}, nil
-	}), nil, []di.Dependency{di.Depends(user), di.Depends(prm)}, di.Config{})
+	})), nil, append(decls(di.Depends(user)), prm.Dependency()), cfg(nil))
 	if err != nil {
 		b.Fatal(err)
 	}
