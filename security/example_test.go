@@ -183,7 +183,7 @@ func ExampleOIDCBearer() {
 	owner := func(c security.Claims) (string, error) { return c.Subject, nil }
 	app.Get("/items/", func(sub string) ([]string, error) { return []string{sub}, nil },
 		di.Security(di.Provide(owner, oidc), "items"))
-	s, _ := security.ComponentJSON(oidc)
+	s, _ := json.Marshal(oidc.OpenAPISecurityScheme())
 	fmt.Println(string(s))
 	// Output: {"openIdConnectUrl":"https://login.example.com/.well-known/openid-configuration","type":"openIdConnect"}
 }

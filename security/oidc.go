@@ -342,7 +342,7 @@ func (o *OIDCBearer[C]) Close() {
 	}
 }
 
-// SchemeName implements di.SecurityScheme.
+// SchemeName implements Scheme.
 func (o *OIDCBearer[C]) SchemeName() string { return schemeName(o.Name, o) }
 
 // OpenAPISecurityScheme implements Scheme: {"type":"openIdConnect",
@@ -369,18 +369,18 @@ func (o *OIDCBearer[C]) OpenAPISecurityScheme() *openapi3.SecurityScheme {
 func (o *OIDCBearer[C]) Dependency() di.Dependency {
 	return o.lazy.get(o.Optional, func() *di.Provider {
 		if o.Optional {
-			return di.Func2(func(r *http.Request, s di.SecurityScopes) (*C, error) {
+			return schemeProvider(o, di.Func2(func(r *http.Request, s di.SecurityScopes) (*C, error) {
 				return o.Authenticate(r, s.Scopes)
-			}).WithMeta(o)
+			}))
 		}
-		return di.Func2(func(r *http.Request, s di.SecurityScopes) (C, error) {
+		return schemeProvider(o, di.Func2(func(r *http.Request, s di.SecurityScopes) (C, error) {
 			c, err := o.Authenticate(r, s.Scopes)
 			if err != nil {
 				var zero C
 				return zero, err
 			}
 			return *c, nil
-		}).WithMeta(o)
+		}))
 	})
 }
 

@@ -557,11 +557,11 @@ func TestOIDCConfig(t *testing.T) {
 
 func TestOIDCOpenAPI(t *testing.T) {
 	o := &OIDCBearer[Claims]{Issuer: "https://id.example.com/tenant/", Audience: []string{"a"}}
-	if got := string(must(ComponentJSON(o))); got != `{"openIdConnectUrl":"https://id.example.com/tenant/.well-known/openid-configuration","type":"openIdConnect"}` {
+	if got := string(must(json.Marshal(o.OpenAPISecurityScheme()))); got != `{"openIdConnectUrl":"https://id.example.com/tenant/.well-known/openid-configuration","type":"openIdConnect"}` {
 		t.Error(got)
 	}
 	o.AuthorizationURL, o.TokenURL, o.Scopes = "https://id.example.com/auth", "https://id.example.com/token", map[string]string{"items": "Read items"}
-	if got := string(must(ComponentJSON(o))); got != `{"flows":{"authorizationCode":{"authorizationUrl":"https://id.example.com/auth","scopes":{"items":"Read items"},"tokenUrl":"https://id.example.com/token"}},"type":"oauth2"}` {
+	if got := string(must(json.Marshal(o.OpenAPISecurityScheme()))); got != `{"flows":{"authorizationCode":{"authorizationUrl":"https://id.example.com/auth","scopes":{"items":"Read items"},"tokenUrl":"https://id.example.com/token"}},"type":"oauth2"}` {
 		t.Error(got)
 	}
 	if o.SchemeName() != "OIDCBearer" {
