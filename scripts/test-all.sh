@@ -16,7 +16,12 @@
 #   test_bench   the bench module's behaviour tests
 #   e2e          the independent checks of the example's OpenAPI document:
 #                redocly lint, an oapi-codegen client against the running
-#                example, and Swagger UI's OAuth2 Authorize flow in Chromium
+#                example, and Swagger UI's OAuth2 Authorize flow in Chromium;
+#                the example against a real OpenID provider (internal/
+#                oidcprovider, zitadel/oidc's example provider, built from the
+#                module proxy and started by the tests on free loopback ports,
+#                stopped by PID): verification, forged tokens, key rotation,
+#                the provider down, and Swagger UI's login through it
 #   fuzz         every fuzz target, FUZZ_BUDGET seconds in all (their seed
 #                corpora already ran as tests)
 #   bodyload     16 concurrent 10 MiB JSON bodies against a real Keel server on
@@ -74,8 +79,9 @@ step_test_bench() { go_test bench -count=1 -run .; }
 step_modules() {
   local m tested=(. cmd/example internal/docstest bench)
   # The e2e step runs internal/e2e, whose TestGeneratedClient runs the client
-  # module's tests against the example.
-  tested+=(internal/e2e internal/e2e/client)
+  # module's tests against the example, and which builds and runs the OpenID
+  # provider of internal/oidcprovider (a program, no tests).
+  tested+=(internal/e2e internal/e2e/client internal/oidcprovider)
   for m in $(modules); do
     if [[ " ${tested[*]} " != *" $m "* ]]; then
       echo "module $m: its tests run in no step of scripts/test-all.sh; add them"

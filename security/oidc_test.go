@@ -575,3 +575,22 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestOIDCFirstRequest: the first request waits for the first load, which
+// does not use up the unknown-kid refetch: a rotation right after still
+// passes at once.
+func TestOIDCFirstRequest(t *testing.T) {
+	testKeys()
+	op := newFakeOP(t, opKey{"k1", "", rsaTest})
+	o := newOIDC(t, op)
+	if _, err := o.Authenticate(authRequest(bearer(signWith(t, "RS256", rsaTest, "k1", "", opClaims(op)))), nil); err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+	op.setKeys(opKey{"k1", "", rsaTest}, opKey{"k2", "", ecTest})
+	if _, err := o.Authenticate(authRequest(bearer(signWith(t, "ES256", ecTest, "k2", "", opClaims(op)))), nil); err != nil {
+		t.Fatalf("a new key right after the first load: %v", err)
+	}
+	if n := op.fetches.Load(); n != 2 {
+		t.Errorf("%d key set fetches, want 2", n)
+	}
+}

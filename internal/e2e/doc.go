@@ -14,6 +14,24 @@
 //     /docs, authorizes through the OAuth2 password flow and runs "Try it out"
 //     on GET /users/me/items/.
 //
+// And against a real OpenID provider (issue 12): internal/oidcprovider, the
+// example provider of github.com/zitadel/oidc/v3 built from the module proxy,
+// started by each test on a free loopback port and stopped by its PID, with
+// the example's KEEL_EXAMPLE_OIDC_* settings pointing at it:
+//
+//   - TestOIDCProvider: tokens from its authorization code flow (with PKCE,
+//     through its login form) on GET /oidc/items/; the scope check; forged
+//     tokens (alg none, HS256 with the public key, another key under its kid,
+//     wrong issuer or audience, expired); 300 random kids at once cost at
+//     most one key set fetch;
+//   - TestOIDCKeyRotation: the provider restarted with a new key, the old one
+//     kept or dropped, while the example runs;
+//   - TestOIDCProviderDown: the provider stopped: cached keys keep working,
+//     an unknown kid is 401;
+//   - TestSwaggerUIOIDC: /docs logs in at the provider (Authorize, its login
+//     page in the popup, back through /docs/oauth2-redirect) and "Try it out"
+//     on GET /oidc/items/ answers 200 with the provider's subject.
+//
 // The tests are skipped unless KEEL_E2E=1, so that go test ./... stays fast;
 // scripts/test-all.sh sets it. They need Go, npm and Debian's chromium; each
 // installs what it can (npm packages, Go modules) and otherwise fails with a
@@ -21,5 +39,6 @@
 //
 // This directory is a module of its own (chromedp stays out of Keel's go.mod);
 // the client module is nested in it. The example is built from its module,
-// cmd/example.
+// cmd/example, and the provider from its own, internal/oidcprovider (zitadel's
+// modules stay out of every other go.mod).
 package e2e

@@ -17,9 +17,10 @@ import (
 	"time"
 )
 
-// exampleBin is the example server's binary, built once by TestMain before any
-// test runs and never changed afterwards; empty when KEEL_E2E is not set.
-var exampleBin string
+// exampleBin and providerBin are the example server's binary and the OpenID
+// provider's (internal/oidcprovider), built once by TestMain before any test
+// runs and never changed afterwards; empty when KEEL_E2E is not set.
+var exampleBin, providerBin string
 
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
 
@@ -42,6 +43,14 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	exampleBin = bin
+	// The OpenID provider is a module of its own (internal/oidcprovider/go.mod),
+	// so that Keel's modules never require zitadel/oidc.
+	opBin := filepath.Join(dir, "oidcprovider")
+	if out, err := goCmd(ctx, filepath.Join(repoRoot(), "internal", "oidcprovider"), "build", "-o", opBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: cannot build ./internal/oidcprovider: %v\n%s", err, out)
+		return 1
+	}
+	providerBin = opBin
 	return m.Run()
 }
 
@@ -81,11 +90,12 @@ type example struct {
 // listening matches the line the example logs when it is ready (cmd/example).
 var listening = regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+) `)
 
-// startExample starts the example on a random port with a fresh database in
+// startExample starts the example (with env added to its environment) on a
+// random port with a fresh database in
 // the test's temporary directory, waits until it listens, and kills it (by its
 // process) when the test ends, whether it passed or not. The server's log is
 // printed when the test failed.
-func startExample(t *testing.T) *example {
+func startExample(t *testing.T, env ...string) *example {
 	t.Helper()
 	if exampleBin == "" {
 		t.Fatal("the example binary was not built (TestMain)")
@@ -96,6 +106,7 @@ func startExample(t *testing.T) *example {
 		"KEEL_EXAMPLE_DB="+filepath.Join(t.TempDir(), "e2e.db"),
 		"KEEL_EXAMPLE_SECRET=keel-e2e-secret-0123456789abcdef0123456789abcdef",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	setDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {

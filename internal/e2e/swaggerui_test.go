@@ -40,43 +40,8 @@ const (
 // prints their paths.
 func TestSwaggerUIAuthorize(t *testing.T) {
 	requireE2E(t)
-	browser := chromiumPath(t)
 	ex := startExample(t)
-
-	var browserLog syncBuffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser), // never downloads a browser
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		// /dev/shm is small in containers; Chromium crashes when it fills up.
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("window-size", "1280,1024"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.CombinedOutput(&browserLog),
-	)
-	defer cancelAlloc() // kills the browser and waits for it
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("chromium output (without D-Bus noise):\n%s", withoutDBus(browserLog.String()))
-		}
-	})
-
-	// The first action starts the browser and ties its life to browserCtx,
-	// which has no deadline, so that the page can still be saved after a step
-	// timed out. The watchdog bounds the start.
-	watchdog := time.AfterFunc(browserTimeout, cancelBrowser)
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("cannot start %s: %v", browser, err)
-	}
-	watchdog.Stop()
+	browserCtx := newBrowser(t)
 
 	// Every request the page makes, to check that /docs works offline.
 	requests := recordRequests(browserCtx)
@@ -108,6 +73,47 @@ func TestSwaggerUIAuthorize(t *testing.T) {
 			t.Errorf("the page never requested %s; requests: %q", want, urls)
 		}
 	}
+}
+
+// newBrowser starts headless Chromium (never a downloaded one) with a fresh
+// profile; it is stopped when the test ends. The context it returns has no
+// deadline, so that the page can still be saved after a step timed out.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	browser := chromiumPath(t)
+	var browserLog syncBuffer
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(browser), // never downloads a browser
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		// /dev/shm is small in containers; Chromium crashes when it fills up.
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("window-size", "1280,1024"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.CombinedOutput(&browserLog),
+	)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc() // kills the browser and waits for it
+		if t.Failed() {
+			t.Logf("chromium output (without D-Bus noise):\n%s", withoutDBus(browserLog.String()))
+		}
+	})
+	// The first action starts the browser and ties its life to browserCtx.
+	// The watchdog bounds the start.
+	watchdog := time.AfterFunc(browserTimeout, cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("cannot start %s: %v", browser, err)
+	}
+	watchdog.Stop()
+	return browserCtx
 }
 
 // recordRequests records the URL of every request the page sends from now on,

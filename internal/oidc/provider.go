@@ -69,8 +69,9 @@ type Provider struct {
 	installMu sync.Mutex // serializes installing the metadata and resource
 
 	mu          sync.Mutex
-	lastRefetch time.Time     // zero: no refetch yet
-	inflight    chan struct{} // non-nil while a refetch runs; closed when it ends
+	lastRefetch time.Time     // when the last unknown-kid refetch started (zero: none yet)
+	lastLoad    time.Time     // when the last load a request started did (zero: none yet)
+	inflight    chan struct{} // non-nil while a fetch runs; closed when it ends
 }
 
 // Start begins discovery in the background and returns at once.
@@ -139,14 +140,21 @@ func (p *Provider) Ready(ctx context.Context) error {
 
 // Key returns the key for a token's kid and alg. When the set does not hold
 // it, the set is refetched, at most once per RefetchInterval whatever the
-// tokens say: requests arriving while a refetch runs wait for it (up to
-// FetchTimeout), the others are answered at once. It returns ErrUnavailable
-// when no key set has ever been loaded, ErrUnknownKey otherwise.
+// tokens say: requests arriving while a fetch runs wait for it (up to
+// FetchTimeout), the others are answered at once. Before the first key set is
+// loaded, a request waits for the load in flight, or starts one (at most one
+// per RefetchInterval as well), without using up the unknown-kid refetch. It
+// returns ErrUnavailable when no key set has ever been loaded, ErrUnknownKey
+// otherwise.
 func (p *Provider) Key(ctx context.Context, kid, alg string) (*Key, error) {
-	if k, ok := p.Keys().Lookup(kid, alg); ok {
-		return k, nil
+	if ks := p.Keys(); ks != nil {
+		if k, ok := ks.Lookup(kid, alg); ok {
+			return k, nil
+		}
+		p.run(ctx, &p.lastRefetch, p.refresh)
+	} else {
+		p.run(ctx, &p.lastLoad, p.discover)
 	}
-	p.refetch(ctx)
 	if k, ok := p.Keys().Lookup(kid, alg); ok {
 		return k, nil
 	}
@@ -156,9 +164,13 @@ func (p *Provider) Key(ctx context.Context, kid, alg string) (*Key, error) {
 	return nil, ErrUnknownKey
 }
 
-// refetch refetches the key set (or retries discovery) if the limit allows,
-// or waits for the refetch in flight.
-func (p *Provider) refetch(ctx context.Context) {
+// run runs fetch as the one fetch in flight, in the background with
+// FetchTimeout, and waits for it (or ctx): when another fetch is in flight,
+// it waits for that one instead; when last (the start of the previous fetch
+// of its kind) is less than RefetchInterval ago, it does nothing; a nil last
+// is never limited. A client that goes away does not cancel the fetch for the
+// others waiting.
+func (p *Provider) run(ctx context.Context, last *time.Time, fetch func(context.Context) error) {
 	p.mu.Lock()
 	if wait := p.inflight; wait != nil {
 		p.mu.Unlock()
@@ -168,18 +180,18 @@ func (p *Provider) refetch(ctx context.Context) {
 		}
 		return
 	}
-	now := p.cfg.Now()
-	if !p.lastRefetch.IsZero() && now.Sub(p.lastRefetch) < p.cfg.RefetchInterval {
-		p.mu.Unlock()
-		return
+	if last != nil {
+		now := p.cfg.Now()
+		if !last.IsZero() && now.Sub(*last) < p.cfg.RefetchInterval {
+			p.mu.Unlock()
+			return
+		}
+		*last = now
 	}
-	p.lastRefetch = now
 	done := make(chan struct{})
 	p.inflight = done
 	p.mu.Unlock()
 
-	// The refetch belongs to no request: a client that goes away does not
-	// cancel it for the others waiting.
 	fctx, cancel := context.WithTimeout(p.ctx, p.cfg.FetchTimeout)
 	go func() {
 		defer cancel()
@@ -189,8 +201,8 @@ func (p *Provider) refetch(ctx context.Context) {
 			p.mu.Unlock()
 			close(done)
 		}()
-		if err := p.fetchNow(fctx); err != nil {
-			p.log("refetching the key set", err)
+		if err := fetch(fctx); err != nil {
+			p.log("fetching the key set", err)
 		}
 	}()
 	select {
@@ -199,34 +211,29 @@ func (p *Provider) refetch(ctx context.Context) {
 	}
 }
 
-// fetchNow discovers the provider if that has not succeeded yet, else
-// refetches the key set, synchronously.
-func (p *Provider) fetchNow(ctx context.Context) error {
-	if p.res.Load() == nil {
-		return p.discover(ctx)
-	}
+// refresh refetches the key set now (httprc's Refresh, synchronous).
+func (p *Provider) refresh(ctx context.Context) error {
 	return p.ctrl.Refresh(ctx, p.meta.Load().JWKSURI)
 }
 
-// discoverLoop retries discovery until it succeeds or the provider closes,
-// waiting 1 s, then twice as long each time, up to MinRefresh.
+// discoverLoop loads the key set (discovery, then the first fetch) until it
+// succeeds or the provider closes, waiting 1 s after a failure, then twice as
+// long each time, up to RefetchInterval. Requests arriving during an attempt
+// wait for it.
 func (p *Provider) discoverLoop() {
 	defer close(p.done)
 	delay := time.Second
-	for p.res.Load() == nil {
-		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.FetchTimeout)
-		err := p.discover(ctx)
-		cancel()
-		if err == nil || p.ctx.Err() != nil {
+	for p.Keys() == nil && p.ctx.Err() == nil {
+		p.run(p.ctx, nil, p.discover)
+		if p.Keys() != nil || p.ctx.Err() != nil {
 			return
 		}
-		p.log("discovery", err)
 		select {
 		case <-p.ctx.Done():
 			return
 		case <-time.After(delay):
 		}
-		delay = min(2*delay, max(p.cfg.MinRefresh, time.Second))
+		delay = min(2*delay, max(p.cfg.RefetchInterval, time.Second))
 	}
 }
 
@@ -235,8 +242,9 @@ func (p *Provider) discoverLoop() {
 func (p *Provider) discover(ctx context.Context) error {
 	p.installMu.Lock()
 	defer p.installMu.Unlock()
-	if p.res.Load() != nil {
-		return nil // done meanwhile
+	if res := p.res.Load(); res != nil {
+		// Registered, but its first fetch failed: fetch it again.
+		return p.ctrl.Refresh(ctx, res.URL())
 	}
 	m := p.meta.Load()
 	if m == nil {
@@ -255,13 +263,15 @@ func (p *Provider) discover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Registered once; httprc fetches it now and on schedule from then on.
+	// Registered once, fetched now, synchronously (so that a failure is known
+	// at once), then by httprc on schedule; not also at once by httprc.
+	res.SetNext(time.Now().Add(p.cfg.MinRefresh))
 	if err := p.ctrl.Add(p.ctx, res, httprc.WithWaitReady(false)); err != nil {
 		return err
 	}
 	p.res.Store(res)
-	if err := res.Ready(ctx); err != nil {
-		return fmt.Errorf("the first key set fetch from %s did not succeed in time: %w", m.JWKSURI, err)
+	if err := p.ctrl.Refresh(ctx, m.JWKSURI); err != nil {
+		return fmt.Errorf("the first key set fetch from %s failed: %w", m.JWKSURI, err)
 	}
 	return nil
 }
