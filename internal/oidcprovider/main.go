@@ -256,10 +256,12 @@ func (c docsClient) GetID() string { return c.id }
 func (c docsClient) RedirectURIs() []string {
 	return []string{"http://127.0.0.1/docs/oauth2-redirect", "http://localhost/docs/oauth2-redirect"}
 }
-func (c docsClient) PostLogoutRedirectURIs() []string     { return nil }
-func (c docsClient) ApplicationType() op.ApplicationType  { return op.ApplicationTypeNative }
-func (c docsClient) AuthMethod() oidc.AuthMethod          { return oidc.AuthMethodNone }
-func (c docsClient) ResponseTypes() []oidc.ResponseType   { return []oidc.ResponseType{oidc.ResponseTypeCode} }
+func (c docsClient) PostLogoutRedirectURIs() []string    { return nil }
+func (c docsClient) ApplicationType() op.ApplicationType { return op.ApplicationTypeNative }
+func (c docsClient) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodNone }
+func (c docsClient) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
 func (c docsClient) GrantTypes() []oidc.GrantType         { return []oidc.GrantType{oidc.GrantTypeCode} }
 func (c docsClient) LoginURL(id string) string            { return "/login/username?authRequestID=" + id }
 func (c docsClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeJWT }
