@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/keelgo/keel/bench/junk"
-	"github.com/keelgo/keel/params"
+	"github.com/keelgo/keel/internal/bind"
 )
 
 // bodySizes are the body benchmark's sizes (issue 9 item 4).
@@ -53,7 +53,7 @@ func BenchmarkBody(b *testing.B) {
 // Keel's scanner through Binder.CheckBody (UTF-8 check included).
 func BenchmarkBodyCheck(b *testing.B) {
 	data := junk.Body(8 << 20)
-	binder, err := params.NewCompiler(params.Options{}).Body(reflect.TypeFor[junk.Junk]())
+	binder, err := bind.NewCompiler(bind.Options{}).Body(reflect.TypeFor[junk.Junk]())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func BenchmarkBodyCheck(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := binder.CheckBody(params.NewBody(data, "application/json")); err != nil {
+			if err := binder.CheckBody(bind.NewBody(data, "application/json")); err != nil {
 				b.Fatal(err)
 			}
 		}

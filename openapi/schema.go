@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/keelgo/keel/internal/bind"
 	"github.com/keelgo/keel/params"
 )
 
@@ -354,12 +355,12 @@ func (g *schemas) fillStruct(s *openapi3.Schema, t reflect.Type) error {
 // is required, by the rule of the params body decoder: validate:"required",
 // or no `default` tag and a type that is not a pointer, slice, map or
 // interface. Tags read: validate, pattern, multipleOf (through
-// params.ParseConstraints), title, description, format, default, example,
+// bind.ParseConstraints), title, description, format, default, example,
 // deprecated.
 func (g *schemas) property(f jsonField) (*openapi3.SchemaRef, bool, error) {
 	sf := f.sf
 	ft := sf.Type
-	cons, err := params.ParseConstraints(sf)
+	cons, err := bind.ParseConstraints(sf)
 	if err != nil {
 		return nil, false, fmt.Errorf("openapi: %v", err)
 	}

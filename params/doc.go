@@ -1,5 +1,6 @@
-// Package params binds HTTP requests into typed Go structs and validates them
-// with FastAPI's rules and error format (docs/fastapi-compat.md §4, §5).
+// Package params is the vocabulary of request parameters: the struct tags that
+// say where a field comes from, the File type of uploads, and the description
+// of a bound field (Field) that the OpenAPI layer documents.
 //
 // A parameter struct tags each field with where it comes from:
 //
@@ -10,14 +11,9 @@
 //		Token string  `header:"x-token"`
 //	}
 //
-// A Compiler (one per App) compiles such a struct once into a Binder; per
-// request, ReadBody reads the body and Binder.Bind fills a value, returning a
-// *keel.ValidationError that lists every problem, in FastAPI's order and
-// shape, or a *keel.HTTPError for a body that cannot be read. All reflection
-// and tag parsing happens in Compiler.Struct; Bind runs precompiled closures
-// and, for query, path, header and cookie values, allocates nothing on
-// success.
-//
-// docs/parameters.md documents the tag vocabulary, coercion, constraints and
-// where Keel differs from FastAPI.
+// A handler or provider that takes such a struct gets it bound and validated
+// per request, with FastAPI's rules and error format (docs/fastapi-compat.md
+// §4, §5); the App compiles each struct once, at registration, and reports a
+// misdeclared field then. docs/parameters.md documents the tag vocabulary,
+// coercion, constraints and where Keel differs from FastAPI.
 package params

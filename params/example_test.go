@@ -1,15 +1,10 @@
 package params_test
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http/httptest"
-	"reflect"
-	"strings"
 
-	"github.com/keelgo/keel"
-	"github.com/keelgo/keel/params"
+	"github.com/keelgo/keel/router"
 )
 
 type ListItems struct {
@@ -19,47 +14,22 @@ type ListItems struct {
 	Token    string  `header:"x-token"`
 }
 
+// A parameter struct is bound and validated per request; every problem is
+// reported at once, in FastAPI's shape.
 func Example() {
-	c := params.NewCompiler(params.Options{})
-	b, err := c.Struct(reflect.TypeFor[ListItems]())
-	if err != nil {
-		panic(err) // a registration error names the field, the tag and the fix
-	}
+	app := router.New(router.Info{Title: "Items"})
+	app.Get("/items/{category}", func(p ListItems) (ListItems, error) { return p, nil })
 
-	r := httptest.NewRequest("GET", "/items/books?limit=0", nil)
-	r.SetPathValue("category", "books")
-	var p ListItems
-	err = b.Bind(r, nil, reflect.ValueOf(&p).Elem())
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest("GET", "/items/books?limit=0", nil))
+	fmt.Println(w.Code, w.Body.String())
 
-	var ve *keel.ValidationError
-	if errors.As(err, &ve) {
-		out, _ := json.Marshal(ve.Errors)
-		fmt.Println(string(out))
-	}
+	w = httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/items/books?q=go", nil)
+	r.Header.Set("X-Token", "t")
+	app.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Body.String())
 	// Output:
-	// [{"type":"greater_than_equal","loc":["query","limit"],"msg":"Input should be greater than or equal to 1","input":"0","ctx":{"ge":1}},{"type":"missing","loc":["header","x-token"],"msg":"Field required","input":null}]
-}
-
-type Item struct {
-	Name  string  `json:"name"`
-	Price float64 `json:"price" validate:"gt=0"`
-}
-
-func ExampleCompiler_Body() {
-	c := params.NewCompiler(params.Options{})
-	b, _ := c.Body(reflect.TypeFor[Item]())
-
-	r := httptest.NewRequest("POST", "/items/", strings.NewReader(`{"name":"Foo","price":"50.5"}`))
-	r.Header.Set("Content-Type", "application/json")
-	body, err := params.ReadBody(r, 1<<20)
-	if err != nil {
-		panic(err)
-	}
-	var it Item
-	if err := b.Bind(r, body, reflect.ValueOf(&it).Elem()); err != nil {
-		panic(err)
-	}
-	fmt.Printf("%+v\n", it)
-	// Output:
-	// {Name:Foo Price:50.5}
+	// 422 {"detail":[{"type":"greater_than_equal","loc":["query","limit"],"msg":"Input should be greater than or equal to 1","input":"0","ctx":{"ge":1}},{"type":"missing","loc":["header","x-token"],"msg":"Field required","input":null}]}
+	// 200 {"Category":"books","Limit":10,"Q":"go","Token":"t"}
 }

@@ -21,9 +21,9 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/bind"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
-	"github.com/keelgo/keel/params"
 )
 
 // DefaultMaxBodySize is the request body limit when none is configured: 10 MiB.
@@ -48,7 +48,7 @@ type config struct {
 	maxBody          int64
 	logger           *slog.Logger
 	deps             []resolve.Dependency
-	params           params.Options
+	params           bind.Options
 	docs             openapi.Config
 }
 
@@ -96,7 +96,7 @@ type App struct {
 	dispatch   *dispatcher
 	handler    http.Handler // mux wrapped in the app's middleware
 	middleware []func(http.Handler) http.Handler
-	params     *params.Compiler
+	params     *bind.Compiler
 	body       *resolve.Provider
 	providers  map[reflect.Type]resolve.Dependency
 	binders    map[binderKey]*resolve.Provider
@@ -135,11 +135,11 @@ func New(info Info, opts ...Option) *App {
 	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]resolve.Dependency{},
 		binders: map[binderKey]*resolve.Provider{}, overrides: map[*resolve.Provider]*resolve.Provider{},
 		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
-	a.params = params.NewCompiler(c.params)
+	a.params = bind.NewCompiler(c.params)
 	limit := c.maxBody
-	a.body = resolve.NewRaw(nil, "keel.RequestBody", reflect.TypeFor[*params.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
+	a.body = resolve.NewRaw(nil, "keel.RequestBody", reflect.TypeFor[*bind.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
 		func(in []reflect.Value, dst reflect.Value) error {
-			b, err := params.ReadBody(in[0].Interface().(*http.Request), limit)
+			b, err := bind.ReadBody(in[0].Interface().(*http.Request), limit)
 			if err != nil {
 				return err
 			}
@@ -281,7 +281,7 @@ type binderKey struct {
 }
 
 func (a *App) resolveParams(t reflect.Type, embed bool) (*resolve.Provider, resolve.Kind, error) {
-	if !params.IsParamStruct(t) {
+	if !bind.IsParamStruct(t) {
 		return nil, 0, nil
 	}
 	k := binderKey{t, embed}
@@ -311,9 +311,9 @@ func (a *App) resolveBody(t reflect.Type) (*resolve.Provider, resolve.Kind, erro
 	case reflect.Struct, reflect.Slice, reflect.Map:
 	case reflect.Pointer:
 		switch e := t.Elem(); {
-		case params.IsParamStruct(e):
+		case bind.IsParamStruct(e):
 			return nil, 0, fmt.Errorf("%s is a pointer to a parameter struct; take the struct by value (%s): its fields say which are optional", t, e)
-		case e.Kind() == reflect.Struct && !params.HasJSONFields(e):
+		case e.Kind() == reflect.Struct && !bind.HasJSONFields(e):
 			return nil, 0, nil
 		case e.Kind() != reflect.Struct && e.Kind() != reflect.Slice && e.Kind() != reflect.Map:
 			return nil, 0, nil
@@ -334,20 +334,20 @@ func (a *App) resolveBody(t reflect.Type) (*resolve.Provider, resolve.Kind, erro
 	return p, resolve.KindParams, nil
 }
 
-func (a *App) binderProvider(b *params.Binder) *resolve.Provider {
+func (a *App) binderProvider(b *bind.Binder) *resolve.Provider {
 	t := b.Type()
 	name := "params(" + t.String() + ")"
 	in := []reflect.Type{reflect.TypeFor[*http.Request]()}
 	var deps []resolve.Dependency
 	if b.NeedsBody() {
-		in = append(in, reflect.TypeFor[*params.Body]())
+		in = append(in, reflect.TypeFor[*bind.Body]())
 		deps = append(deps, a.body.Dependency())
 	}
 	return resolve.NewRaw(b, name, t, in, func(in []reflect.Value, dst reflect.Value) error {
 		r := in[0].Interface().(*http.Request)
-		var body *params.Body
+		var body *bind.Body
 		if len(in) > 1 {
-			body = in[1].Interface().(*params.Body)
+			body = in[1].Interface().(*bind.Body)
 		}
 		return b.Bind(r, body, dst)
 	}, deps...)

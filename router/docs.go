@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/keelgo/keel/internal/bind"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
@@ -109,7 +110,7 @@ func (rt *route) openapiRoute() openapi.Route {
 	// Parameters: the endpoint's own first, then the dependencies' in the walk
 	// order; grouped by location; de-duplicated by (in, name).
 	var own, deps []params.Field
-	var bodies []*params.Binder
+	var bodies []*bind.Binder
 	visited := map[string]bool{}
 	type sec struct {
 		name   string
@@ -125,7 +126,7 @@ func (rt *route) openapiRoute() openapi.Route {
 			}
 			visited[n.Key] = true
 		}
-		if b, ok := n.Provider.Meta().(*params.Binder); ok {
+		if b, ok := n.Provider.Meta().(*bind.Binder); ok {
 			for _, f := range b.Fields() {
 				switch f.In {
 				case params.InPath, params.InQuery, params.InHeader, params.InCookie:
@@ -211,7 +212,7 @@ func isBodyField(f params.Field) bool {
 	return f.In == params.InBody || f.In == params.InForm || f.In == params.InFile
 }
 
-func bodyDoc(b *params.Binder) *openapi.Body {
+func bodyDoc(b *bind.Binder) *openapi.Body {
 	doc := &openapi.Body{MediaType: b.BodyMedia()}
 	var fields []params.Field
 	for _, f := range b.Fields() {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/bind"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
@@ -345,7 +346,7 @@ type compiled struct {
 	// before resolving, as FastAPI does, so that an unreadable body or a JSON
 	// syntax error answers first (docs/fastapi-compat.md §4.5).
 	body  bool
-	jsons []*params.Binder // binders whose JSON syntax is checked up front
+	jsons []*bind.Binder // binders whose JSON syntax is checked up front
 }
 
 func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provider) (*compiled, error) {
@@ -386,10 +387,10 @@ func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provid
 }
 
 // bodyBinders lists the distinct binders of plan that read the body.
-func bodyBinders(plan *resolve.Plan) []*params.Binder {
-	var out []*params.Binder
+func bodyBinders(plan *resolve.Plan) []*bind.Binder {
+	var out []*bind.Binder
 	walkTree(plan.Tree(), func(n *resolve.Node) {
-		if b, ok := n.Provider.Meta().(*params.Binder); ok && b.NeedsBody() && !slices.Contains(out, b) {
+		if b, ok := n.Provider.Meta().(*bind.Binder); ok && b.NeedsBody() && !slices.Contains(out, b) {
 			out = append(out, b)
 		}
 	})
@@ -449,7 +450,7 @@ func (a *App) checkRoute(rt *route) error {
 	bound := map[string]bool{}
 	var err error
 	walkTree(rt.docPlan.Tree(), func(n *resolve.Node) {
-		b, ok := n.Provider.Meta().(*params.Binder)
+		b, ok := n.Provider.Meta().(*bind.Binder)
 		if !ok || err != nil {
 			return
 		}
@@ -481,13 +482,13 @@ func (a *App) checkRoute(rt *route) error {
 func checkOptionalBodies(tree *resolve.Node) error {
 	providers := map[reflect.Type]string{}
 	walkTree(tree, func(n *resolve.Node) {
-		if _, ok := n.Provider.Meta().(*params.Binder); !ok && n.Provider.Type() != nil {
+		if _, ok := n.Provider.Meta().(*bind.Binder); !ok && n.Provider.Type() != nil {
 			providers[n.Provider.Type()] = n.Provider.Name()
 		}
 	})
 	var err error
 	walkTree(tree, func(n *resolve.Node) {
-		b, ok := n.Provider.Meta().(*params.Binder)
+		b, ok := n.Provider.Meta().(*bind.Binder)
 		if !ok || err != nil || b.Type().Kind() != reflect.Pointer || len(b.Fields()) != 1 || b.Fields()[0].In != params.InBody || b.Fields()[0].Name != "" {
 			return
 		}

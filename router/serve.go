@@ -9,8 +9,8 @@ import (
 	"strconv"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/bind"
 	"github.com/keelgo/keel/internal/resolve"
-	"github.com/keelgo/keel/params"
 )
 
 // jsonCT is assigned directly to the header map to avoid allocating a slice per
@@ -47,11 +47,11 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := rt.app
 	c := rt.plan.Load()
 	plan := c.plan
-	var body *params.Body
+	var body *bind.Body
 	if c.body {
 		// FastAPI reads and parses the body before resolving anything (docs/fastapi-compat.md §4.5):
 		// 413, 400 and json_invalid answer first, before authentication.
-		b, err := params.ReadBody(r, a.cfg.maxBody)
+		b, err := bind.ReadBody(r, a.cfg.maxBody)
 		for i := 0; err == nil && i < len(c.jsons); i++ {
 			err = c.jsons[i].CheckBody(b)
 		}

@@ -1,9 +1,10 @@
-package params
+package bind
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/keelgo/keel/params"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -124,9 +125,9 @@ func FuzzForm(f *testing.F) {
 	c := NewCompiler(Options{MaxFileSize: 64, MaxMemory: 1024})
 	type form struct {
 		passwordForm
-		File  *File  `file:"file"`
-		Files []File `file:"files" validate:"max=2"`
-		Nums  []int  `form:"nums"`
+		File  *params.File  `file:"file"`
+		Files []params.File `file:"files" validate:"max=2"`
+		Nums  []int         `form:"nums"`
 	}
 	b, err := c.Struct(typeOf[form]())
 	if err != nil {

@@ -1,51 +1,19 @@
-package params
+package bind
 
 import (
-	"bytes"
 	"errors"
-	"mime/multipart"
+	"github.com/keelgo/keel/params"
 	"net/http"
-	"net/textproto"
 	"unsafe"
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/internal/wire"
 )
 
-// File is an uploaded file from a multipart/form-data body, held in memory
-// (at most Options.MaxFileSize bytes), so no temporary files are ever
-// created. Declare a field of type File (required), *File (optional), []File
-// or []*File (several), or []byte for the contents only.
-type File struct {
-	Filename    string               // the client's file name, as sent
-	ContentType string               // the part's Content-Type, "" when absent
-	Header      textproto.MIMEHeader // all headers of the part
-	Size        int64                // length of the contents in bytes
-	data        []byte
-}
-
-// NewFile returns a File with the given contents, for tests and dependency
-// overrides.
-func NewFile(filename, contentType string, data []byte) File {
-	return File{Filename: filename, ContentType: contentType, Size: int64(len(data)), data: data}
-}
-
-// Bytes returns the contents. They are shared: do not modify them.
-func (f *File) Bytes() []byte { return f.data }
-
-// Open returns a reader over the contents (Close does nothing).
-func (f *File) Open() (multipart.File, error) {
-	return memFile{bytes.NewReader(f.data)}, nil
-}
-
-type memFile struct{ *bytes.Reader }
-
-func (memFile) Close() error { return nil }
-
 // formEntry is one form value: text, or a file.
 type formEntry struct {
 	value string
-	file  *File
+	file  *params.File
 }
 
 // formData is a parsed form, values in arrival order per key.
@@ -88,7 +56,9 @@ func parseForm(data []byte, contentType string, maxMemory, maxFile int64) (*form
 	for _, f := range fields {
 		e := formEntry{value: f.Value}
 		if ff := f.File; ff != nil {
-			e.file = &File{Filename: ff.Filename, ContentType: ff.ContentType, Header: ff.Header, Size: int64(len(ff.Data)), data: ff.Data}
+			f := params.NewFile(ff.Filename, ff.ContentType, ff.Data)
+			f.Header = ff.Header
+			e.file = &f
 		}
 		fd.entries[f.Name] = append(fd.entries[f.Name], e)
 	}
@@ -107,7 +77,7 @@ func (b *Binder) bindForm(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDet
 	}
 	for _, bd := range b.form {
 		ents := fd.get(bd.name)
-		if bd.loc == InFile {
+		if bd.loc == params.InFile {
 			bd.bindFile(base, ents, errs)
 			continue
 		}
@@ -158,11 +128,11 @@ func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.
 		}
 		switch bd.mode {
 		case modeFilePtr:
-			*(**File)(p) = nil
+			*(**params.File)(p) = nil
 		case modeFileSlice:
-			*(*[]File)(p) = nil
+			*(*[]params.File)(p) = nil
 		case modeFilePtrSlice:
-			*(*[]*File)(p) = nil
+			*(*[]*params.File)(p) = nil
 		case modeFileBytesPtr:
 			*(**[]byte)(p) = nil
 		case modeFileBytesSlice:
@@ -186,14 +156,14 @@ func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.
 		}
 		switch bd.mode {
 		case modeFile:
-			*(*File)(p) = *last.file
+			*(*params.File)(p) = *last.file
 		case modeFilePtr:
-			*(**File)(p) = last.file
+			*(**params.File)(p) = last.file
 		case modeFileBytesPtr:
-			data := last.file.data
+			data := last.file.Bytes()
 			*(**[]byte)(p) = &data
 		default:
-			*(*[]byte)(p) = last.file.data
+			*(*[]byte)(p) = last.file.Bytes()
 		}
 	default:
 		if len(ents) == 0 {
@@ -205,7 +175,7 @@ func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.
 			return
 		}
 		n := len(*errs)
-		files := make([]*File, len(ents))
+		files := make([]*params.File, len(ents))
 		for i, e := range ents {
 			if e.file == nil {
 				*errs = append(*errs, detail(notAFile(), []any{"body", bd.name, i}, e.value))
@@ -222,21 +192,21 @@ func (bd *binding) bindFile(base unsafe.Pointer, ents []formEntry, errs *[]keel.
 		}
 		switch bd.mode {
 		case modeFilePtrSlice:
-			*(*[]*File)(p) = files
+			*(*[]*params.File)(p) = files
 			return
 		case modeFileBytesSlice:
 			contents := make([][]byte, len(files))
 			for i, f := range files {
-				contents[i] = f.data
+				contents[i] = f.Bytes()
 			}
 			*(*[][]byte)(p) = contents
 			return
 		}
-		vals := make([]File, len(files))
+		vals := make([]params.File, len(files))
 		for i, f := range files {
 			vals[i] = *f
 		}
-		*(*[]File)(p) = vals
+		*(*[]params.File)(p) = vals
 	}
 }
 

@@ -1,7 +1,8 @@
-package params
+package bind
 
 import (
 	"fmt"
+	"github.com/keelgo/keel/params"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -58,8 +59,8 @@ var formatOf = map[string]string{
 // from "dive" on, alternatives joined with "|") are kept in Other, verbatim
 // and in order, for the App's validator; known formats also set Format. The
 // error names the tag and says what would fix it.
-func ParseConstraints(f reflect.StructField) (Constraints, error) {
-	var c Constraints
+func ParseConstraints(f reflect.StructField) (params.Constraints, error) {
+	var c params.Constraints
 	class := classify(f.Type)
 	var other []string
 	omitEmpty := false
@@ -87,7 +88,7 @@ func ParseConstraints(f reflect.StructField) (Constraints, error) {
 				if !hasParam {
 					return c, fmt.Errorf("validate rule %q needs a number, as in %s=10", name, name)
 				}
-				if err := c.bound(class, name, param); err != nil {
+				if err := bound(&c, class, name, param); err != nil {
 					return c, err
 				}
 			case "oneof":
@@ -149,7 +150,7 @@ func ParseConstraints(f reflect.StructField) (Constraints, error) {
 
 // bound records one of gt/gte/lt/lte/min/max/len/eq with validator's meaning
 // for the class of type.
-func (c *Constraints) bound(class constraintClass, name, param string) error {
+func bound(c *params.Constraints, class constraintClass, name, param string) error {
 	switch class {
 	case classNumber:
 		n, err := parseNumber(param)
@@ -203,12 +204,12 @@ func (c *Constraints) bound(class constraintClass, name, param string) error {
 
 func ptr[T any](v T) *T { return &v }
 
-func parseNumber(s string) (*Number, error) {
+func parseNumber(s string) (*params.Number, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || f != f {
 		return nil, fmt.Errorf("not a number")
 	}
-	return &Number{Text: strings.TrimSpace(s), Value: f}, nil
+	return &params.Number{Text: strings.TrimSpace(s), Value: f}, nil
 }
 
 // splitValidateTag splits on commas that are not escaped as 0x2C (validator's

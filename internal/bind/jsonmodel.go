@@ -1,7 +1,8 @@
-package params
+package bind
 
 import (
 	"fmt"
+	"github.com/keelgo/keel/params"
 	"reflect"
 	"sort"
 	"strconv"
@@ -11,7 +12,7 @@ import (
 
 // modelField is one JSON field of a struct.
 type modelField struct {
-	desc     Field
+	desc     params.Field
 	name     string
 	index    []int
 	offset   uintptr // from the struct's address, when direct
@@ -169,8 +170,8 @@ func (c *Compiler) modelFieldsLocked(t reflect.Type) ([]modelField, error) {
 		if err != nil {
 			return nil, fmt.Errorf("field %s of %s: %v", f.Name, t, err)
 		}
-		desc := Field{
-			In: InBody, Name: jf.name, GoName: f.Name, Index: jf.index, Type: f.Type,
+		desc := params.Field{
+			In: params.InBody, Name: jf.name, GoName: f.Name, Index: jf.index, Type: f.Type,
 			Constraints: cons,
 			Title:       f.Tag.Get("title"),
 			Description: f.Tag.Get("description"),
@@ -227,7 +228,7 @@ func fieldAlloc(v reflect.Value, index []int) reflect.Value {
 // binder decodes them: wire (json) names, required-ness (a non-pointer,
 // non-slice, non-map field without a default, or validate:"required"),
 // defaults and constraints. The openapi package builds schemas from it.
-func (c *Compiler) ModelFields(t reflect.Type) ([]Field, error) {
+func (c *Compiler) ModelFields(t reflect.Type) ([]params.Field, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("params: %s is not a struct", t)
 	}
@@ -237,7 +238,7 @@ func (c *Compiler) ModelFields(t reflect.Type) ([]Field, error) {
 	if err != nil {
 		return nil, fmt.Errorf("params: %v", err)
 	}
-	out := make([]Field, len(mfs))
+	out := make([]params.Field, len(mfs))
 	for i, mf := range mfs {
 		out[i] = mf.desc
 	}

@@ -1,7 +1,8 @@
-package params
+package bind
 
 import (
 	"fmt"
+	"github.com/keelgo/keel/params"
 	"net/http"
 	"reflect"
 	"strings"
@@ -19,10 +20,10 @@ const (
 	modeScalar         bindMode = iota // T
 	modePtr                            // *T: optional, nil when missing
 	modeSlice                          // []T: all values
-	modeFile                           // File
-	modeFilePtr                        // *File
-	modeFileSlice                      // []File
-	modeFilePtrSlice                   // []*File
+	modeFile                           // params.File
+	modeFilePtr                        // *params.File
+	modeFileSlice                      // []params.File
+	modeFilePtrSlice                   // []*params.File
 	modeFileBytes                      // []byte: the contents of one file
 	modeFileBytesPtr                   // *[]byte: the contents of an optional file
 	modeFileBytesSlice                 // [][]byte: the contents of several files
@@ -30,7 +31,7 @@ const (
 
 // binding is one compiled path/query/header/cookie/form/file field.
 type binding struct {
-	loc      Location
+	loc      params.Location
 	name     string // wire name
 	canon    string // canonical header key
 	offset   uintptr
@@ -62,7 +63,7 @@ type bodyBinding struct {
 type Binder struct {
 	c      *Compiler
 	typ    reflect.Type
-	fields []Field
+	fields []params.Field
 
 	path, query, header, cookie, form []*binding
 	queryIndex                        map[string]int // when there are many query fields
@@ -78,13 +79,13 @@ type Binder struct {
 // add files a binding under its location.
 func (b *Binder) add(bd *binding) {
 	switch bd.loc {
-	case InPath:
+	case params.InPath:
 		b.path = append(b.path, bd)
-	case InQuery:
+	case params.InQuery:
 		b.query = append(b.query, bd)
-	case InHeader:
+	case params.InHeader:
 		b.header = append(b.header, bd)
-	case InCookie:
+	case params.InCookie:
 		b.cookie = append(b.cookie, bd)
 	default:
 		b.form = append(b.form, bd)
@@ -96,10 +97,10 @@ func (b *Binder) finish() error {
 	seen := map[string]string{}
 	for _, f := range b.fields {
 		key := string(f.In) + "\x00" + f.Name
-		if f.In == InHeader {
+		if f.In == params.InHeader {
 			key = "header\x00" + strings.ToLower(f.Name)
 		}
-		if f.In == InForm || f.In == InFile || f.In == InBody {
+		if f.In == params.InForm || f.In == params.InFile || f.In == params.InBody {
 			key = "body\x00" + f.Name
 		}
 		if other, ok := seen[key]; ok {
@@ -114,7 +115,7 @@ func (b *Binder) finish() error {
 	case len(b.form) > 0:
 		b.media = "application/x-www-form-urlencoded"
 		for _, f := range b.form {
-			if f.loc == InFile {
+			if f.loc == params.InFile {
 				b.media = "multipart/form-data"
 			}
 		}
@@ -139,7 +140,7 @@ func (b *Binder) Type() reflect.Type { return b.typ }
 
 // Fields describes every bound field (body, form and file fields included) in
 // declaration order, for OpenAPI. The slice must not be modified.
-func (b *Binder) Fields() []Field { return b.fields }
+func (b *Binder) Fields() []params.Field { return b.fields }
 
 // PathNames returns the wire names of the path fields.
 func (b *Binder) PathNames() []string {
@@ -276,7 +277,7 @@ func missingDetail(loc []any, input any) keel.ErrorDetail {
 // are reported under "body" (docs/fastapi-compat.md §5.2 example 10).
 func (bd *binding) errLoc() string {
 	switch bd.loc {
-	case InForm, InFile:
+	case params.InForm, params.InFile:
 		return "body"
 	}
 	return string(bd.loc)
@@ -455,12 +456,4 @@ func (b *Binder) queryName(k string) int {
 		}
 	}
 	return -1
-}
-
-// Cookie returns the value of the cookie name as FastAPI (Starlette) reads it:
-// ';'-separated chunks split at the first '=', trimmed, quotes and backslash
-// escapes removed, the last occurrence winning. Keel's `cookie` fields and the
-// APIKeyCookie scheme both read cookies this way.
-func Cookie(r *http.Request, name string) (string, bool) {
-	return wire.Cookie(r, name)
 }

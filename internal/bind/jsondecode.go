@@ -1,8 +1,9 @@
-package params
+package bind
 
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/keelgo/keel/params"
 	"math"
 	"reflect"
 	"slices"
@@ -262,7 +263,7 @@ func (c *Compiler) buildDecoder(t reflect.Type) (decodeFn, error) {
 
 // fieldDecoderLocked returns the decoder of a value with its constraints: scalar
 // checks, list lengths, validator tags. Pointers are looked through.
-func (c *Compiler) fieldDecoderLocked(t reflect.Type, cons Constraints, omitEmpty bool) (decodeFn, error) {
+func (c *Compiler) fieldDecoderLocked(t reflect.Type, cons params.Constraints, omitEmpty bool) (decodeFn, error) {
 	base, isPtr := t, false
 	if t.Kind() == reflect.Pointer {
 		base, isPtr = t.Elem(), true

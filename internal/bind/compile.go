@@ -1,9 +1,10 @@
-package params
+package bind
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/keelgo/keel/params"
 	"net/textproto"
 	"reflect"
 	"regexp"
@@ -66,7 +67,7 @@ func NewCompiler(o Options) *Compiler {
 func (c *Compiler) Options() Options { return c.opts }
 
 // locationTags are the struct tags that bind a field, in validation order.
-var locationTags = []Location{InPath, InQuery, InHeader, InCookie, InForm, InFile, InBody}
+var locationTags = []params.Location{params.InPath, params.InQuery, params.InHeader, params.InCookie, params.InForm, params.InFile, params.InBody}
 
 // IsParamStruct reports whether t is a parameter struct: a struct (not a
 // pointer to one) with at least one field, possibly in an embedded struct,
@@ -136,7 +137,7 @@ func (c *Compiler) Body(t reflect.Type) (*Binder, error) {
 	}
 	bb := &bodyBinding{typ: t, dec: dec.fn, required: t.Kind() != reflect.Pointer}
 	b := &Binder{c: c, typ: t, whole: bb, media: "application/json", isBody: true}
-	b.fields = []Field{{In: InBody, Type: t, Required: bb.required}}
+	b.fields = []params.Field{{In: params.InBody, Type: t, Required: bb.required}}
 	c.bodies[t] = b
 	return b, nil
 }
@@ -147,7 +148,7 @@ func (c *Compiler) collect(b *Binder, root, t reflect.Type, prefix []int, base u
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		index := append(append([]int(nil), prefix...), i)
-		var loc Location
+		var loc params.Location
 		var tagVal string
 		n := 0
 		for _, l := range locationTags {
@@ -206,12 +207,12 @@ func snakeCase(s string) string {
 }
 
 // addField compiles one tagged field.
-func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField, loc Location, tagVal string, index []int, offset uintptr) error {
+func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField, loc params.Location, tagVal string, index []int, offset uintptr) error {
 	name, opts, _ := strings.Cut(tagVal, ",")
 	embed := false
 	if opts != "" {
 		for _, o := range strings.Split(opts, ",") {
-			if o == "embed" && loc == InBody {
+			if o == "embed" && loc == params.InBody {
 				embed = true
 				continue
 			}
@@ -221,7 +222,7 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 	name = strings.TrimSpace(name)
 	if name == "" {
 		name = snakeCase(f.Name)
-		if loc == InHeader {
+		if loc == params.InHeader {
 			name = strings.ReplaceAll(name, "_", "-")
 		}
 	}
@@ -229,7 +230,7 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 	if err != nil {
 		return regError(root, f.Name, "%v", err)
 	}
-	desc := Field{
+	desc := params.Field{
 		In: loc, Name: name, GoName: f.Name, Index: index, Type: f.Type,
 		Constraints: cons,
 		Title:       f.Tag.Get("title"),
@@ -257,17 +258,17 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 	omitEmpty := hasOmitEmpty(f.Tag.Get("validate"))
 
 	switch loc {
-	case InBody:
+	case params.InBody:
 		if embed {
 			b.embedForced = true
 		}
 		return c.addBodyField(b, root, f, desc, offset, defText, hasDef, omitEmpty)
-	case InFile:
+	case params.InFile:
 		return c.addFileField(b, root, f, desc, offset)
 	}
 
 	bd := &binding{loc: loc, name: name, offset: offset, typ: f.Type}
-	if loc == InHeader {
+	if loc == params.InHeader {
 		bd.canon = textproto.CanonicalMIMEHeaderKey(name)
 	}
 	t := f.Type
@@ -286,14 +287,14 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 		return regError(root, f.Name, "type %s cannot be read from a %s parameter; use a string, bool, number, a type implementing encoding.TextUnmarshaler, a pointer to one (optional) or a slice of them", f.Type, loc)
 	}
 	switch loc {
-	case InPath:
+	case params.InPath:
 		if bd.mode != modeScalar {
 			return regError(root, f.Name, "path parameters are always required and single-valued; use a non-pointer, non-slice type (%s given)", f.Type)
 		}
 		if hasDef {
 			return regError(root, f.Name, "path parameters are always required; remove default:%q", defText)
 		}
-	case InCookie:
+	case params.InCookie:
 		if bd.mode == modeSlice {
 			return regError(root, f.Name, "a cookie has one value; use a non-slice type (%s given)", f.Type)
 		}
@@ -311,7 +312,7 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 	// Floats from a request body are finite, like those of JSON bodies
 	// (jsonFloat); query, path, header and cookie values keep FastAPI's
 	// inf and nan (docs/parameters.md).
-	bd.el.finite = loc == InForm
+	bd.el.finite = loc == params.InForm
 	if bd.mode == modeSlice {
 		bd.minItems, bd.maxItems = -1, -1
 		if cons.MinLength != nil {
@@ -324,7 +325,7 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 			bd.sliceOther = cons.Other
 		}
 	}
-	bd.required = loc == InPath || cons.Required || (bd.mode == modeScalar && !hasDef)
+	bd.required = loc == params.InPath || cons.Required || (bd.mode == modeScalar && !hasDef)
 	if hasDef {
 		def, err := c.parseDefault(bd, defText)
 		if err != nil {
@@ -372,7 +373,7 @@ func parseExample(v string) any {
 
 // buildElem compiles the constraints of one scalar value. For slices the
 // length constraints are the slice's, not the items'.
-func (c *Compiler) buildElem(sc scalar, cons Constraints, omitEmpty, isSlice bool) (*elem, error) {
+func (c *Compiler) buildElem(sc scalar, cons params.Constraints, omitEmpty, isSlice bool) (*elem, error) {
 	e := &elem{sc: sc, minLen: -1, maxLen: -1, validate: c.opts.Validate, omitEmpty: omitEmpty}
 	if isSlice {
 		return e, nil
@@ -432,7 +433,7 @@ func (c *Compiler) buildElem(sc scalar, cons Constraints, omitEmpty, isSlice boo
 		}
 	}
 	if sc.numeric() {
-		add := func(op checkOp, n *Number) {
+		add := func(op checkOp, n *params.Number) {
 			if n == nil {
 				return
 			}
@@ -512,7 +513,7 @@ func (c *Compiler) parseDefault(bd *binding, text string) (reflect.Value, error)
 
 // addBodyField compiles a `body` field: decoded from JSON, embedded under its
 // name or (alone and not embedded) the whole body.
-func (c *Compiler) addBodyField(b *Binder, root reflect.Type, f reflect.StructField, desc Field, offset uintptr, defText string, hasDef, omitEmpty bool) error {
+func (c *Compiler) addBodyField(b *Binder, root reflect.Type, f reflect.StructField, desc params.Field, offset uintptr, defText string, hasDef, omitEmpty bool) error {
 	dec, err := c.fieldDecoderLocked(f.Type, desc.Constraints, omitEmpty)
 	if err != nil {
 		return regError(root, f.Name, "%v", err)
@@ -551,10 +552,10 @@ func requiredByType(t reflect.Type) bool {
 }
 
 // fileType is the type of an uploaded file field.
-var fileType = reflect.TypeFor[File]()
+var fileType = reflect.TypeFor[params.File]()
 
-func (c *Compiler) addFileField(b *Binder, root reflect.Type, f reflect.StructField, desc Field, offset uintptr) error {
-	bd := &binding{loc: InFile, name: desc.Name, offset: offset, typ: f.Type, minItems: -1, maxItems: -1}
+func (c *Compiler) addFileField(b *Binder, root reflect.Type, f reflect.StructField, desc params.Field, offset uintptr) error {
+	bd := &binding{loc: params.InFile, name: desc.Name, offset: offset, typ: f.Type, minItems: -1, maxItems: -1}
 	switch f.Type {
 	case fileType:
 		bd.mode = modeFile

@@ -1,6 +1,7 @@
-package params
+package bind
 
 import (
+	"github.com/keelgo/keel/params"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -18,7 +19,7 @@ func TestRegistrationErrors(t *testing.T) {
 		typ  reflect.Type
 		want string
 	}{
-		{typeOf[ItemParams](), `params: field Limit of params.ItemParams: default "abc" is not a valid int: Input should be a valid integer, unable to parse string as an integer`},
+		{typeOf[ItemParams](), `params: field Limit of bind.ItemParams: default "abc" is not a valid int: Input should be a valid integer, unable to parse string as an integer`},
 		{typeOf[struct {
 			ID *int `path:"id"`
 		}](), "path parameters are always required and single-valued"},
@@ -113,7 +114,7 @@ func TestParseConstraints(t *testing.T) {
 		G   string   `validate:"gt=1,lt=4"`
 	}
 	st := typeOf[S]()
-	get := func(name string) Constraints {
+	get := func(name string) params.Constraints {
 		f, _ := st.FieldByName(name)
 		c, err := ParseConstraints(f)
 		if err != nil {
@@ -161,7 +162,7 @@ func TestFieldsDescription(t *testing.T) {
 	if len(fs) != 5 || fs[0].Title != "Item ID" || fs[0].Description != "The item" || !fs[0].Required ||
 		fs[1].Examples[0] != "shoes" || !fs[1].Deprecated || fs[1].Required ||
 		fs[2].Default != 10 || fs[2].Examples[0] != float64(10) || fs[2].Constraints.Ge.Value != 1 ||
-		fs[3].Name != "X-Custom_Name" || !fs[3].Hidden || fs[4].In != InBody || fs[4].Name != "item" || !fs[4].Required {
+		fs[3].Name != "X-Custom_Name" || !fs[3].Hidden || fs[4].In != params.InBody || fs[4].Name != "item" || !fs[4].Required {
 		t.Fatalf("%+v", fs)
 	}
 	if got := b.PathNames(); len(got) != 1 || got[0] != "item_id" {

@@ -1,7 +1,8 @@
-package params
+package bind
 
 import (
 	"bytes"
+	"github.com/keelgo/keel/params"
 	"io"
 	"mime/multipart"
 	"strings"
@@ -77,13 +78,13 @@ func TestOAuth2Form(t *testing.T) {
 }
 
 type upload struct {
-	File  File    `file:"file"`
-	Extra *File   `file:"extra"`
-	Many  []File  `file:"many"`
-	Raw   []byte  `file:"raw"`
-	Note  string  `form:"note" validate:"max=5"`
-	Nums  []int   `form:"nums"`
-	Opt   *string `form:"opt"`
+	File  params.File   `file:"file"`
+	Extra *params.File  `file:"extra"`
+	Many  []params.File `file:"many"`
+	Raw   []byte        `file:"raw"`
+	Note  string        `form:"note" validate:"max=5"`
+	Nums  []int         `form:"nums"`
+	Opt   *string       `form:"opt"`
 }
 
 type fileSpec struct{ field, name, content string }
@@ -158,7 +159,7 @@ func TestFiles(t *testing.T) {
 	if got := bindErr(t, c, &u, req("POST", "/", "multipart/form-data; boundary=zz", "garbage")); got != `400 "There was an error parsing the body"` {
 		t.Errorf("garbage: %s", got)
 	}
-	f := NewFile("n.txt", "text/plain", []byte("abc"))
+	f := params.NewFile("n.txt", "text/plain", []byte("abc"))
 	if f.Size != 3 || string(f.Bytes()) != "abc" {
 		t.Fatal(f)
 	}

@@ -1,4 +1,4 @@
-package params
+package bind
 
 import (
 	"fmt"
