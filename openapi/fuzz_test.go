@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"encoding/json"
+	"github.com/keelgo/keel/internal/pycompat"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -17,7 +18,7 @@ func FuzzPyJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out, err := pyJSON(map[string]any{"k": s, "l": []any{s, 1}})
+		out, err := pycompat.Dumps(map[string]any{"k": s, "l": []any{s, 1}})
 		if err != nil {
 			t.Fatal(err)
 		}

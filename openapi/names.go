@@ -4,13 +4,13 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/keelgo/keel/internal/pytext"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // wireTitle is the default title of a parameter or field: the wire name with
 // "_" replaced by a space, title-cased (docs/fastapi-compat.md §4.6: "ads_id" is "Ads Id").
 func wireTitle(name string) string {
-	return pytext.Title(strings.ReplaceAll(name, "_", " "))
+	return pycompat.Title(strings.ReplaceAll(name, "_", " "))
 }
 
 // snakeCase turns a Go identifier into snake_case: "readOwnItems" is

@@ -3,7 +3,7 @@ package openapi
 import (
 	"testing"
 
-	"github.com/keelgo/keel/internal/pytext"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 func TestPyTitle(t *testing.T) {
@@ -20,8 +20,8 @@ func TestPyTitle(t *testing.T) {
 		"ÉTÉ été":                        "Été Été",
 		"Response Read Items Items  Get": "Response Read Items Items  Get",
 	} {
-		if got := pytext.Title(in); got != want {
-			t.Errorf("pytext.Title(%q) = %q, want %q", in, got, want)
+		if got := pycompat.Title(in); got != want {
+			t.Errorf("pycompat.Title(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

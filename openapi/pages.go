@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/keelgo/keel/internal/pycompat"
 	"html"
 	"io/fs"
 	"net/http"
@@ -202,11 +203,11 @@ const ui = SwaggerUIBundle({
 `, esc(title), esc(css), esc(favicon), esc(js), jsString(root+cfg.OpenAPIURL))
 
 	line := func(key string, v any) error {
-		val, err := pyJSON(v)
+		val, err := pycompat.Dumps(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("openapi: encoding a Swagger UI setting: %w", err)
 		}
-		k, _ := pyJSON(key)
+		k, _ := pycompat.Dumps(key)
 		fmt.Fprintf(&b, "    %s: %s,\n", k, val)
 		return nil
 	}
@@ -241,9 +242,9 @@ const ui = SwaggerUIBundle({
 })
 `)
 	if len(cfg.InitOAuth) > 0 {
-		v, err := pyJSON(cfg.InitOAuth)
+		v, err := pycompat.Dumps(cfg.InitOAuth)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("openapi: encoding a Swagger UI setting: %w", err)
 		}
 		fmt.Fprintf(&b, "ui.initOAuth(%s)\n", v)
 	}

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"errors"
+	"github.com/keelgo/keel/internal/pycompat"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -294,9 +295,9 @@ func TestPyJSON(t *testing.T) {
 		{"é😀<>&\"\\", `"\u00e9\ud83d\ude00\u003c\u003e\u0026\"\\"`},
 		{map[string]any{"a": map[string]any{"b": []int{}}}, `{"a": {"b": []}}`},
 	} {
-		got, err := pyJSON(tt.in)
+		got, err := pycompat.Dumps(tt.in)
 		if err != nil || got != tt.want {
-			t.Errorf("pyJSON(%v) = %s, %v; want %s", tt.in, got, err, tt.want)
+			t.Errorf("pycompat.Dumps(%v) = %s, %v; want %s", tt.in, got, err, tt.want)
 		}
 	}
 }

@@ -2,13 +2,13 @@ package security
 
 import (
 	"encoding/json"
-	"strings"
-	"unicode"
+
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // OAuth2PasswordRequestForm is the form of OAuth2's password flow (RFC 6749
 // §4.3.2), FastAPI's OAuth2PasswordRequestForm (docs/fastapi-compat.md §1.3). Take it as a handler
-// parameter of the token endpoint; the params package binds it from an
+// parameter of the token endpoint; the App binds it from an
 // application/x-www-form-urlencoded or multipart body, where an empty value counts
 // as missing:
 //
@@ -30,7 +30,7 @@ type OAuth2PasswordRequestForm struct {
 
 // Scopes returns the scope field split on whitespace, as Python's str.split():
 // "  a b\tc  " gives ["a","b","c"].
-func (f OAuth2PasswordRequestForm) Scopes() []string { return splitScopes(f.Scope) }
+func (f OAuth2PasswordRequestForm) Scopes() []string { return pycompat.Split(f.Scope) }
 
 // MarshalJSON encodes the form as FastAPI does, with the scopes as a list.
 func (f OAuth2PasswordRequestForm) MarshalJSON() ([]byte, error) {
@@ -50,24 +50,11 @@ type OAuth2PasswordRequestFormStrict struct {
 }
 
 // Scopes returns the scope field split on whitespace, as Python's str.split().
-func (f OAuth2PasswordRequestFormStrict) Scopes() []string { return splitScopes(f.Scope) }
+func (f OAuth2PasswordRequestFormStrict) Scopes() []string { return pycompat.Split(f.Scope) }
 
 // MarshalJSON encodes the form as FastAPI does, with the scopes as a list.
 func (f OAuth2PasswordRequestFormStrict) MarshalJSON() ([]byte, error) {
 	return marshalForm(&f.GrantType, f.Username, f.Password, f.Scope, f.ClientID, f.ClientSecret)
-}
-
-// splitScopes is Python's str.split() with no argument. strings.Fields splits on
-// Unicode white space as Python does, except that Python also splits on U+001C to
-// U+001F, which Fields does not.
-func splitScopes(s string) []string {
-	f := strings.FieldsFunc(s, func(r rune) bool {
-		return (r >= 0x1c && r <= 0x1f) || unicode.IsSpace(r)
-	})
-	if f == nil {
-		f = []string{}
-	}
-	return f
 }
 
 func marshalForm(grantType *string, username, password, scope string, clientID, clientSecret *string) ([]byte, error) {
@@ -78,5 +65,5 @@ func marshalForm(grantType *string, username, password, scope string, clientID, 
 		Scopes       []string `json:"scopes"`
 		ClientID     *string  `json:"client_id"`
 		ClientSecret *string  `json:"client_secret"`
-	}{grantType, username, password, splitScopes(scope), clientID, clientSecret})
+	}{grantType, username, password, pycompat.Split(scope), clientID, clientSecret})
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
-	"github.com/keelgo/keel/internal/pytext"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // HTTPAuthorizationCredentials is the parsed Authorization header that HTTPBase,
@@ -55,7 +55,7 @@ type HTTPBase struct {
 // Authenticate returns the credentials of r. When r has none it returns (nil,
 // nil) if the scheme is Optional, else the not-authenticated error.
 func (s *HTTPBase) Authenticate(r *http.Request) (*HTTPAuthorizationCredentials, error) {
-	return httpCredentials(r, "", s.MaxLength, s.Optional, s.NotAuthenticated, pytext.Title(s.Scheme))
+	return httpCredentials(r, "", s.MaxLength, s.Optional, s.NotAuthenticated, pycompat.Title(s.Scheme))
 }
 
 // SchemeName implements Scheme.
@@ -273,7 +273,7 @@ func (s *HTTPBasic) CheckConfig() error { return s.lazy.check(s, s.Optional) }
 
 // parseBasic decodes Basic credentials: lenient base64, ASCII, first colon.
 func parseBasic(cred string) (HTTPBasicCredentials, bool) {
-	b, ok := decodeBase64Lenient(cred)
+	b, ok := pycompat.B64Decode(cred)
 	if !ok {
 		return HTTPBasicCredentials{}, false
 	}
@@ -287,73 +287,4 @@ func parseBasic(cred string) (HTTPBasicCredentials, bool) {
 		return HTTPBasicCredentials{}, false
 	}
 	return HTTPBasicCredentials{Username: user, Password: pass}, true
-}
-
-// base64Value maps a byte to its value in the standard base64 alphabet, or 0xff.
-var base64Value = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	for i := 0; i < len(alphabet); i++ {
-		t[alphabet[i]] = byte(i)
-	}
-	return t
-}()
-
-// decodeBase64Lenient is Python's base64.b64decode(s, validate=False) on a str
-// (CPython binascii.a2b_base64, non-strict mode):
-//
-//   - a non-ASCII character fails (b64decode only accepts ASCII strings);
-//   - other characters outside the standard alphabet are skipped;
-//   - '=' before the third character of a group is skipped; padding that completes
-//     a group ("xx==" or "xxx=", skipped characters allowed in between) ends the
-//     input, and whatever follows is ignored;
-//   - input that ends inside a group fails ("Incorrect padding").
-func decodeBase64Lenient(s string) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return nil, false
-		}
-	}
-	out := make([]byte, 0, len(s)*3/4+1)
-	var quad, pads int
-	var left byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '=' {
-			if quad >= 2 {
-				pads++
-				if quad+pads >= 4 {
-					return out, true
-				}
-			}
-			continue
-		}
-		v := base64Value[c]
-		if v == 0xff {
-			continue
-		}
-		pads = 0
-		switch quad {
-		case 0:
-			left = v
-			quad = 1
-		case 1:
-			out = append(out, left<<2|v>>4)
-			left = v & 0x0f
-			quad = 2
-		case 2:
-			out = append(out, left<<4|v>>2)
-			left = v & 0x03
-			quad = 3
-		case 3:
-			out = append(out, left<<6|v)
-			quad = 0
-		}
-	}
-	if quad != 0 {
-		return nil, false
-	}
-	return out, true
 }

@@ -3,7 +3,7 @@ package security
 import (
 	"encoding/json"
 	"errors"
-	"github.com/keelgo/keel/internal/pytext"
+	"github.com/keelgo/keel/internal/pycompat"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -173,8 +173,8 @@ func TestTitleCase(t *testing.T) {
 		"été 1a":       "Été 1A",
 	}
 	for in, want := range tests {
-		if got := pytext.Title(in); got != want {
-			t.Errorf("pytext.Title(%q) = %q, want %q", in, got, want)
+		if got := pycompat.Title(in); got != want {
+			t.Errorf("pycompat.Title(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

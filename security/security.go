@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/pycompat"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/internal/wire"
 )
@@ -62,22 +63,7 @@ func ParseAuthorization(value string) (scheme, credentials string) {
 		return "", ""
 	}
 	scheme, rest, _ := strings.Cut(value, " ")
-	return scheme, trimPySpace(rest)
-}
-
-func isPySpace(c byte) bool {
-	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
-}
-
-func trimPySpace(s string) string {
-	i, j := 0, len(s)
-	for i < j && isPySpace(s[i]) {
-		i++
-	}
-	for j > i && isPySpace(s[j-1]) {
-		j--
-	}
-	return s[i:j]
+	return scheme, pycompat.Strip(rest)
 }
 
 // asciiEqualFold compares s with lower, an ASCII lower-case word, ignoring ASCII

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"errors"
+	"github.com/keelgo/keel/internal/pycompat"
 	"io"
 	"net/http"
 	"reflect"
@@ -155,11 +156,11 @@ func (b *Body) jsonDoc(lax bool) (doc []byte, present, isJSON bool, err error) {
 	defer b.mu.Unlock()
 	if !b.jsonDone {
 		b.jsonDone = true
-		text, perr := jsonText(b.data)
+		text, perr := pycompat.JSONText(b.data)
 		if perr == nil {
-			perr = checkJSON(text)
+			perr = pycompat.CheckJSON(text)
 		}
-		se, isSyntax := perr.(*jsonSyntaxError)
+		se, isSyntax := perr.(*pycompat.JSONSyntaxError)
 		switch {
 		case perr == nil:
 			b.doc = text
@@ -197,7 +198,7 @@ func (b *Binder) bindJSON(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDet
 	isNull := false
 	if present {
 		if isJSON {
-			d.buf, d.pos = doc, skipWS(doc, 0)
+			d.buf, d.pos = doc, pycompat.SkipSpace(doc, 0)
 			isNull = d.buf[d.pos] == 'n'
 		} else {
 			d.isText, d.text = true, bytesString(doc)
@@ -229,7 +230,7 @@ func (b *Binder) bindJSON(body *Body, base unsafe.Pointer, errs *[]keel.ErrorDet
 	}
 	isObject := present && isJSON && d.kind() == '{'
 	if isObject {
-		d.pos = skipWS(d.buf, d.pos+1)
+		d.pos = pycompat.SkipSpace(d.buf, d.pos+1)
 		if d.buf[d.pos] == '}' {
 			d.pos++
 		} else {

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"errors"
+	"github.com/keelgo/keel/internal/pycompat"
 	"math"
 	"reflect"
 	"regexp"
@@ -355,7 +356,7 @@ func expectedText(vals []string, quote bool) string {
 	q := make([]string, len(vals))
 	for i, v := range vals {
 		if quote {
-			q[i] = pyRepr(v)
+			q[i] = pycompat.Repr(v)
 		} else {
 			q[i] = v
 		}
@@ -367,35 +368,4 @@ func expectedText(vals []string, quote bool) string {
 		return q[0]
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
-}
-
-// pyRepr quotes a string like Python's repr (single quotes unless the text
-// holds a single quote and no double quote).
-func pyRepr(s string) string {
-	quote := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatInt(int64(r)+0x100, 16)[1:])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/keelgo/keel/internal/pycompat"
 	"github.com/keelgo/keel/params"
 	"net/http"
 	"net/url"
@@ -170,8 +171,8 @@ func FuzzJSONBodyCanonical(f *testing.F) {
 	}
 	r := &http.Request{Method: "POST", URL: &url.URL{Path: "/"}}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		text, err := jsonText(data)
-		if err != nil || checkJSON(text) != nil {
+		text, err := pycompat.JSONText(data)
+		if err != nil || pycompat.CheckJSON(text) != nil {
 			return
 		}
 		dec := json.NewDecoder(bytes.NewReader(text))

@@ -3,6 +3,7 @@ package bind
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/keelgo/keel/internal/pycompat"
 	"github.com/keelgo/keel/params"
 	"math"
 	"reflect"
@@ -15,7 +16,7 @@ import (
 )
 
 // The typed JSON decoders. Each Go type gets, once, a decodeFn that reads one
-// value of a document checkJSON accepted, straight into memory of that type,
+// value of a document pycompat.CheckJSON accepted, straight into memory of that type,
 // with pydantic's lax Python-mode rules (FastAPI validates the body after
 // json.loads) and FastAPI's errors. Nothing builds a generic tree: strings
 // are copied once into the value, numbers are parsed from the document's
@@ -25,7 +26,7 @@ import (
 // dstate is one decoding pass over a document: where it is, the location of
 // the value being decoded, and the errors so far.
 type dstate struct {
-	buf []byte // the document (UTF-8 text accepted by checkJSON)
+	buf []byte // the document (UTF-8 text accepted by pycompat.CheckJSON)
 	pos int    // offset of the current value (white space skipped)
 
 	// isText: the one value is text, not JSON (a body whose Content-Type is
@@ -95,11 +96,11 @@ func (d *dstate) kind() byte {
 // skip moves past the current value.
 func (d *dstate) skip() {
 	if !d.isText {
-		d.pos = skipValue(d.buf, d.pos)
+		d.pos = pycompat.SkipValue(d.buf, d.pos)
 	}
 }
 
-func (d *dstate) ws() { d.pos = skipWS(d.buf, d.pos) }
+func (d *dstate) ws() { d.pos = pycompat.SkipSpace(d.buf, d.pos) }
 
 // fail records f at the current location for the value that started at start
 // and ends at d.pos.
@@ -122,7 +123,7 @@ func (d *dstate) input(start, end int) any {
 	}
 	switch d.buf[start] {
 	case '"':
-		return string(appendUnescaped(nil, d.buf[start+1:end-1]))
+		return string(pycompat.AppendUnescaped(nil, d.buf[start+1:end-1]))
 	case 't':
 		return true
 	case 'f':
@@ -146,9 +147,9 @@ func (d *dstate) readStr() (s string, owned bool) {
 	b := d.buf
 	for b[i] != '"' {
 		if b[i] == '\\' {
-			end := skipString(b, d.pos)
+			end := pycompat.SkipString(b, d.pos)
 			d.pos = end
-			return string(appendUnescaped(make([]byte, 0, end-start), b[start:end-1])), true
+			return string(pycompat.AppendUnescaped(make([]byte, 0, end-start), b[start:end-1])), true
 		}
 		i++
 	}
@@ -167,7 +168,7 @@ func (d *dstate) readNumber() (raw []byte, isInt bool) {
 	i := start
 	for ; i < len(d.buf); i++ {
 		c := d.buf[i]
-		if isDigit(c) || c == '-' {
+		if pycompat.IsDigit(c) || c == '-' {
 			continue
 		}
 		if c == '.' || c == 'e' || c == 'E' || c == '+' {
@@ -584,7 +585,7 @@ func (d *dstate) anyValue() any {
 		return nil
 	case '[':
 		a := []any{}
-		d.pos = skipWS(d.buf, d.pos+1)
+		d.pos = pycompat.SkipSpace(d.buf, d.pos+1)
 		if d.buf[d.pos] == ']' {
 			d.pos++
 			return a
@@ -594,7 +595,7 @@ func (d *dstate) anyValue() any {
 			a = append(a, d.anyValue())
 			d.pop()
 			if d.capped {
-				d.pos = skipValue(d.buf, start)
+				d.pos = pycompat.SkipValue(d.buf, start)
 				return a
 			}
 			if d.next() {
@@ -603,7 +604,7 @@ func (d *dstate) anyValue() any {
 		}
 	case '{':
 		m := map[string]any{}
-		d.pos = skipWS(d.buf, d.pos+1)
+		d.pos = pycompat.SkipSpace(d.buf, d.pos+1)
 		if d.buf[d.pos] == '}' {
 			d.pos++
 			return m
@@ -614,7 +615,7 @@ func (d *dstate) anyValue() any {
 			m[k] = d.anyValue()
 			d.pop()
 			if d.capped {
-				d.pos = skipValue(d.buf, start)
+				d.pos = pycompat.SkipValue(d.buf, start)
 				return m
 			}
 			if d.next() {
@@ -636,7 +637,7 @@ func (d *dstate) anyValue() any {
 func (d *dstate) next() bool {
 	d.ws()
 	if d.buf[d.pos] == ',' {
-		d.pos = skipWS(d.buf, d.pos+1)
+		d.pos = pycompat.SkipSpace(d.buf, d.pos+1)
 		return false
 	}
 	d.pos++
@@ -648,11 +649,11 @@ func (d *dstate) next() bool {
 // call (it may share the document's or the scratch buffer's memory).
 func (d *dstate) key(own bool) string {
 	start := d.pos + 1
-	end := skipString(d.buf, d.pos)
+	end := pycompat.SkipString(d.buf, d.pos)
 	raw := d.buf[start : end-1]
 	var k string
 	if slices.Contains(raw, '\\') {
-		d.scratch = appendUnescaped(d.scratch[:0], raw)
+		d.scratch = pycompat.AppendUnescaped(d.scratch[:0], raw)
 		if own {
 			k = string(d.scratch)
 		} else {
@@ -663,8 +664,8 @@ func (d *dstate) key(own bool) string {
 	} else {
 		k = bytesString(raw)
 	}
-	d.pos = skipWS(d.buf, end)
-	d.pos = skipWS(d.buf, d.pos+1) // ':'
+	d.pos = pycompat.SkipSpace(d.buf, end)
+	d.pos = pycompat.SkipSpace(d.buf, d.pos+1) // ':'
 	return k
 }
 
@@ -749,9 +750,9 @@ func sliceDecoder(t reflect.Type, inner *typeDecoder) decodeFn {
 		sv.SetZero()
 		n := 4
 		if counted {
-			n = countItems(d.buf, d.pos)
+			n = pycompat.CountItems(d.buf, d.pos)
 		}
-		d.pos = skipWS(d.buf, d.pos+1)
+		d.pos = pycompat.SkipSpace(d.buf, d.pos+1)
 		i := 0
 		if d.buf[d.pos] == ']' {
 			d.pos++
@@ -775,7 +776,7 @@ func sliceDecoder(t reflect.Type, inner *typeDecoder) decodeFn {
 				d.path[at].idx = i
 				inner.fn(d, unsafe.Add(base, uintptr(i)*esize))
 				if d.capped {
-					d.pos = skipValue(d.buf, start)
+					d.pos = pycompat.SkipValue(d.buf, start)
 					i++
 					break
 				}
@@ -809,7 +810,7 @@ func lengthDecoder(inner decodeFn, minL, maxL int, isMap bool) decodeFn {
 		inner(d, p)
 		n := d.count
 		if d.capped {
-			n = countItems(d.buf, start) // the decoder stopped early
+			n = pycompat.CountItems(d.buf, start) // the decoder stopped early
 		}
 		if maxL >= 0 && n > maxL {
 			d.errs = d.errs[:before]
@@ -944,7 +945,7 @@ func (c *Compiler) mapDecoder(t reflect.Type) (decodeFn, error) {
 		base := len(d.errs)
 		var segs segments
 		var bad map[string]bool // keys that failed to convert
-		d.pos = skipWS(d.buf, d.pos+1)
+		d.pos = pycompat.SkipSpace(d.buf, d.pos+1)
 		if d.buf[d.pos] == '}' {
 			d.pos++
 		} else {
@@ -977,7 +978,7 @@ func (c *Compiler) mapDecoder(t reflect.Type) (decodeFn, error) {
 				}
 				segs.add(d, errSeg{name: k, from: from})
 				if d.capped {
-					d.pos = skipValue(d.buf, start)
+					d.pos = pycompat.SkipValue(d.buf, start)
 					break
 				}
 				if d.next() {
@@ -1061,7 +1062,7 @@ func (c *Compiler) structDecoder(t reflect.Type) (decodeFn, error) {
 		}
 		base := len(d.errs)
 		var segs segments
-		d.pos = skipWS(d.buf, d.pos+1)
+		d.pos = pycompat.SkipSpace(d.buf, d.pos+1)
 		if d.buf[d.pos] == '}' {
 			d.pos++
 		} else {
@@ -1090,7 +1091,7 @@ func (c *Compiler) structDecoder(t reflect.Type) (decodeFn, error) {
 					segs.add(d, errSeg{key: i, from: from})
 				}
 				if d.capped {
-					d.pos = skipValue(d.buf, start)
+					d.pos = pycompat.SkipValue(d.buf, start)
 					break
 				}
 				if d.next() {
@@ -1157,10 +1158,10 @@ func (c *Compiler) bodyDefault(t reflect.Type, text string) (*defaultValue, refl
 	dv := &defaultValue{text: text, isText: true}
 	if _, ok := scalarOf(t); !ok || usesJSONUnmarshaler(t) {
 		doc := []byte(text)
-		if err := checkJSON(doc); err != nil {
+		if err := pycompat.CheckJSON(doc); err != nil {
 			return nil, reflect.Value{}, fmt.Errorf("not valid JSON (%v)", err)
 		}
-		dv.doc, dv.isText, dv.text = doc[skipWS(doc, 0):], false, ""
+		dv.doc, dv.isText, dv.text = doc[pycompat.SkipSpace(doc, 0):], false, ""
 	}
 	td, err := c.decoderLocked(t)
 	if err != nil {

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"encoding"
+	"github.com/keelgo/keel/internal/pycompat"
 	"math"
 	"reflect"
 	"strconv"
@@ -126,18 +127,18 @@ func parseLaxInt(s string) (neg bool, mag uint64, big bool, ok bool) {
 	case '+':
 		t = t[1:]
 	}
-	if t == "" || !isDigit(t[0]) || !isDigit(t[len(t)-1]) {
+	if t == "" || !pycompat.IsDigit(t[0]) || !pycompat.IsDigit(t[len(t)-1]) {
 		return false, 0, false, false
 	}
 	for i := 0; i < len(t); i++ {
 		c := t[i]
 		if c == '_' {
-			if !isDigit(t[i+1]) { // t ends with a digit, so i+1 exists
+			if !pycompat.IsDigit(t[i+1]) { // t ends with a digit, so i+1 exists
 				return false, 0, false, false
 			}
 			continue
 		}
-		if !isDigit(c) {
+		if !pycompat.IsDigit(c) {
 			return false, 0, false, false
 		}
 		d := uint64(c - '0')
@@ -187,13 +188,13 @@ func parseFloatText(t string) (float64, bool) {
 		return math.NaN(), true
 	}
 	i, digits := 0, 0
-	for i < len(body) && isDigit(body[i]) {
+	for i < len(body) && pycompat.IsDigit(body[i]) {
 		i++
 		digits++
 	}
 	if i < len(body) && body[i] == '.' {
 		i++
-		for i < len(body) && isDigit(body[i]) {
+		for i < len(body) && pycompat.IsDigit(body[i]) {
 			i++
 			digits++
 		}
@@ -207,7 +208,7 @@ func parseFloatText(t string) (float64, bool) {
 			i++
 		}
 		start := i
-		for i < len(body) && isDigit(body[i]) {
+		for i < len(body) && pycompat.IsDigit(body[i]) {
 			i++
 		}
 		if i == start {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // HeaderValues returns the values of the request header name (any case), in
@@ -73,7 +75,7 @@ func CookieIn(headers []string, name string) (string, bool) {
 			if !ok {
 				k, v = "", chunk
 			}
-			k, v = asciiTrim(k), asciiTrim(v)
+			k, v = pycompat.Strip(k), pycompat.Strip(v)
 			if k == "" && v == "" {
 				continue
 			}
@@ -86,21 +88,6 @@ func CookieIn(headers []string, name string) (string, bool) {
 		return "", false
 	}
 	return unquoteCookie(val), true
-}
-
-// asciiTrim removes what Python's str.strip() removes among ASCII characters.
-// Starlette also strips bytes 0x85 and 0xA0, which it reads as Latin-1
-// characters; Keel keeps them, since they are parts of UTF-8 characters ("à"
-// ends with 0xA0).
-func asciiTrim(s string) string {
-	isSpace := func(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f }
-	for len(s) > 0 && isSpace(s[0]) {
-		s = s[1:]
-	}
-	for len(s) > 0 && isSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // unquoteCookie is Python's http.cookies._unquote: a value in double quotes

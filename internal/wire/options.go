@@ -1,33 +1,26 @@
 package wire
 
-import "strings"
+import (
+	"strings"
 
-// isPySpace reports whether Python's str.strip() removes the character of
-// byte c in a string decoded as Latin-1, which is how Starlette and
-// python-multipart see header bytes.
-func isPySpace(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, 0x85, 0xa0:
-		return true
-	}
-	return false
-}
+	"github.com/keelgo/keel/internal/pycompat"
+)
 
+// pyTrimLeft and pyTrimRight are Python's str.lstrip() and str.rstrip() on
+// header bytes read as Latin-1, as Starlette and python-multipart read them.
 func pyTrimLeft(s string) string {
-	for len(s) > 0 && isPySpace(s[0]) {
+	for len(s) > 0 && pycompat.IsSpaceLatin1(s[0]) {
 		s = s[1:]
 	}
 	return s
 }
 
 func pyTrimRight(s string) string {
-	for len(s) > 0 && isPySpace(s[len(s)-1]) {
+	for len(s) > 0 && pycompat.IsSpaceLatin1(s[len(s)-1]) {
 		s = s[:len(s)-1]
 	}
 	return s
 }
-
-func pyTrim(s string) string { return pyTrimRight(pyTrimLeft(s)) }
 
 // asciiLower lowers ASCII letters only.
 func asciiLower(s string) string {
@@ -68,7 +61,7 @@ func Options(v string) (value string, params map[string]string) {
 		return "", nil
 	}
 	if strings.IndexByte(v, ';') < 0 {
-		return pyTrim(asciiLower(v)), nil
+		return pycompat.StripLatin1(asciiLower(v)), nil
 	}
 	segs := paramSegments(v)
 	value = segs[0]
@@ -120,7 +113,7 @@ func paramSegments(v string) []string {
 		if k, val, ok := strings.Cut(seg, "="); ok {
 			seg = asciiLower(pyTrimRight(k)) + "=" + pyTrimLeft(val)
 		}
-		segs = append(segs, pyTrim(seg))
+		segs = append(segs, pycompat.StripLatin1(seg))
 		if end == len(v) {
 			break
 		}

@@ -1,4 +1,4 @@
-# Generates params/testdata/json_python.json: inputs and what Python 3.11's
+# Generates internal/pycompat/testdata/json_python.json: inputs and what Python 3.11's
 # json.loads(bytes) says about them (used by TestJSONMatchesPython).
 import json, random, base64, os
 random.seed(7)

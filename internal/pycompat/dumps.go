@@ -1,4 +1,4 @@
-package openapi
+package pycompat
 
 import (
 	"encoding/json"
@@ -7,15 +7,15 @@ import (
 	"unicode/utf8"
 )
 
-// pyJSON encodes v as Python's json.dumps does by default, which FastAPI
+// Dumps encodes v as Python's json.dumps does by default, which FastAPI
 // uses for values embedded in the Swagger UI page (docs/fastapi-compat.md §6.4): ", " and ": "
 // separators and non-ASCII escaped as \uXXXX. Like Go's encoder (and
 // FastAPI's page), '<', '>' and '&' are escaped as \u003c, \u003e, \u0026, so
 // a value cannot close the <script> element.
-func pyJSON(v any) (string, error) {
+func Dumps(v any) (string, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("openapi: encoding a Swagger UI setting: %w", err)
+		return "", err
 	}
 	var b strings.Builder
 	b.Grow(len(data) + len(data)/8)

@@ -1,4 +1,4 @@
-package bind
+package pycompat
 
 import (
 	"errors"
@@ -6,30 +6,30 @@ import (
 	"unicode/utf8"
 )
 
-// This file is the params package's one reader of JSON text. checkJSON
+// This file is the params package's one reader of JSON text. CheckJSON
 // validates a request body with Python's grammar and reports Python's error
 // message and offset; the typed decoders (jsondecode.go) then walk the same,
 // already valid, bytes with the small helpers at the end of the file. Nothing
 // builds a generic tree of the document.
 
-// maxJSONDepth caps nesting of arrays and objects. Python's decoder fails deep
+// MaxJSONDepth caps nesting of arrays and objects. Python's decoder fails deep
 // documents with a RecursionError, which FastAPI answers with 400 "There was an
 // error parsing the body"; Keel does the same past this depth.
-const maxJSONDepth = 512
+const MaxJSONDepth = 512
 
-// jsonSyntaxError is a JSON document that Python's json module rejects: Msg is
+// JSONSyntaxError is a JSON document that Python's json module rejects: Msg is
 // the module's wording (json.JSONDecodeError.msg) and Pos the character (code
 // point) offset it reports (docs/fastapi-compat.md §4.5).
-type jsonSyntaxError struct {
+type JSONSyntaxError struct {
 	Msg string
 	Pos int
 }
 
-func (e *jsonSyntaxError) Error() string { return e.Msg }
+func (e *JSONSyntaxError) Error() string { return e.Msg }
 
 var (
-	errJSONTooDeep  = errors.New("params: JSON nesting too deep")
-	errJSONEncoding = errors.New("params: JSON body is not valid Unicode")
+	ErrJSONTooDeep  = errors.New("JSON nesting too deep")
+	ErrJSONEncoding = errors.New("JSON text is not valid Unicode")
 )
 
 // Python json module messages (CPython's C scanner, Python 3.11/3.12 wording).
@@ -45,24 +45,24 @@ const (
 	msgInvalidUEscape    = "Invalid \\uXXXX escape"
 )
 
-// jsonText decodes a request body's bytes the way Starlette's request.json()
+// JSONText decodes a request body's bytes the way Starlette's request.json()
 // (json.loads on bytes) does before parsing: the encoding is detected as
 // json.detect_encoding does (UTF-8, UTF-8 with BOM, UTF-16, UTF-32), and bytes
-// that do not decode are errJSONEncoding. The result is the text in UTF-8: the
+// that do not decode are ErrJSONEncoding. The result is the text in UTF-8: the
 // body itself for UTF-8 (no copy), without its BOM for UTF-8-sig, and a new
 // buffer only for UTF-16 and UTF-32.
-func jsonText(b []byte) ([]byte, error) {
+func JSONText(b []byte) ([]byte, error) {
 	enc := detectEncoding(b)
 	switch enc {
 	case "utf-8":
 		if !utf8.Valid(b) {
-			return nil, errJSONEncoding
+			return nil, ErrJSONEncoding
 		}
 		return b, nil
 	case "utf-8-sig":
 		b = b[3:]
 		if !utf8.Valid(b) {
-			return nil, errJSONEncoding
+			return nil, ErrJSONEncoding
 		}
 		return b, nil
 	case "utf-16", "utf-16-be", "utf-16-le":
@@ -72,7 +72,7 @@ func jsonText(b []byte) ([]byte, error) {
 			b = b[2:]
 		}
 		if len(b)%2 != 0 {
-			return nil, errJSONEncoding
+			return nil, ErrJSONEncoding
 		}
 		out := make([]byte, 0, len(b)/2+len(b)/8)
 		unit := func(i int) rune {
@@ -88,16 +88,16 @@ func jsonText(b []byte) ([]byte, error) {
 			case r >= 0xD800 && r < 0xDC00:
 				// Python's strict decoder rejects unpaired surrogates.
 				if i+1 >= n {
-					return nil, errJSONEncoding
+					return nil, ErrJSONEncoding
 				}
 				r2 := unit(i + 1)
 				if r2 < 0xDC00 || r2 > 0xDFFF {
-					return nil, errJSONEncoding
+					return nil, ErrJSONEncoding
 				}
 				r = utf16.DecodeRune(r, r2)
 				i++
 			case r >= 0xDC00 && r <= 0xDFFF:
-				return nil, errJSONEncoding
+				return nil, ErrJSONEncoding
 			}
 			out = utf8.AppendRune(out, r)
 		}
@@ -109,7 +109,7 @@ func jsonText(b []byte) ([]byte, error) {
 			b = b[4:]
 		}
 		if len(b)%4 != 0 {
-			return nil, errJSONEncoding
+			return nil, ErrJSONEncoding
 		}
 		out := make([]byte, 0, len(b)/4)
 		for i := 0; i < len(b)/4; i++ {
@@ -120,7 +120,7 @@ func jsonText(b []byte) ([]byte, error) {
 				r = uint32(b[4*i+3])<<24 | uint32(b[4*i+2])<<16 | uint32(b[4*i+1])<<8 | uint32(b[4*i])
 			}
 			if r > utf8.MaxRune || (r >= 0xD800 && r <= 0xDFFF) {
-				return nil, errJSONEncoding
+				return nil, ErrJSONEncoding
 			}
 			out = utf8.AppendRune(out, rune(r))
 		}
@@ -163,23 +163,23 @@ func detectEncoding(b []byte) string {
 	return "utf-8"
 }
 
-// checkJSON reports whether text (UTF-8, from jsonText) is one JSON document
+// CheckJSON reports whether text (UTF-8, from JSONText) is one JSON document
 // by Python's grammar. It allocates nothing unless the text is invalid. Errors:
-// *jsonSyntaxError with Python's message and character offset, or
-// errJSONTooDeep past maxJSONDepth.
+// *JSONSyntaxError with Python's message and character offset, or
+// ErrJSONTooDeep past MaxJSONDepth.
 //
 // Keel differs from Python in one documented way: NaN, Infinity and -Infinity
 // are rejected ("Expecting value") because Go cannot encode them back.
-func checkJSON(text []byte) error {
+func CheckJSON(text []byte) error {
 	sc := jsonScanner{b: text}
-	end, err := sc.value(skipWS(text, 0))
+	end, err := sc.value(SkipSpace(text, 0))
 	if err == nil {
-		end = skipWS(text, end)
+		end = SkipSpace(text, end)
 		if end != len(text) {
-			err = &jsonSyntaxError{Msg: msgExtraData, Pos: end}
+			err = &JSONSyntaxError{Msg: msgExtraData, Pos: end}
 		}
 	}
-	if se, ok := err.(*jsonSyntaxError); ok {
+	if se, ok := err.(*JSONSyntaxError); ok {
 		// Positions are byte offsets until here; Python counts characters.
 		se.Pos = utf8.RuneCount(text[:se.Pos])
 	}
@@ -195,14 +195,14 @@ type jsonScanner struct {
 
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func skipWS(b []byte, i int) int {
+func SkipSpace(b []byte, i int) int {
 	for i < len(b) && isJSONSpace(b[i]) {
 		i++
 	}
 	return i
 }
 
-func synErr(msg string, pos int) error { return &jsonSyntaxError{Msg: msg, Pos: pos} }
+func synErr(msg string, pos int) error { return &JSONSyntaxError{Msg: msg, Pos: pos} }
 
 // value is scan_once: it returns the offset after the value at i.
 func (p *jsonScanner) value(i int) (int, error) {
@@ -214,8 +214,8 @@ func (p *jsonScanner) value(i int) (int, error) {
 	case '"':
 		return p.str(i + 1)
 	case '{', '[':
-		if p.depth >= maxJSONDepth {
-			return i, errJSONTooDeep
+		if p.depth >= MaxJSONDepth {
+			return i, ErrJSONTooDeep
 		}
 		p.depth++
 		var end int
@@ -247,7 +247,7 @@ func hasLiteral(b []byte, i int, lit string) bool {
 	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func IsDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // number is _match_number_unicode.
 func (p *jsonScanner) number(start int) (int, error) {
@@ -262,7 +262,7 @@ func (p *jsonScanner) number(start int) (int, error) {
 	switch c := b[idx]; {
 	case c >= '1' && c <= '9':
 		idx++
-		for idx < len(b) && isDigit(b[idx]) {
+		for idx < len(b) && IsDigit(b[idx]) {
 			idx++
 		}
 	case c == '0':
@@ -270,9 +270,9 @@ func (p *jsonScanner) number(start int) (int, error) {
 	default:
 		return start, synErr(msgExpectingValue, start)
 	}
-	if idx+1 < len(b) && b[idx] == '.' && isDigit(b[idx+1]) {
+	if idx+1 < len(b) && b[idx] == '.' && IsDigit(b[idx+1]) {
 		idx += 2
-		for idx < len(b) && isDigit(b[idx]) {
+		for idx < len(b) && IsDigit(b[idx]) {
 			idx++
 		}
 	}
@@ -282,10 +282,10 @@ func (p *jsonScanner) number(start int) (int, error) {
 		if idx+1 < len(b) && (b[idx] == '-' || b[idx] == '+') {
 			idx++
 		}
-		for idx < len(b) && isDigit(b[idx]) {
+		for idx < len(b) && IsDigit(b[idx]) {
 			idx++
 		}
-		if !isDigit(b[idx-1]) {
+		if !IsDigit(b[idx-1]) {
 			idx = eStart
 		}
 	}
@@ -374,7 +374,7 @@ func hex4(h []byte) (rune, bool) {
 // object is _parse_object_unicode; idx is the offset after '{'.
 func (p *jsonScanner) object(idx int) (int, error) {
 	b := p.b
-	idx = skipWS(b, idx)
+	idx = SkipSpace(b, idx)
 	if idx < len(b) && b[idx] == '}' {
 		return idx + 1, nil
 	}
@@ -386,30 +386,30 @@ func (p *jsonScanner) object(idx int) (int, error) {
 		if err != nil {
 			return next, err
 		}
-		idx = skipWS(b, next)
+		idx = SkipSpace(b, next)
 		if idx >= len(b) || b[idx] != ':' {
 			return idx, synErr(msgExpectingColon, idx)
 		}
-		idx = skipWS(b, idx+1)
+		idx = SkipSpace(b, idx+1)
 		next, err = p.value(idx)
 		if err != nil {
 			return next, err
 		}
-		idx = skipWS(b, next)
+		idx = SkipSpace(b, next)
 		if idx < len(b) && b[idx] == '}' {
 			return idx + 1, nil
 		}
 		if idx >= len(b) || b[idx] != ',' {
 			return idx, synErr(msgExpectingComma, idx)
 		}
-		idx = skipWS(b, idx+1)
+		idx = SkipSpace(b, idx+1)
 	}
 }
 
 // array is _parse_array_unicode; idx is the offset after '['.
 func (p *jsonScanner) array(idx int) (int, error) {
 	b := p.b
-	idx = skipWS(b, idx)
+	idx = SkipSpace(b, idx)
 	if idx < len(b) && b[idx] == ']' {
 		return idx + 1, nil
 	}
@@ -418,30 +418,30 @@ func (p *jsonScanner) array(idx int) (int, error) {
 		if err != nil {
 			return next, err
 		}
-		idx = skipWS(b, next)
+		idx = SkipSpace(b, next)
 		if idx < len(b) && b[idx] == ']' {
 			return idx + 1, nil
 		}
 		if idx >= len(b) || b[idx] != ',' {
 			return idx, synErr(msgExpectingComma, idx)
 		}
-		idx = skipWS(b, idx+1)
+		idx = SkipSpace(b, idx+1)
 	}
 }
 
-// The helpers below read text that checkJSON accepted.
+// The helpers below read text that CheckJSON accepted.
 
-// skipValue returns the offset after the value starting at i.
-func skipValue(b []byte, i int) int {
+// SkipValue returns the offset after the value starting at i.
+func SkipValue(b []byte, i int) int {
 	switch b[i] {
 	case '"':
-		return skipString(b, i)
+		return SkipString(b, i)
 	case '{', '[':
 		depth := 0
 		for ; i < len(b); i++ {
 			switch b[i] {
 			case '"':
-				i = skipString(b, i) - 1
+				i = SkipString(b, i) - 1
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -457,11 +457,11 @@ func skipValue(b []byte, i int) int {
 	case 'f':
 		return i + 5
 	}
-	return numberEnd(b, i)
+	return NumberEnd(b, i)
 }
 
-// skipString returns the offset after the string whose opening quote is at i.
-func skipString(b []byte, i int) int {
+// SkipString returns the offset after the string whose opening quote is at i.
+func SkipString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
 		switch b[i] {
 		case '"':
@@ -473,11 +473,11 @@ func skipString(b []byte, i int) int {
 	return i
 }
 
-// numberEnd returns the offset after the number starting at i.
-func numberEnd(b []byte, i int) int {
+// NumberEnd returns the offset after the number starting at i.
+func NumberEnd(b []byte, i int) int {
 	for i < len(b) {
 		switch c := b[i]; {
-		case isDigit(c), c == '-', c == '+', c == '.', c == 'e', c == 'E':
+		case IsDigit(c), c == '-', c == '+', c == '.', c == 'e', c == 'E':
 			i++
 		default:
 			return i
@@ -486,9 +486,9 @@ func numberEnd(b []byte, i int) int {
 	return i
 }
 
-// countItems returns the number of values in the array whose '[' is at i.
-func countItems(b []byte, i int) int {
-	i = skipWS(b, i+1)
+// CountItems returns the number of values in the array whose '[' is at i.
+func CountItems(b []byte, i int) int {
+	i = SkipSpace(b, i+1)
 	if b[i] == ']' {
 		return 0
 	}
@@ -497,7 +497,7 @@ func countItems(b []byte, i int) int {
 	for ; i < len(b); i++ {
 		switch b[i] {
 		case '"':
-			i = skipString(b, i) - 1
+			i = SkipString(b, i) - 1
 		case '{', '[':
 			depth++
 		case '}':
@@ -516,10 +516,10 @@ func countItems(b []byte, i int) int {
 	return n
 }
 
-// appendUnescaped appends the value of a JSON string's contents (between the
+// AppendUnescaped appends the value of a JSON string's contents (between the
 // quotes) to dst, as Python decodes it: a lone surrogate escape, which Python
 // keeps, becomes U+FFFD in a Go string.
-func appendUnescaped(dst, s []byte) []byte {
+func AppendUnescaped(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c != '\\' {
