@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/keelgo/keel/bench/junk"
 	"github.com/keelgo/keel/internal/bind"
 )

@@ -133,8 +133,8 @@ func (b *builder) route(r *Route) error {
 		OperationID: r.OperationID,
 		Deprecated:  r.Deprecated,
 	}
-	if op.Summary == "" && r.Name != "" {
-		op.Summary = summaryFor(r.Name)
+	if op.Summary == "" {
+		op.Summary = routeSummary(r.Name, method, r.Path)
 	}
 	if op.OperationID == "" {
 		op.OperationID = uid

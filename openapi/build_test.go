@@ -95,7 +95,11 @@ func TestOperation(t *testing.T) {
 			"parameters":[{"name":"item_id","in":"path","required":true,"schema":{"type":"integer","title":"Item Id"}}],
 			"responses":{"202":{"description":"Accepted it","content":{"application/json":{"schema":{}}}}}}`},
 		{"no name", Route{Method: "GET", Path: "/x"},
-			`{"operationId":"_x_get","responses":{"200":{"description":"Successful Response","content":{"application/json":{"schema":{}}}}}}`},
+			`{"summary":"Get X","operationId":"x_get","responses":{"200":{"description":"Successful Response","content":{"application/json":{"schema":{}}}}}}`},
+		{"no name, longer path", Route{Method: "put", Path: "/users/me/items/"},
+			`{"summary":"Put Users Me Items","operationId":"users_me_items__put","responses":{"200":{"description":"Successful Response","content":{"application/json":{"schema":{}}}}}}`},
+		{"no name, root", Route{Method: "GET", Path: "/"},
+			`{"summary":"Get","operationId":"get","responses":{"200":{"description":"Successful Response","content":{"application/json":{"schema":{}}}}}}`},
 	}
 	for _, tt := range tests {
 		_, data := build(t, Config{}, []Route{tt.route})

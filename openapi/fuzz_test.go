@@ -2,13 +2,14 @@ package openapi
 
 import (
 	"encoding/json"
-	"github.com/keelgo/keel/internal/pycompat"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // FuzzPyJSON: the Python-style encoding of any string decodes back to it (as

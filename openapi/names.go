@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/keelgo/keel/internal/names"
 	"github.com/keelgo/keel/internal/pycompat"
 )
 
@@ -13,39 +14,35 @@ func wireTitle(name string) string {
 	return pycompat.Title(strings.ReplaceAll(name, "_", " "))
 }
 
-// snakeCase turns a Go identifier into snake_case: "readOwnItems" is
-// "read_own_items", "getUserID" is "get_user_id", "HTTPServer" is
-// "http_server". Underscores already present are kept.
-func snakeCase(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	b.Grow(len(s) + 4)
-	for i, r := range rs {
-		if unicode.IsUpper(r) {
-			if i > 0 && rs[i-1] != '_' {
-				prev := rs[i-1]
-				nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-				if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-					b.WriteByte('_')
-				}
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // summaryFor is FastAPI's default summary applied to the snake_case handler
 // name (docs/fastapi-compat.md §6.2): "readOwnItems" is "Read Own Items".
 func summaryFor(name string) string {
-	return wireTitle(snakeCase(name))
+	return wireTitle(names.Snake(name))
+}
+
+// routeSummary is the default summary of a route: its name in words
+// (docs/fastapi-compat.md §6.2), or, for a handler without a name of its own (a
+// closure), its method and path in words: GET /items/{item_id} is "Get Items
+// Item Id".
+func routeSummary(name, method, path string) string {
+	if name != "" {
+		return summaryFor(name)
+	}
+	words := append([]string{strings.ToLower(method)},
+		strings.FieldsFunc(path, func(r rune) bool { return r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
+	return wireTitle(strings.Join(words, " "))
 }
 
 // uniqueID is FastAPI's generate_unique_id (docs/fastapi-compat.md §6.2) on the snake_case
-// handler name: re.sub(r"\W", "_", name+path) + "_" + method.lower().
+// handler name: re.sub(r"\W", "_", name+path) + "_" + method.lower(). A handler
+// without a name of its own (a closure) has the empty name, and the leading
+// underscores that leaves are dropped: GET /items/{item_id} is
+// "items__item_id__get".
 func uniqueID(name, path, method string) string {
-	s := snakeCase(name) + path
+	if name == "" {
+		return strings.TrimLeft(uniqueID("_", path, method), "_")
+	}
+	s := names.Snake(name) + path
 	var b strings.Builder
 	b.Grow(len(s) + len(method) + 1)
 	for _, r := range s {

@@ -1,30 +1,6 @@
 package openapi
 
-import (
-	"testing"
-
-	"github.com/keelgo/keel/internal/pycompat"
-)
-
-func TestPyTitle(t *testing.T) {
-	// docs/fastapi-compat.md §0 and §4.6
-	for in, want := range map[string]string{
-		"user-agent":                     "User-Agent",
-		"item-query":                     "Item-Query",
-		"ads id":                         "Ads Id",
-		"x-token":                        "X-Token",
-		"X-Custom Name":                  "X-Custom Name",
-		"v2items":                        "V2Items",
-		"userID":                         "Userid",
-		"":                               "",
-		"ÉTÉ été":                        "Été Été",
-		"Response Read Items Items  Get": "Response Read Items Items  Get",
-	} {
-		if got := pycompat.Title(in); got != want {
-			t.Errorf("pycompat.Title(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
+import "testing"
 
 func TestWireTitle(t *testing.T) {
 	for in, want := range map[string]string{
@@ -36,26 +12,6 @@ func TestWireTitle(t *testing.T) {
 	} {
 		if got := wireTitle(in); got != want {
 			t.Errorf("wireTitle(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestSnakeCase(t *testing.T) {
-	for in, want := range map[string]string{
-		"readOwnItems":        "read_own_items",
-		"readUsersMe":         "read_users_me",
-		"loginForAccessToken": "login_for_access_token",
-		"read_items":          "read_items",
-		"getUserID":           "get_user_id",
-		"HTTPServer":          "http_server",
-		"ReadItems":           "read_items",
-		"readV2Items":         "read_v2_items",
-		"items2":              "items2",
-		"a":                   "a",
-		"":                    "",
-	} {
-		if got := snakeCase(in); got != want {
-			t.Errorf("snakeCase(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

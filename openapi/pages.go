@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/keelgo/keel/internal/pycompat"
 	"html"
 	"io/fs"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 
 	swaggerfiles "github.com/swaggo/files/v2"
 
+	"github.com/keelgo/keel/internal/pycompat"
 	"github.com/keelgo/keel/internal/wire"
 )
 

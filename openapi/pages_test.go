@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"errors"
-	"github.com/keelgo/keel/internal/pycompat"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +9,8 @@ import (
 	"testing"
 
 	swaggerfiles "github.com/swaggo/files/v2"
+
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 const testDoc = `{"openapi":"3.1.0","info":{"title":"Shop","version":"0.1.0"},"paths":{}}`

@@ -93,7 +93,9 @@ type Route struct {
 	Method, Path string
 	// Name is the handler's Go function name without its package
 	// ("readOwnItems"). The summary and the default operationId derive from
-	// it (docs/fastapi-compat.md §6.2).
+	// it (docs/fastapi-compat.md §6.2); when it is empty (a closure), they
+	// derive from Method and Path: "Get Items Item Id" and
+	// "items__item_id__get" for GET /items/{item_id}.
 	Name string
 	// Summary, Description and OperationID override the derived values when
 	// not empty. The description is cut at the first form feed and trimmed.

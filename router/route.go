@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/bind"
+	"github.com/keelgo/keel/internal/names"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
@@ -122,7 +122,7 @@ type route struct {
 	pattern  string // as given, with the group prefixes
 	docPath  string // OpenAPI path template
 	handler  *resolve.Provider
-	fnName   string // handler Go name without package
+	fnName   string // the handler's own Go name ("readItems"), "" for a closure
 	cfg      routeConfig
 	effects  []resolve.Dependency
 	explicit []resolve.Dependency
@@ -269,7 +269,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	var fnName string
 	if p, ok := handler.(*di.Provider); ok && p != nil {
 		hp = (*resolve.Provider)(p) // a typed handler: di.Func2(readItem)
-		fnName = shortName(hp.Name())
+		fnName = names.Own(hp.Name())
 	} else {
 		hv := reflect.ValueOf(handler)
 		if hv.Kind() != reflect.Func {
@@ -283,7 +283,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 			}()
 			hp = (*resolve.Provider)(di.Provide(handler))
 		}()
-		fnName = goName(hv)
+		fnName = names.Own(names.Func(hv))
 	}
 	rt := &route{app: a, method: method, pattern: full, handler: hp, cfg: base, fnName: fnName}
 	for i, o := range opts {
@@ -506,29 +506,6 @@ func walkTree(n *resolve.Node, f func(*resolve.Node)) {
 	}
 }
 
-func goName(v reflect.Value) string {
-	f := runtime.FuncForPC(v.Pointer())
-	if f == nil {
-		return "handler"
-	}
-	return shortName(f.Name())
-}
-
-// shortName turns "github.com/x/pkg.fn" (or "pkg.(*T).fn", "pkg.fn.func1") into
-// the function's own name.
-func shortName(name string) string {
-	if i := strings.LastIndex(name, "/"); i >= 0 {
-		name = name[i+1:]
-	}
-	if i := strings.Index(name, "."); i >= 0 {
-		name = name[i+1:]
-	}
-	// methods: "(*T).name" or "T.name"; closures: "fn.func1"
-	if i := strings.LastIndex(name, "."); i >= 0 {
-		name = name[i+1:]
-	}
-	return name
-}
 
 // handle adds a route to the routing table. A pattern that http.ServeMux
 // would refuse (two patterns that overlap with neither more specific) panics,

@@ -271,4 +271,3 @@ func TestPasswordForm(t *testing.T) {
 		t.Errorf("Scopes of empty = %#v, want []", got)
 	}
 }
-

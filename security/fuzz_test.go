@@ -1,13 +1,13 @@
 package security
 
 import (
-	"github.com/keelgo/keel/internal/pycompat"
 	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 func FuzzParseAuthorization(f *testing.F) {

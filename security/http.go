@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/pycompat"

@@ -3,7 +3,6 @@ package security
 import (
 	"encoding/json"
 	"errors"
-	"github.com/keelgo/keel/internal/pycompat"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // authFunc adapts a scheme's Authenticate to a common shape for table tests.

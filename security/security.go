@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/pycompat"

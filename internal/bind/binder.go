@@ -2,7 +2,6 @@ package bind
 
 import (
 	"fmt"
-	"github.com/keelgo/keel/params"
 	"net/http"
 	"reflect"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/internal/wire"
+	"github.com/keelgo/keel/params"
 )
 
 // bindMode is the shape of a bound field.

@@ -2,7 +2,6 @@ package bind
 
 import (
 	"errors"
-	"github.com/keelgo/keel/internal/pycompat"
 	"io"
 	"net/http"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/pycompat"
 	"github.com/keelgo/keel/internal/wire"
 )
 

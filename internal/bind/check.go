@@ -2,7 +2,6 @@ package bind
 
 import (
 	"errors"
-	"github.com/keelgo/keel/internal/pycompat"
 	"math"
 	"reflect"
 	"regexp"
@@ -13,6 +12,8 @@ import (
 	"unsafe"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // checkOp is a numeric constraint. The constants are in the order pydantic

@@ -4,17 +4,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/keelgo/keel/params"
 	"net/textproto"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unsafe"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/keelgo/keel/internal/names"
+	"github.com/keelgo/keel/params"
 )
 
 // Options configure a Compiler. The zero value is usable.
@@ -187,25 +188,6 @@ func (c *Compiler) collect(b *Binder, root, t reflect.Type, prefix []int, base u
 	return nil
 }
 
-// snakeCase converts a Go field name to snake_case: UserAgent → user_agent,
-// UserID → user_id, HTTPServer → http_server.
-func snakeCase(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	for i, r := range rs {
-		if unicode.IsUpper(r) {
-			if i > 0 && (unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1]) ||
-				(unicode.IsUpper(rs[i-1]) && i+1 < len(rs) && unicode.IsLower(rs[i+1]))) {
-				b.WriteByte('_')
-			}
-			b.WriteRune(unicode.ToLower(r))
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // addField compiles one tagged field.
 func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField, loc params.Location, tagVal string, index []int, offset uintptr) error {
 	name, opts, _ := strings.Cut(tagVal, ",")
@@ -221,7 +203,7 @@ func (c *Compiler) addField(b *Binder, root reflect.Type, f reflect.StructField,
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		name = snakeCase(f.Name)
+		name = names.Snake(f.Name)
 		if loc == params.InHeader {
 			name = strings.ReplaceAll(name, "_", "-")
 		}

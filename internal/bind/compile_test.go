@@ -1,12 +1,13 @@
 package bind
 
 import (
-	"github.com/keelgo/keel/params"
 	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keelgo/keel/params"
 )
 
 type ItemParams struct {

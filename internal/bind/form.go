@@ -2,12 +2,12 @@ package bind
 
 import (
 	"errors"
-	"github.com/keelgo/keel/params"
 	"net/http"
 	"unsafe"
 
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/internal/wire"
+	"github.com/keelgo/keel/params"
 )
 
 // formEntry is one form value: text, or a file.

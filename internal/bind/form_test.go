@@ -2,11 +2,12 @@ package bind
 
 import (
 	"bytes"
-	"github.com/keelgo/keel/params"
 	"io"
 	"mime/multipart"
 	"strings"
 	"testing"
+
+	"github.com/keelgo/keel/params"
 )
 
 // The OAuth2 password form, docs/fastapi-compat.md §1.3 (non-strict and strict).

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/keelgo/keel/internal/pycompat"
-	"github.com/keelgo/keel/params"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -13,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/pycompat"
+	"github.com/keelgo/keel/params"
 )
 
 type fuzzQuery struct {

@@ -3,8 +3,6 @@ package bind
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/keelgo/keel/internal/pycompat"
-	"github.com/keelgo/keel/params"
 	"math"
 	"reflect"
 	"slices"
@@ -13,6 +11,8 @@ import (
 	"unsafe"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/pycompat"
+	"github.com/keelgo/keel/params"
 )
 
 // The typed JSON decoders. Each Go type gets, once, a decodeFn that reads one

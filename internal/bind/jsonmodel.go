@@ -2,12 +2,13 @@ package bind
 
 import (
 	"fmt"
-	"github.com/keelgo/keel/params"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/keelgo/keel/params"
 )
 
 // modelField is one JSON field of a struct.

@@ -2,11 +2,12 @@ package bind
 
 import (
 	"fmt"
-	"github.com/keelgo/keel/params"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/keelgo/keel/params"
 )
 
 // constraintClass is what a constraint's number means for a type.

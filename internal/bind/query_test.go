@@ -310,17 +310,6 @@ func TestNamesAndTypes(t *testing.T) {
 	_ = p.unexposed
 }
 
-func TestSnakeCase(t *testing.T) {
-	for in, want := range map[string]string{
-		"UserAgent": "user_agent", "ID": "id", "UserID": "user_id", "HTTPServer": "http_server",
-		"X2": "x2", "ItemID2": "item_id2", "already_snake": "already_snake", "A": "a",
-	} {
-		if got := snakeCase(in); got != want {
-			t.Errorf("%s: %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestBindQueryAllocs(t *testing.T) {
 	c := NewCompiler(Options{})
 	b, err := c.Struct(typeOf[benchParams]())

@@ -2,7 +2,6 @@ package bind
 
 import (
 	"encoding"
-	"github.com/keelgo/keel/internal/pycompat"
 	"math"
 	"reflect"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // scalarKind is how a string input is converted to a Go value.

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/keelgo/keel/internal/names"
 )
 
 // Kind says how a parameter's provider relates to the function that needs it. It
@@ -544,7 +546,7 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 		}
 		if r.p == nil {
 			return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: t, Path: path,
-				Msg: fmt.Sprintf("nothing provides %s; pass a provider for it (di.Provide(%s, dep)), register an app-wide provider (app.Provide), or use a parameter struct with path/query/header/cookie/form/body tags", t, shortName(p.Name()))}
+				Msg: fmt.Sprintf("nothing provides %s; pass a provider for it (di.Provide(%s, dep)), register an app-wide provider (app.Provide), or use a parameter struct with path/query/header/cookie/form/body tags", t, ownName(p.Name()))}
 		}
 		sig.inputs[i] = input{kind: inChild}
 		cd := childDecl{decl: r.d, kind: r.kind, input: i}
@@ -558,18 +560,6 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 	return sig, nil
 }
 
-// shortName is a function's own name for messages: "main.currentUser" is
-// "currentUser"; an anonymous function ("main.init.func1.2") is "fn".
-func shortName(n string) string {
-	if i := strings.LastIndex(n, "."); i >= 0 {
-		n = n[i+1:]
-	}
-	if n == "" || strings.HasPrefix(n, "func") || (n[0] >= '0' && n[0] <= '9') {
-		return "fn"
-	}
-	return n
-}
-
 // appendMissing appends each s of add not already in dst (docs/fastapi-compat.md §2.2).
 func appendMissing(dst, add []string) []string {
 	for _, s := range add {
@@ -578,4 +568,13 @@ func appendMissing(dst, add []string) []string {
 		}
 	}
 	return dst
+}
+
+// ownName is a function's own name for messages: "currentUser" for
+// "main.currentUser", "fn" for a closure.
+func ownName(full string) string {
+	if n := names.Own(full); n != "" {
+		return n
+	}
+	return "fn"
 }

@@ -21,8 +21,9 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"runtime"
 	"strings"
+
+	"github.com/keelgo/keel/internal/names"
 )
 
 // Provider is a function registered as a dependency. It is immutable once
@@ -68,7 +69,7 @@ func NewProvider(fn any, deps []Dependency) *Provider {
 		panic(fmt.Sprintf("keel/di: Provide needs a function, got %T", fn))
 	}
 	t := v.Type()
-	p := &Provider{fn: v, typ: t, name: FuncName(v)}
+	p := &Provider{fn: v, typ: t, name: names.Func(v)}
 	if t.IsVariadic() {
 		panic(fmt.Sprintf("keel/di: provider %s is variadic; a provider's parameters must each be resolvable", p.name))
 	}
@@ -308,17 +309,3 @@ func (r *Response) Status() int { return r.status }
 func (r *Response) Headers() http.Header { return r.header }
 
 func (r *Response) reset() { r.header = nil; r.status = 0 }
-
-// FuncName is the name of the function v for messages: "main.currentUser",
-// "app.(*Store).Get"; the package path is dropped.
-func FuncName(v reflect.Value) string {
-	f := runtime.FuncForPC(v.Pointer())
-	if f == nil {
-		return v.Type().String()
-	}
-	name := f.Name()
-	if i := strings.LastIndex(name, "/"); i >= 0 {
-		name = name[i+1:]
-	}
-	return name
-}
