@@ -506,7 +506,6 @@ func walkTree(n *resolve.Node, f func(*resolve.Node)) {
 	}
 }
 
-
 // handle adds a route to the routing table. A pattern that http.ServeMux
 // would refuse (two patterns that overlap with neither more specific) panics,
 // as ServeMux does.
