@@ -165,6 +165,14 @@ type Requirement struct {
 	Scopes []string
 }
 
+// ResponsesDoc is implemented by the Meta of a provider that answers with
+// statuses of its own (security.LoginThrottle: 429 and 503): every operation
+// whose dependency graph includes it documents them, status code to
+// description, unless the route documents that status itself.
+type ResponsesDoc interface {
+	OpenAPIResponses() map[string]string
+}
+
 // ResponseDoc is an extra documented response.
 type ResponseDoc struct {
 	// Description defaults to the status phrase ("Not Found"), the range's

@@ -41,8 +41,17 @@ type schemeEntry struct {
 func (a *App) checkSchemes(rt *route) error {
 	var err error
 	walkPath(rt.docPlan.Tree(), nil, func(n *resolve.Node, path []string) {
+		if err != nil {
+			return
+		}
 		s, ok := n.Provider.Meta().(security.Scheme)
-		if !ok || err != nil {
+		if !ok {
+			// Other security pieces (security.LoginThrottle) are checked too.
+			if c, ok := n.Provider.Meta().(security.ConfigChecker); ok {
+				if cerr := c.CheckConfig(); cerr != nil {
+					err = fmt.Errorf("%T is misconfigured: %v (its configuration is checked when the first route using it is registered: set its fields before that)", c, cerr)
+				}
+			}
 			return
 		}
 		name := s.SchemeName()
@@ -142,12 +151,24 @@ func (rt *route) openapiRoute() openapi.Route {
 				}
 			}
 			if b.NeedsBody() && !slices.Contains(bodies, b) {
-				bodies = append(bodies, b)
 				or.HasValidatedInputs = true
+				if slices.ContainsFunc(b.Fields(), func(f params.Field) bool { return isBodyField(f) && !f.Hidden }) {
+					bodies = append(bodies, b)
+				}
 			}
 		}
 		if s, ok := n.Provider.Meta().(security.Scheme); ok && !root {
 			secs = append(secs, sec{s.SchemeName(), s, n.Scopes})
+		}
+		if rd, ok := n.Provider.Meta().(openapi.ResponsesDoc); ok && !root {
+			for code, desc := range rd.OpenAPIResponses() {
+				if _, declared := or.Responses[code]; !declared {
+					if or.Responses == nil {
+						or.Responses = map[string]openapi.ResponseDoc{}
+					}
+					or.Responses[code] = openapi.ResponseDoc{Description: desc}
+				}
+			}
 		}
 		for _, c := range n.Children {
 			walk(c, false, root)
@@ -198,7 +219,7 @@ func (rt *route) openapiRoute() openapi.Route {
 		b := &openapi.Body{Required: true}
 		for _, bb := range bodies {
 			for _, f := range bb.Fields() {
-				if isBodyField(f) && !slices.ContainsFunc(b.Fields, func(g params.Field) bool { return g.Name == f.Name }) {
+				if isBodyField(f) && !f.Hidden && !slices.ContainsFunc(b.Fields, func(g params.Field) bool { return g.Name == f.Name }) {
 					b.Fields = append(b.Fields, f)
 				}
 			}
@@ -216,7 +237,7 @@ func bodyDoc(b *bind.Binder) *openapi.Body {
 	doc := &openapi.Body{MediaType: b.BodyMedia()}
 	var fields []params.Field
 	for _, f := range b.Fields() {
-		if isBodyField(f) {
+		if isBodyField(f) && !f.Hidden {
 			fields = append(fields, f)
 			if f.Required {
 				doc.Required = true

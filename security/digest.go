@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -64,17 +65,6 @@ type DigestUser struct {
 	Algorithm string `json:"algorithm"`
 }
 
-// NonceCounter remembers the nonce counts (nc) seen with each nonce, so that a
-// captured request cannot be replayed. DigestAuth calls Use after a request's
-// response digest was verified, and treats false as a stale nonce.
-type NonceCounter interface {
-	// Use records count nc for nonce and reports whether it was never used with
-	// nonce before (counts may arrive out of order). expires is when the nonce
-	// stops being accepted: the record can be dropped after it. now is the
-	// current time of the caller's clock.
-	Use(nonce string, nc uint64, expires, now time.Time) bool
-}
-
 // DigestAuth is HTTP Digest access authentication (RFC 7616) that really
 // authenticates, which FastAPI's HTTPDigest stub does not. It answers a request
 // without valid credentials with 401 {"detail":"Not authenticated"} and one
@@ -87,10 +77,13 @@ type NonceCounter interface {
 // nonce is answered with stale=true, telling the client to retry with the new
 // nonce without asking the user again.
 //
-// Without Counter (stateless mode) nothing is remembered between requests, so a
+// Without Nonces (stateless mode) nothing is remembered between requests, so a
 // captured request can be replayed, for the same method and URI, until its nonce
-// expires; use TLS, keep NonceLifetime short, or set Counter (for example a
-// MemoryNonceCounter, per instance) to refuse reused nonce counts.
+// expires; use TLS, keep NonceLifetime short, or set Nonces to refuse reused
+// nonce counts: a MemoryNonceStore for one instance, a shared store
+// (github.com/keelgo/keel/redisstore) for several. When the store fails, the
+// request is answered 503 {"detail":"Service Unavailable"} with Retry-After:
+// the check fails closed, and the failure is logged once per incident.
 //
 // Supported: algorithms MD5, SHA-256, SHA-512-256 and their -sess variants; qop
 // "auth" only (the client must send qop, cnonce and nc, RFC 2069 style requests are
@@ -110,8 +103,11 @@ type DigestAuth struct {
 	Algorithms []string
 	// NonceLifetime is how long a nonce is accepted; default DefaultDigestNonceLifetime.
 	NonceLifetime time.Duration
-	// Counter, when set, refuses replayed nonce counts.
-	Counter NonceCounter
+	// Nonces, when set, refuses replayed nonce counts.
+	Nonces NonceStore
+	// Logger logs the failures of Nonces, once per incident; default
+	// slog.Default().
+	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Name is the scheme name in OpenAPI; default "DigestAuth".
@@ -127,11 +123,12 @@ type DigestAuth struct {
 	// value, no limit (the parameters are still limited to maxDigestParams).
 	MaxLength int
 
-	lazy  lazyProvider
-	setup setup
-	key   []byte
-	algs  []digestAlg
-	opq   string
+	lazy   lazyProvider
+	setup  setup
+	outage incidents
+	key    []byte
+	algs   []digestAlg
+	opq    string
 }
 
 type digestAlg struct {
@@ -303,8 +300,8 @@ var errDigestLookup = errors.New("keel/security: digest lookup failed")
 // Authenticate checks r's Digest credentials and returns the user. When r has
 // no Digest credentials it returns (nil, nil) if the scheme is Optional; any
 // other failure returns the challenge (a *keel.HTTPError), with stale=true when
-// only the nonce was too old or its count was reused. A Lookup error is
-// returned wrapped, for a 500.
+// only the nonce was too old or its count was reused. When Nonces fails it
+// returns the 503. A Lookup error is returned wrapped, for a 500.
 func (d *DigestAuth) Authenticate(r *http.Request) (*DigestUser, error) {
 	if err := d.init(); err != nil {
 		return nil, err
@@ -369,8 +366,18 @@ func (d *DigestAuth) Authenticate(r *http.Request) (*DigestUser, error) {
 	if !now.Before(expires) {
 		return nil, d.Challenge(true)
 	}
-	if d.Counter != nil && !d.Counter.Use(p.nonce, nc, expires, now) {
-		return nil, d.Challenge(true)
+	if d.Nonces != nil {
+		fresh, err := d.Nonces.UseNonce(r.Context(), p.nonce, nc, expires)
+		if err != nil {
+			if r.Context().Err() == nil { // not the client going away
+				d.outage.fail(r.Context(), loggerOr(d.Logger), "the Digest nonce store", err)
+			}
+			return nil, serviceUnavailable()
+		}
+		d.outage.ok(r.Context(), loggerOr(d.Logger), "the Digest nonce store")
+		if !fresh {
+			return nil, d.Challenge(true)
+		}
 	}
 	return &DigestUser{Username: user, Realm: d.Realm, Algorithm: alg.name}, nil
 }

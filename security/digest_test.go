@@ -170,7 +170,7 @@ func TestDigestIcholy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newDigest(clock, tt.algs...)
-			d.Counter = NewMemoryNonceCounter(0)
+			d.Nonces = memoryNonces(clock, 0)
 			srv := httptest.NewServer(serve(d.Authenticate))
 			defer srv.Close()
 			tr := &digest.Transport{Username: tt.user, Password: tt.pass}
@@ -279,7 +279,7 @@ func TestDigestStaleAndReplay(t *testing.T) {
 
 	// With a counter, a reused nc is refused with stale=true, counts may arrive
 	// out of order, each once.
-	d.Counter = NewMemoryNonceCounter(10)
+	d.Nonces = memoryNonces(clock, 10)
 	chal := challengeOf(t, d)
 	for _, step := range []struct {
 		nc int
@@ -387,33 +387,50 @@ func TestDigestRejects(t *testing.T) {
 	assertChallenge(t, err, false)
 }
 
-func TestMemoryNonceCounterBounded(t *testing.T) {
-	c := NewMemoryNonceCounter(3)
-	now := time.Unix(1000, 0)
+// memoryNonces is a MemoryNonceStore on the test's clock.
+func memoryNonces(clock *fakeClock, size int) *MemoryNonceStore {
+	s := NewMemoryNonceStore(size)
+	s.Now = clock.Now
+	return s
+}
+
+func TestMemoryNonceStoreBounded(t *testing.T) {
+	clock := &fakeClock{}
+	clock.ns.Store(time.Unix(1000, 0).UnixNano())
+	c := memoryNonces(clock, 3)
+	now := clock.Now()
 	exp := func(s int) time.Time { return now.Add(time.Duration(s) * time.Second) }
+	use := func(nonce string, nc uint64, expires time.Time) bool {
+		ok, err := c.UseNonce(context.Background(), nonce, nc, expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
 	for i := range 3 {
-		if !c.Use(fmt.Sprint("n", i), 1, exp(10+i), now) {
+		if !use(fmt.Sprint("n", i), 1, exp(10+i)) {
 			t.Fatalf("n%d refused", i)
 		}
 	}
 	// Full: n0 (expiring first) is dropped to make room for n3.
-	if !c.Use("n3", 1, exp(20), now) || c.Len() != 3 {
+	if !use("n3", 1, exp(20)) || c.Len() != 3 {
 		t.Fatalf("n3 refused or len %d", c.Len())
 	}
 	// n0 is forgotten but must not be replayable: refused (stale).
-	if c.Use("n0", 1, exp(10), now) {
+	if use("n0", 1, exp(10)) {
 		t.Fatal("dropped nonce accepted again")
 	}
 	// A nonce expiring after the watermark is accepted (dropping n1).
-	if !c.Use("n4", 1, exp(21), now) {
+	if !use("n4", 1, exp(21)) {
 		t.Fatal("n4 refused")
 	}
 	// Expired entries are dropped.
-	if c.Use("n4", 2, exp(21), exp(30)); c.Len() != 1 {
+	clock.Advance(30 * time.Second)
+	if use("n5", 2, exp(40)); c.Len() != 1 {
 		t.Fatalf("len after expiry = %d, want 1", c.Len())
 	}
 	for i := range 1000 {
-		c.Use(fmt.Sprint("m", i), 1, exp(100+i), now)
+		use(fmt.Sprint("m", i), 1, exp(100+i))
 	}
 	if c.Len() > 3 {
 		t.Fatalf("len %d exceeds the size", c.Len())
@@ -430,7 +447,7 @@ func TestDigestCurl(t *testing.T) {
 		t.Run(strings.Join(algs, ","), func(t *testing.T) {
 			d := newDigest(newClock(), algs...)
 			d.Now = nil // curl runs in real time
-			d.Counter = NewMemoryNonceCounter(0)
+			d.Nonces = NewMemoryNonceStore(0)
 			srv := httptest.NewServer(serve(d.Authenticate))
 			defer srv.Close()
 			out, err := exec.Command(curl, "-s", "--digest", "-u", "alice:wonderland", srv.URL+"/items/?a=1&b=2").Output()

@@ -101,7 +101,7 @@ func ExampleDigestAuth() {
 			p, ok := users[user]
 			return security.DigestSecret{Password: p}, ok, nil
 		},
-		Counter: security.NewMemoryNonceCounter(0),
+		Nonces: security.NewMemoryNonceStore(0),
 	}
 	_, err := auth.Authenticate(httptest.NewRequest("GET", "/", nil))
 	for _, c := range err.(*keel.HTTPError).Headers.Values("WWW-Authenticate") {

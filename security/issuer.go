@@ -124,10 +124,12 @@ type TokenIssuer struct {
 	RefreshTokens RefreshStore
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Logger logs the errors of the stores; default slog.Default().
+	// Logger logs the failures of the stores, once per incident (not per
+	// request); default slog.Default().
 	Logger *slog.Logger
 
-	setup setup
+	setup  setup
+	outage incidents // of Revocations and RefreshTokens
 
 	mu      sync.RWMutex
 	signer  *issuerKey
@@ -558,9 +560,12 @@ func (ti *TokenIssuer) checkRevoked(ctx context.Context, jti, sid string) error 
 	}
 	revoked, err := ti.Revocations.IsRevoked(ctx, ids...)
 	if err != nil {
-		ti.Logger.ErrorContext(ctx, "keel/security: the revocation store failed; answering 503", "error", err)
+		if ctx.Err() == nil { // not the client going away
+			ti.outage.fail(ctx, ti.Logger, "the token store", err)
+		}
 		return unavailable{err}
 	}
+	ti.outage.ok(ctx, ti.Logger, "the token store")
 	if revoked {
 		return errorString("the token is revoked")
 	}
@@ -605,8 +610,9 @@ func (ti *TokenIssuer) EndSession(ctx context.Context, c *Claims) error {
 	return nil
 }
 
-// unavailable logs a store error and returns it as an unavailableError.
+// unavailable records a store error (logged once per incident) and returns
+// it as an unavailableError.
 func (ti *TokenIssuer) unavailable(what string, err error) error {
-	ti.Logger.Error("keel/security: "+what+" failed", "error", err)
+	ti.outage.fail(context.Background(), ti.Logger, "the token store", err)
 	return &unavailableError{what, err, serviceUnavailable()}
 }

@@ -23,6 +23,14 @@ func TestMemoryRefreshStore(t *testing.T) {
 	})
 }
 
+func TestMemoryNonceStore(t *testing.T) {
+	securitytest.TestNonceStore(t, func(*testing.T) security.NonceStore { return security.NewMemoryNonceStore(0) })
+}
+
+func TestMemoryAttemptStore(t *testing.T) {
+	securitytest.TestAttemptStore(t, func(*testing.T) security.AttemptStore { return security.NewMemoryAttemptStore(0) })
+}
+
 // TestMemoryStoresBounded: a full store refuses new entries (fails closed)
 // until entries expire; it never forgets a live revocation.
 func TestMemoryStoresBounded(t *testing.T) {

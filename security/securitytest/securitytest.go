@@ -1,6 +1,7 @@
 // Package securitytest checks implementations of the state stores of package
-// security against the behaviour its schemes rely on, as net/http/httptest
-// helps test handlers. An implementation over a shared store (Redis, SQL)
+// security (RevocationStore, RefreshStore, NonceStore, AttemptStore) against
+// the behaviour its schemes rely on, as net/http/httptest helps test
+// handlers. An implementation over a shared store (Redis, SQL)
 // runs the same table as the in-memory defaults:
 //
 //	func TestRevocations(t *testing.T) {
