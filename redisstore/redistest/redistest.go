@@ -1,0 +1,169 @@
+// Package redistest runs a Redis server for tests: Debian's redis-server (or
+// any redis-server or valkey-server on PATH), started on a free loopback port
+// with a fresh directory, no persistence and the noeviction policy, and
+// stopped by its PID when the test ends. Tests can stop and restart it to
+// see how an application behaves while its store is down.
+//
+// Without a server binary the test is skipped, unless KEEL_REDIS_REQUIRED=1
+// (scripts/test-all.sh sets it): then it fails.
+package redistest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a running redis-server.
+type Server struct {
+	// Addr is 127.0.0.1:PORT; URL is redis://127.0.0.1:PORT/0.
+	Addr, URL string
+
+	bin, dir string
+	port     int
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	t        testing.TB
+}
+
+// Binary returns the path of the Redis server to test with:
+// $KEEL_REDIS_SERVER, else redis-server, else valkey-server, on PATH.
+func Binary() (string, error) {
+	if b := os.Getenv("KEEL_REDIS_SERVER"); b != "" {
+		return b, nil
+	}
+	for _, name := range []string{"redis-server", "valkey-server"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no redis-server or valkey-server on PATH (Debian: apt-get install redis-server)")
+}
+
+// Start starts a server for t, or skips t when there is none to start (fails
+// it when KEEL_REDIS_REQUIRED=1). The server is stopped when t ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		if os.Getenv("KEEL_REDIS_REQUIRED") == "1" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	s := &Server{bin: bin, dir: t.TempDir(), t: t}
+	var last error
+	for range 5 { // the free port may be taken between finding and binding it
+		s.port, err = freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last = s.start(); last == nil {
+			break
+		}
+	}
+	if last != nil {
+		t.Fatalf("redistest: %v", last)
+	}
+	s.Addr = "127.0.0.1:" + strconv.Itoa(s.port)
+	s.URL = "redis://" + s.Addr + "/0"
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// start runs the server on s.port and waits until it answers PING.
+func (s *Server) start() error {
+	cmd := exec.Command(s.bin,
+		"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
+		"--dir", s.dir, "--save", "", "--appendonly", "no",
+		"--maxmemory-policy", "noeviction", "--protected-mode", "yes",
+		"--loglevel", "warning", "--logfile", filepath.Join(s.dir, "redis.log"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %v", s.bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(s.port), MaxRetries: -1, DialTimeout: time.Second})
+	defer c.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			break
+		}
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			return fmt.Errorf("%s exited on port %d: %s", s.bin, s.port, log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-exited
+			return fmt.Errorf("%s did not answer PING within 20s", s.bin)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.mu.Lock()
+	s.cmd, s.exited = cmd, exited
+	s.mu.Unlock()
+	return nil
+}
+
+// Stop stops the server (SIGKILL, by its PID, as a crash would) and waits
+// for it to exit. Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Kill()
+	<-exited
+}
+
+// Restart starts the server again on the same port, empty: what a Redis
+// without persistence is after a crash.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("redistest: restart: %v", err)
+	}
+}
+
+// PID returns the server's process id, 0 when it is stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}

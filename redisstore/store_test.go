@@ -1,0 +1,102 @@
+package redisstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keelgo/keel/redisstore"
+	"github.com/keelgo/keel/redisstore/redistest"
+	"github.com/keelgo/keel/security"
+	"github.com/keelgo/keel/security/securitytest"
+)
+
+// newStore returns a Store on srv with a prefix of its own per test, so
+// that the cases of a table never see each other's keys.
+func newStore(t *testing.T, srv *redistest.Server) *redisstore.Store {
+	s, err := redisstore.Open(srv.URL, redisstore.Options{Prefix: "test:" + t.Name() + ":"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestNonceStore(t *testing.T) {
+	srv := redistest.Start(t)
+	securitytest.TestNonceStore(t, func(t *testing.T) security.NonceStore { return newStore(t, srv) })
+}
+
+func TestAttemptStore(t *testing.T) {
+	srv := redistest.Start(t)
+	securitytest.TestAttemptStore(t, func(t *testing.T) security.AttemptStore { return newStore(t, srv) })
+}
+
+// TestDown: with the server stopped every call fails within the timeout,
+// and after a restart the same Store works again.
+func TestDown(t *testing.T) {
+	srv := redistest.Start(t)
+	s := newStore(t, srv)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Minute)
+	if ok, err := s.UseNonce(ctx, "n", 1, exp); !ok || err != nil {
+		t.Fatalf("UseNonce: %v %v", ok, err)
+	}
+	srv.Stop()
+	for range 3 {
+		start := time.Now()
+		ok, err := s.UseNonce(ctx, "n", 2, exp)
+		if err == nil || ok {
+			t.Fatalf("UseNonce with the server down: %v %v", ok, err)
+		}
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Fatalf("UseNonce took %v with the server down", d)
+		}
+		if _, err := s.Attempt(ctx, "a", time.Minute, security.AttemptLimit{Key: "k", Limit: 1}); err == nil {
+			t.Fatal("Attempt with the server down: no error")
+		}
+		if err := s.Ping(ctx); err == nil {
+			t.Fatal("Ping with the server down: no error")
+		}
+	}
+	srv.Restart()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping after the restart: %v", err)
+	}
+	if ok, err := s.UseNonce(ctx, "n", 2, exp); !ok || err != nil {
+		t.Fatalf("UseNonce after the restart: %v %v", ok, err)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	for _, u := range []string{"http://x", "redis://h:notaport", "redis://127.0.0.1:6379/x"} {
+		if _, err := redisstore.Open(u, redisstore.Options{}); err == nil {
+			t.Errorf("Open(%q): no error", u)
+		}
+	}
+	_, err := redisstore.Open("redis://user:s3cr3t@127.0.0.1:6379/0?nope=1", redisstore.Options{})
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("Open with a bad option: %v (the password must not show)", err)
+	}
+	s, err := redisstore.Open("rediss://user:pw@example.invalid:6380/2?pool_size=3", redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+}
+
+func TestCheckEviction(t *testing.T) {
+	srv := redistest.Start(t)
+	s := newStore(t, srv)
+	ctx := context.Background()
+	if err := s.CheckEviction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client().ConfigSet(ctx, "maxmemory-policy", "volatile-lru").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckEviction(ctx); err == nil || !strings.Contains(err.Error(), "volatile-lru") {
+		t.Fatalf("CheckEviction = %v", err)
+	}
+}
