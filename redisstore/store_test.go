@@ -33,6 +33,16 @@ func TestAttemptStore(t *testing.T) {
 	securitytest.TestAttemptStore(t, func(t *testing.T) security.AttemptStore { return newStore(t, srv) })
 }
 
+func TestRevocationStore(t *testing.T) {
+	srv := redistest.Start(t)
+	securitytest.TestRevocationStore(t, func(t *testing.T) security.RevocationStore { return newStore(t, srv) })
+}
+
+func TestRefreshStore(t *testing.T) {
+	srv := redistest.Start(t)
+	securitytest.TestRefreshStore(t, func(t *testing.T) security.RefreshStore { return newStore(t, srv) })
+}
+
 // TestDown: with the server stopped every call fails within the timeout,
 // and after a restart the same Store works again.
 func TestDown(t *testing.T) {

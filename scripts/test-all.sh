@@ -14,6 +14,8 @@
 #                a graceful shutdown with the default timeouts)
 #   test_docs    the documentation tests (internal/docstest)
 #   test_bench   the bench module's behaviour tests
+#   test_redis   redisstore's conformance tests against a real redis-server
+#                (each test starts its own on a free loopback port)
 #   e2e          the independent checks of the example's OpenAPI document:
 #                redocly lint, an oapi-codegen client against the running
 #                example, and Swagger UI's OAuth2 Authorize flow in Chromium;
@@ -40,6 +42,7 @@ step_tools() {
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v curl >/dev/null 2>&1 || need_apt+=(curl)
   command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+  command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
   if [ ${#need_apt[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
@@ -74,11 +77,14 @@ step_test_example() {
 }
 step_test_docs() { go_test internal/docstest -count=1; }
 step_test_bench() { go_test bench -count=1 -run .; }
+# redisstore's tests start their own redis-server (redistest) on a free
+# loopback port; KEEL_REDIS_REQUIRED makes a missing one a failure.
+step_test_redis() { KEEL_REDIS_REQUIRED=1 go_test redisstore -race -count=1; }
 
 # step_modules fails when a module's tests run in no step: each module must
 # be named here by the step that runs its tests.
 step_modules() {
-  local m tested=(. cmd/example internal/docstest bench)
+  local m tested=(. cmd/example internal/docstest bench redisstore)
   # The e2e step runs internal/e2e, whose TestGeneratedClient runs the client
   # module's tests against the example, and which builds and runs the OpenID
   # provider of internal/oidcprovider (a program, no tests).
@@ -172,5 +178,5 @@ step_bodyload() {
   fi
 }
 
-run_steps tools static staticcheck modules test_core test_example test_docs test_bench e2e fuzz bodyload
+run_steps tools static staticcheck modules test_core test_example test_docs test_bench test_redis e2e fuzz bodyload
 echo "all green"
