@@ -34,6 +34,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -117,6 +118,9 @@ func Open(rawURL string, opts Options) (*Store, error) {
 		// client retries (Retry-After).
 		o.MaxRetries = -1
 	}
+	// One dial per attempt: the timeout leaves no room for the client's
+	// own retries, and the next request dials again.
+	o.DialerRetries = 1
 	o.ContextTimeoutEnabled = true
 	s.c = redis.NewClient(o)
 	s.owned = true
@@ -133,6 +137,26 @@ func redactURLError(err error, rawURL string) error {
 		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
 	}
 	return err
+}
+
+// LogTo sends the Redis client's own log lines (go-redis logs every failed
+// dial, for example) to logger at level. The client's logger is global to
+// the process: call LogTo in main. The security checks log a store that is
+// down once per incident themselves, so an application usually passes
+// slog.LevelDebug.
+func LogTo(logger *slog.Logger, level slog.Level) {
+	redis.SetLogger(slogLogging{logger, level})
+}
+
+type slogLogging struct {
+	l     *slog.Logger
+	level slog.Level
+}
+
+func (s slogLogging) Printf(ctx context.Context, format string, v ...any) {
+	if s.l.Enabled(ctx, s.level) {
+		s.l.Log(ctx, s.level, strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "), "source", "go-redis")
+	}
 }
 
 // Client returns the Redis client.
@@ -154,23 +178,29 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.c.Ping(ctx).Err()
 }
 
-// CheckEviction returns an error when the server may evict keys before they
-// expire (a maxmemory-policy other than noeviction), which could make it
-// forget a used nonce, a revocation or login failures. A server that does not
-// allow CONFIG GET (many managed services) gives no error: check the policy
-// there by other means.
+// ErrEvictionPolicy is returned (wrapped) by CheckEviction when the server
+// may evict keys before they expire.
+var ErrEvictionPolicy = errors.New("redisstore: the server may evict keys before they expire")
+
+// CheckEviction returns an error wrapping ErrEvictionPolicy when the server
+// may evict keys before they expire (a maxmemory-policy other than
+// noeviction), which could make it forget a used nonce, a revocation or login
+// failures; an error of the call when the server does not answer. A server
+// that does not allow CONFIG GET (many managed services) gives no error:
+// check the policy there by other means.
 func (s *Store) CheckEviction(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	m, err := s.c.ConfigGet(ctx, "maxmemory-policy").Result()
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-			return err
+		var rerr redis.Error
+		if errors.As(err, &rerr) {
+			return nil // the server answered: CONFIG is disabled or renamed
 		}
-		return nil // CONFIG disabled or renamed
+		return err
 	}
 	if p, ok := m["maxmemory-policy"]; ok && p != "noeviction" {
-		return fmt.Errorf("redisstore: the server's maxmemory-policy is %q: keys may be evicted before they expire, forgetting used nonces, revocations and login failures; set it to noeviction", p)
+		return fmt.Errorf("%w (maxmemory-policy %q), forgetting used nonces, revocations and login failures: set maxmemory-policy to noeviction", ErrEvictionPolicy, p)
 	}
 	return nil
 }

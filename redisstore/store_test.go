@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +107,11 @@ func TestCheckEviction(t *testing.T) {
 	if err := s.Client().ConfigSet(ctx, "maxmemory-policy", "volatile-lru").Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CheckEviction(ctx); err == nil || !strings.Contains(err.Error(), "volatile-lru") {
+	if err := s.CheckEviction(ctx); !errors.Is(err, redisstore.ErrEvictionPolicy) || !strings.Contains(err.Error(), "volatile-lru") {
 		t.Fatalf("CheckEviction = %v", err)
+	}
+	srv.Stop()
+	if err := s.CheckEviction(ctx); err == nil || errors.Is(err, redisstore.ErrEvictionPolicy) {
+		t.Fatalf("CheckEviction with the server down = %v", err)
 	}
 }

@@ -407,6 +407,8 @@ func TestLoginSlots(t *testing.T) {
 		Secret:           testSecret,
 		LoginConcurrency: 1,
 		MaxDBConns:       4,
+		// Many failures from one client: the throttle must let them through.
+		MaxLoginFailuresPerUser: 100,
 		// Slow hashes, so that logins queue for the slot.
 		PasswordParams: password.Params{Memory: 8 * 1024, Time: 4, Threads: 1, SaltLen: 16, KeyLen: 32},
 	})

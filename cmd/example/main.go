@@ -38,6 +38,31 @@
 //	KEEL_EXAMPLE_OIDC_CLIENT_ID     the client Swagger UI's Authorize logs in
 //	                                as at the provider (authorization code
 //	                                with PKCE; register /docs/oauth2-redirect)
+//	KEEL_EXAMPLE_REDIS              a Redis (7+) or Valkey URL, redis:// or
+//	                                rediss:// (e.g. redis://127.0.0.1:6379/0):
+//	                                the Digest nonce counts, the tokens revoked
+//	                                by /logout and the failed logins of /token
+//	                                are kept there, shared by every instance
+//	                                using it (keys prefixed "keel-example:");
+//	                                unset, they are kept in memory, per instance
+//	KEEL_EXAMPLE_LOGIN_FAILURES_PER_USER
+//	                                failed logins allowed per (user name,
+//	                                client address) within 15 minutes, then
+//	                                429 (default 5)
+//	KEEL_EXAMPLE_LOGIN_FAILURES_PER_ADDRESS
+//	                                failed logins allowed per client address
+//	                                within 15 minutes (default 100)
+//	KEEL_EXAMPLE_TRUSTED_PROXIES    comma-separated addresses or networks of
+//	                                the reverse proxies in front of the
+//	                                example (e.g. 127.0.0.1,10.0.0.0/8): their
+//	                                X-Forwarded-For tells the login throttle
+//	                                the client's address; unset, the client is
+//	                                the connection's peer
+//
+// Several instances can serve one API behind a load balancer: give them the
+// same KEEL_EXAMPLE_SECRET, KEEL_EXAMPLE_DB and KEEL_EXAMPLE_REDIS
+// (docs/deployment.md). GET /healthz answers 200 while the process serves;
+// GET /readyz answers 200 when the database and Redis answer, else 503.
 //
 // When the server is ready it logs a line with msg="listening" and the address
 // it listens on (useful with -addr 127.0.0.1:0). On SIGTERM or SIGINT it stops
@@ -53,15 +78,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/net/netutil"
 
 	"github.com/keelgo/keel/cmd/example/app"
+	"github.com/keelgo/keel/redisstore"
+	"github.com/keelgo/keel/security"
 )
 
 // devSecret is used when KEEL_EXAMPLE_SECRET is not set. It is public: anyone
@@ -91,6 +120,8 @@ func main() {
 type config struct {
 	addr string
 	app  app.Config
+	// redisURL, when set, is where the shared security state lives.
+	redisURL string
 	// maxConns limits the client connections open at once; 0: no limit.
 	maxConns int
 
@@ -157,6 +188,26 @@ func loadConfig(args []string, getenv func(string) string, logger *slog.Logger) 
 		logger.Info("GET /oidc/items/ accepts the access tokens of an OpenID Connect provider", "issuer", o.Issuer, "audience", o.Audience, "client_id", o.ClientID)
 	}
 
+	if v := getenv("KEEL_EXAMPLE_REDIS"); v != "" {
+		if !strings.HasPrefix(v, "redis://") && !strings.HasPrefix(v, "rediss://") {
+			return config{}, errors.New("KEEL_EXAMPLE_REDIS must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379/0")
+		}
+		s, err := redisstore.Open(v, redisstore.Options{})
+		if err != nil {
+			return config{}, fmt.Errorf("KEEL_EXAMPLE_REDIS: %w", err)
+		}
+		s.Close()
+		cfg.redisURL = v
+	}
+	for _, p := range strings.Split(getenv("KEEL_EXAMPLE_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.app.TrustedProxies = append(cfg.app.TrustedProxies, p)
+		}
+	}
+	if err := (&security.ClientAddress{TrustedProxies: cfg.app.TrustedProxies}).Check(); err != nil {
+		return config{}, fmt.Errorf("KEEL_EXAMPLE_TRUSTED_PROXIES: %w", err)
+	}
+
 	var err error
 	ints := []struct {
 		name string
@@ -165,6 +216,8 @@ func loadConfig(args []string, getenv func(string) string, logger *slog.Logger) 
 		{"KEEL_EXAMPLE_DB_MAX_CONNS", &cfg.app.MaxDBConns},
 		{"KEEL_EXAMPLE_LOGIN_CONCURRENCY", &cfg.app.LoginConcurrency},
 		{"KEEL_EXAMPLE_MAX_CONNS", &cfg.maxConns},
+		{"KEEL_EXAMPLE_LOGIN_FAILURES_PER_USER", &cfg.app.MaxLoginFailuresPerUser},
+		{"KEEL_EXAMPLE_LOGIN_FAILURES_PER_ADDRESS", &cfg.app.MaxLoginFailuresPerAddress},
 	}
 	for _, v := range ints {
 		if err = envInt(getenv, v.name, v.dst); err != nil {
@@ -236,6 +289,15 @@ func defaultMaxConns(dbConns int) int {
 // requests in flight. stopSignals is called when the shutdown starts, so that a
 // second signal ends the process at once.
 func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logger) error {
+	if cfg.redisURL != "" {
+		rs, err := openRedis(ctx, cfg.redisURL, logger)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		cfg.app.Nonces, cfg.app.Revocations, cfg.app.Attempts = rs, rs, rs
+		cfg.app.StoreReady = rs.Ping
+	}
 	a, err := app.New(cfg.app)
 	if err != nil {
 		return err
@@ -280,4 +342,34 @@ func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logge
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// redisPrefix is put before the example's keys in Redis.
+const redisPrefix = "keel-example:"
+
+// openRedis opens the shared store. A server that does not answer yet is no
+// error: the checks that need it answer 503 (and /readyz too) until it does.
+// A server that may evict keys before they expire is one: it could forget a
+// used nonce or a revocation.
+func openRedis(ctx context.Context, rawURL string, logger *slog.Logger) (*redisstore.Store, error) {
+	rs, err := redisstore.Open(rawURL, redisstore.Options{Prefix: redisPrefix})
+	if err != nil {
+		return nil, err
+	}
+	// The client logs every failed dial; the checks log an outage once.
+	redisstore.LogTo(logger, slog.LevelDebug)
+	where := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		where = u.Redacted()
+	}
+	switch err := rs.CheckEviction(ctx); {
+	case errors.Is(err, redisstore.ErrEvictionPolicy):
+		rs.Close()
+		return nil, fmt.Errorf("KEEL_EXAMPLE_REDIS: %w", err)
+	case err != nil:
+		logger.Warn("Redis does not answer yet: Digest, /logout, revoked tokens and /token answer 503 until it does", "redis", where, "error", err)
+	default:
+		logger.Info("shared security state in Redis", "redis", where, "prefix", redisPrefix)
+	}
+	return rs, nil
 }

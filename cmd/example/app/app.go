@@ -54,15 +54,33 @@ type Config struct {
 	// LoginConcurrency is how many password verifications run at once; default
 	// GOMAXPROCS. Logins beyond it wait, holding no database connection.
 	LoginConcurrency int
-	// NonceCounter remembers the Digest nonce counts used, so that a replayed
-	// Authorization header is refused; default a security.MemoryNonceCounter,
+	// Nonces remembers the Digest nonce counts used, so that a replayed
+	// Authorization header is refused; default a security.MemoryNonceStore,
 	// which is right for one instance. Several instances behind one load
-	// balancer need one they share.
-	NonceCounter security.NonceCounter
+	// balancer need one they share (redisstore).
+	Nonces security.NonceStore
 	// Revocations remembers the tokens revoked by POST /logout until they
 	// expire; default a security.MemoryRevocationStore, which is right for one
 	// instance. Several instances need one they share.
 	Revocations security.RevocationStore
+	// Attempts counts the failed logins of POST /token (security.LoginThrottle);
+	// default a security.MemoryAttemptStore, which is right for one instance.
+	// Several instances need one they share.
+	Attempts security.AttemptStore
+	// MaxLoginFailuresPerUser and MaxLoginFailuresPerAddress are the limits
+	// of the login throttle of POST /token, per (user name, client address)
+	// and per address, within 15 minutes; default
+	// security.DefaultMaxLoginFailuresPerUser (5) and
+	// security.DefaultMaxLoginFailuresPerAddress (100).
+	MaxLoginFailuresPerUser, MaxLoginFailuresPerAddress int
+	// StoreReady, when set, reports whether the shared store of Nonces,
+	// Revocations and Attempts answers: GET /readyz consults it.
+	StoreReady func(context.Context) error
+	// TrustedProxies are the addresses or networks of the reverse proxies in
+	// front of the example, whose X-Forwarded-For tells the client's address
+	// to the login throttle (security.ClientAddress). Empty: the client is
+	// the connection's peer.
+	TrustedProxies []string
 	// OIDC, when its Issuer is set, serves GET /oidc/items/ to the holders of
 	// access tokens from that OpenID Connect provider.
 	OIDC OIDCConfig
@@ -111,8 +129,15 @@ func New(cfg Config) (*App, error) {
 	if cfg.LoginConcurrency <= 0 {
 		cfg.LoginConcurrency = runtime.GOMAXPROCS(0)
 	}
-	if cfg.NonceCounter == nil {
-		cfg.NonceCounter = security.NewMemoryNonceCounter(0)
+	if cfg.Nonces == nil {
+		m := security.NewMemoryNonceStore(0)
+		m.Now = cfg.Now
+		cfg.Nonces = m
+	}
+	if cfg.Attempts == nil {
+		m := security.NewMemoryAttemptStore(0)
+		m.Now = cfg.Now
+		cfg.Attempts = m
 	}
 	hasher, err := password.NewHasher(cfg.LoginConcurrency, cfg.PasswordParams)
 	if err != nil {
@@ -159,7 +184,17 @@ func New(cfg Config) (*App, error) {
 
 	// FastAPI's security tutorial (tutorial005). /token takes a hashing slot
 	// before its transaction (loginForAccessToken's parameters, in order).
-	app.Post("/token", loginForAccessToken, HashSlot, Tx)
+	// Password guessing is throttled per (user name, client address) and per
+	// address; the throttle runs first, so that a throttled attempt costs no
+	// hashing slot and no connection.
+	throttle := &security.LoginThrottle{
+		Attempts:      cfg.Attempts,
+		MaxPerUser:    cfg.MaxLoginFailuresPerUser,
+		MaxPerAddress: cfg.MaxLoginFailuresPerAddress,
+		ClientAddress: security.ClientAddress{TrustedProxies: cfg.TrustedProxies},
+		Logger:        cfg.Logger,
+	}
+	app.Post("/token", loginForAccessToken, throttle, HashSlot, Tx)
 	app.Get("/users/me/", readUsersMe, di.Depends(CurrentActiveUser))
 	app.Get("/users/me/items/", readOwnItems, di.Security(CurrentActiveUser, "items"))
 	app.Get("/status/", readSystemStatus, di.Depends(CurrentUser))
@@ -172,8 +207,9 @@ func New(cfg Config) (*App, error) {
 		Lookup: store.digestLookup,
 		Secret: derive(cfg.Secret, "digest nonces"),
 		// Each nonce count is accepted once: a captured header cannot be replayed.
-		Counter: cfg.NonceCounter,
-		Now:     cfg.Now,
+		Nonces: cfg.Nonces,
+		Logger: cfg.Logger,
+		Now:    cfg.Now,
 	}
 	app.Get("/digest/users/me", readDigestUser, digest)
 	app.Get("/apikey/header", readKeyOwner, HeaderKeyOwner, router.Name("readKeyOwnerFromHeader"))
@@ -191,6 +227,10 @@ func New(cfg Config) (*App, error) {
 	// grants it; jwtActiveUser checks the user in the database.
 	jwtUser := di.Provide(jwtActiveUser, jwtBearer, Tx)
 	app.Get("/jwt/items/", readJWTItems, di.Security(jwtUser, "items"))
+
+	// Health and readiness, for load balancers and orchestrators; not API.
+	app.Get("/healthz", healthz, router.Hidden())
+	app.Get("/readyz", readyz(store, cfg.StoreReady), router.Hidden())
 
 	// Parameters and bodies.
 	app.Post("/items/", createItem)

@@ -34,10 +34,10 @@ type Store struct {
 // a database file written by an older example is brought up to date when it is
 // opened, and a new one is created at the latest version. Append steps; never
 // change one that has shipped.
-var migrations = []func(ctx context.Context, tx execer, params password.Params) error{
+var migrations = []func(ctx context.Context, tx execer, seed *seedHashes) error{
 	// 1: users and their Digest credentials, seeded with the tutorial's users.
 	// (IF NOT EXISTS: files from before versions were recorded have the tables.)
-	func(ctx context.Context, tx execer, params password.Params) error {
+	func(ctx context.Context, tx execer, seed *seedHashes) error {
 		if _, err := tx.ExecContext(ctx, `
 CREATE TABLE IF NOT EXISTS users (
 	username        TEXT PRIMARY KEY,
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS digest_credentials (
 			return err
 		}
 		for _, u := range seedUsers {
-			h, err := password.Hash(u.password, params)
+			h, err := seed.hash(u.password)
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS digest_credentials (
 	},
 	// 2: the scopes each user may be granted; the tutorial's users get theirs
 	// (when they still exist).
-	func(ctx context.Context, tx execer, _ password.Params) error {
+	func(ctx context.Context, tx execer, _ *seedHashes) error {
 		if _, err := tx.ExecContext(ctx, `
 CREATE TABLE user_scopes (
 	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
@@ -144,20 +144,70 @@ func openStore(ctx context.Context, path string, maxConns int, params password.P
 	return s, nil
 }
 
+// migrationBusyTimeout is how long a starting instance waits for another
+// one's migration (which holds the write lock) before giving up.
+const migrationBusyTimeout = 2 * time.Minute
+
+// seedHashes hashes the seed users' passwords once, before the migration
+// that inserts them takes the write lock: argon2id takes a while, and other
+// instances starting on the same file wait for that lock.
+type seedHashes struct {
+	params password.Params
+	hashes map[string]string
+}
+
+func (h *seedHashes) prepare() error {
+	if h.hashes != nil {
+		return nil
+	}
+	h.hashes = map[string]string{}
+	for _, u := range seedUsers {
+		v, err := password.Hash(u.password, h.params)
+		if err != nil {
+			return err
+		}
+		h.hashes[u.password] = v
+	}
+	return nil
+}
+
+func (h *seedHashes) hash(pw string) (string, error) {
+	if err := h.prepare(); err != nil {
+		return "", err
+	}
+	return h.hashes[pw], nil
+}
+
 // migrate runs the migrations the database has not seen, each in a
 // transaction of its own with its version. BEGIN IMMEDIATE takes the write lock
-// first, so that two instances starting on one file migrate it once.
+// first, so that several instances starting on one file at the same moment
+// migrate (and seed) it once: the others wait for the lock, then find the
+// version up to date. The seed passwords are hashed before the lock is taken.
 func (s *Store) migrate(ctx context.Context, params password.Params) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, migrationBusyTimeout.Milliseconds())); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 5000`)
+	seed := &seedHashes{params: params}
+	var version int
+	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version == 0 {
+		if err := seed.prepare(); err != nil {
+			return err
+		}
+	}
 	for {
 		if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 			return err
 		}
-		done, err := s.migrateOne(ctx, conn, params)
+		done, err := s.migrateOne(ctx, conn, seed)
 		if err != nil {
 			_, _ = conn.ExecContext(ctx, `ROLLBACK`)
 			return err
@@ -173,7 +223,7 @@ func (s *Store) migrate(ctx context.Context, params password.Params) error {
 
 // migrateOne runs the next migration in the transaction open on conn, and
 // reports whether the schema was already up to date.
-func (s *Store) migrateOne(ctx context.Context, conn *sql.Conn, params password.Params) (bool, error) {
+func (s *Store) migrateOne(ctx context.Context, conn *sql.Conn, seed *seedHashes) (bool, error) {
 	var version int
 	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return false, err
@@ -184,7 +234,7 @@ func (s *Store) migrateOne(ctx context.Context, conn *sql.Conn, params password.
 	if version == len(migrations) {
 		return true, nil
 	}
-	if err := migrations[version](ctx, conn, params); err != nil {
+	if err := migrations[version](ctx, conn, seed); err != nil {
 		return false, fmt.Errorf("migration %d: %w", version+1, err)
 	}
 	_, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+1))
@@ -304,4 +354,10 @@ func (s *Store) digestLookup(ctx context.Context, username, realm, hashName stri
 		return security.DigestSecret{}, false, err
 	}
 	return security.DigestSecret{HA1: h}, true, nil
+}
+
+// ping reports whether the database answers a query.
+func (s *Store) ping(ctx context.Context) error {
+	var one int
+	return s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
