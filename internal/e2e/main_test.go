@@ -34,23 +34,38 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "example")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// The example is a module of its own (cmd/example/go.mod).
-	if out, err := goCmd(ctx, filepath.Join(repoRoot(), "cmd", "example"), "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: cannot build ./cmd/example: %v\n%s", err, out)
-		return 1
+	// The example and the OpenID provider are modules of their own
+	// (cmd/example/go.mod, internal/oidcprovider/go.mod: Keel's modules never
+	// require zitadel/oidc), built at the same time: on a fresh machine one
+	// downloads modules while the other compiles.
+	builds := []struct {
+		dir, bin string
+		dst      *string
+	}{
+		{filepath.Join(repoRoot(), "cmd", "example"), filepath.Join(dir, "example"), &exampleBin},
+		{filepath.Join(repoRoot(), "internal", "oidcprovider"), filepath.Join(dir, "oidcprovider"), &providerBin},
 	}
-	exampleBin = bin
-	// The OpenID provider is a module of its own (internal/oidcprovider/go.mod),
-	// so that Keel's modules never require zitadel/oidc.
-	opBin := filepath.Join(dir, "oidcprovider")
-	if out, err := goCmd(ctx, filepath.Join(repoRoot(), "internal", "oidcprovider"), "build", "-o", opBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: cannot build ./internal/oidcprovider: %v\n%s", err, out)
-		return 1
+	errs := make([]error, len(builds))
+	var wg sync.WaitGroup
+	for i, b := range builds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if out, err := goCmd(ctx, b.dir, "build", "-o", b.bin, ".").CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("cannot build %s: %v\n%s", b.dir, err, out)
+			}
+		}()
 	}
-	providerBin = opBin
+	wg.Wait()
+	for i, b := range builds {
+		if errs[i] != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", errs[i])
+			return 1
+		}
+		*b.dst = b.bin
+	}
 	return m.Run()
 }
 
