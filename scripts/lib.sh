@@ -35,6 +35,12 @@ pids_to_stop=()
 stop_at_exit() { pids_to_stop+=("$@"); }
 on_exit() {
   local p
+  if [ -n "$steps_current" ]; then
+    local failed=$steps_current
+    steps_record
+    steps_summary+="        (failed: $failed)"$'\n'
+    steps_print
+  fi
   for p in "${pids_to_stop[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids_to_stop[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -f "$cpu_file"
@@ -56,26 +62,39 @@ cpu_seconds() {
 # run_steps STEP...: runs each step function (step_NAME) in turn, timing each,
 # and prints the times at the end (wall clock, and the CPU time of its
 # processes: on a shared machine the wall clock says more about the neighbours);
-# it stops at the first step that fails. KEEL_STEPS="a b" runs only those steps
-# (their names without step_).
+# it stops at the first step that fails (set -e), and the times so far are
+# printed on the way out. KEEL_STEPS="a b" runs only those steps (their names
+# without step_).
+steps_summary=""
+steps_current=""
 run_steps() {
-  local s start cpu t c total=0 totalcpu=0 summary=""
-  local only=" ${KEEL_STEPS:-} "
+  local s only=" ${KEEL_STEPS:-} "
   for s in "$@"; do
     if [ -n "${KEEL_STEPS:-}" ] && [[ $only != *" $s "* ]]; then continue; fi
     step "$s"
-    start=$SECONDS
-    cpu_seconds cpu
+    steps_current=$s
+    steps_start=$SECONDS
+    cpu_seconds steps_cpu
     "step_$s"
-    t=$((SECONDS - start))
-    cpu_seconds c
-    c=$((c - cpu))
-    total=$((total + t))
-    totalcpu=$((totalcpu + c))
-    summary+=$(printf '%6ds %6ds  %s' "$t" "$c" "$s")$'\n'
+    steps_record
   done
+  steps_print
+}
+steps_wall=0
+steps_cputotal=0
+steps_record() {
+  local t c
+  t=$((SECONDS - steps_start))
+  cpu_seconds c
+  c=$((c - steps_cpu))
+  steps_wall=$((steps_wall + t))
+  steps_cputotal=$((steps_cputotal + c))
+  steps_summary+=$(printf '%6ds %6ds  %s' "$t" "$c" "$steps_current")$'\n'
+  steps_current=""
+}
+steps_print() {
   printf '\n== times ==\n  wall    cpu\n%s%6ds %6ds  total (load average now: %s)\n' \
-    "$summary" "$total" "$totalcpu" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    "$steps_summary" "$steps_wall" "$steps_cputotal" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # check_gofmt fails when a committed or staged Go file needs gofmt.
