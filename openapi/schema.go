@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/keelgo/keel/internal/bind"
+	"github.com/keelgo/keel/internal/jsonfields"
 	"github.com/keelgo/keel/params"
 )
 
@@ -241,111 +242,21 @@ func (g *schemas) enum(t reflect.Type) (*openapi3.SchemaRef, error) {
 	return g.ref(c), nil
 }
 
-// jsonField is one property of a struct as encoding/json sees it.
-type jsonField struct {
-	name     string
-	tagged   bool
-	index    []int
-	sf       reflect.StructField
-	asString bool
-}
-
-// jsonFields lists the fields encoding/json writes for struct type t, with
-// its rules for embedded structs: promoted fields, the shallowest (then the
-// tagged) one wins a name, ambiguous names are dropped.
-func jsonFields(t reflect.Type) []jsonField {
-	type level struct {
-		t     reflect.Type
-		index []int
-	}
-	var fields []jsonField
-	current := []level{{t: t}}
-	visited := map[reflect.Type]bool{}
-	for len(current) > 0 {
-		var next []level
-		for _, lv := range current {
-			if visited[lv.t] {
-				continue
-			}
-			visited[lv.t] = true
-			for i := range lv.t.NumField() {
-				sf := lv.t.Field(i)
-				ft := sf.Type
-				if sf.Anonymous {
-					if ft.Kind() == reflect.Pointer {
-						ft = ft.Elem()
-					}
-					if !sf.IsExported() && ft.Kind() != reflect.Struct {
-						continue
-					}
-				} else if !sf.IsExported() {
-					continue
-				}
-				tag := sf.Tag.Get("json")
-				if tag == "-" {
-					continue
-				}
-				name, opts, _ := strings.Cut(tag, ",")
-				index := append(slices.Clip(lv.index), i)
-				if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
-					next = append(next, level{t: ft, index: index})
-					continue
-				}
-				f := jsonField{name: name, tagged: name != "", index: index, sf: sf}
-				if f.name == "" {
-					f.name = sf.Name
-				}
-				for o := range strings.SplitSeq(opts, ",") {
-					f.asString = f.asString || o == "string"
-				}
-				fields = append(fields, f)
-			}
-		}
-		current = next
-	}
-	// Dominant field per name.
-	sort.SliceStable(fields, func(i, j int) bool {
-		a, b := fields[i], fields[j]
-		if a.name != b.name {
-			return a.name < b.name
-		}
-		if len(a.index) != len(b.index) {
-			return len(a.index) < len(b.index)
-		}
-		return a.tagged && !b.tagged
-	})
-	out := fields[:0]
-	for i := 0; i < len(fields); {
-		j := i + 1
-		for j < len(fields) && fields[j].name == fields[i].name {
-			j++
-		}
-		group := fields[i:j]
-		i = j
-		if len(group) > 1 && len(group[1].index) == len(group[0].index) && group[1].tagged == group[0].tagged {
-			continue // ambiguous: encoding/json drops it
-		}
-		out = append(out, group[0])
-	}
-	sort.Slice(out, func(i, j int) bool { return slices.Compare(out[i].index, out[j].index) < 0 })
-	return out
-}
-
 // fillStruct makes s the object schema of struct type t.
 func (g *schemas) fillStruct(s *openapi3.Schema, t reflect.Type) error {
 	s.Type = &openapi3.Types{"object"}
 	s.Properties = openapi3.Schemas{}
-	for _, f := range jsonFields(t) {
-		if hidden, _ := strconv.ParseBool(f.sf.Tag.Get("hidden")); hidden {
+	for _, f := range jsonfields.Of(t) {
+		if hidden, _ := strconv.ParseBool(f.Go.Tag.Get("hidden")); hidden {
 			continue
 		}
 		prop, required, err := g.property(f)
 		if err != nil {
-			return fmt.Errorf("%w (field %s.%s)", err, t.Name(), f.sf.Name)
+			return fmt.Errorf("%w (field %s.%s)", err, t.Name(), f.Go.Name)
 		}
-		s.Properties[f.name] = prop
+		s.Properties[f.Name] = prop
 		if required {
-			s.Required = append(s.Required, f.name)
+			s.Required = append(s.Required, f.Name)
 		}
 	}
 	return nil
@@ -357,8 +268,8 @@ func (g *schemas) fillStruct(s *openapi3.Schema, t reflect.Type) error {
 // interface. Tags read: validate, pattern, multipleOf (through
 // bind.ParseConstraints), title, description, format, default, example,
 // deprecated.
-func (g *schemas) property(f jsonField) (*openapi3.SchemaRef, bool, error) {
-	sf := f.sf
+func (g *schemas) property(f jsonfields.Field) (*openapi3.SchemaRef, bool, error) {
+	sf := f.Go
 	ft := sf.Type
 	cons, err := bind.ParseConstraints(sf)
 	if err != nil {
@@ -366,7 +277,7 @@ func (g *schemas) property(f jsonField) (*openapi3.SchemaRef, bool, error) {
 	}
 	var base *openapi3.SchemaRef
 	switch k := deref(ft).Kind(); {
-	case f.asString && (k == reflect.Bool || k >= reflect.Int && k <= reflect.Float64):
+	case f.Quoted && k != reflect.String: // the string option: a number or bool written as a string
 		base = &openapi3.SchemaRef{Value: typeSchema("string")}
 	default:
 		if base, err = g.of(ft); err != nil {
@@ -385,7 +296,7 @@ func (g *schemas) property(f jsonField) (*openapi3.SchemaRef, bool, error) {
 	}
 	m.deprecated, _ = strconv.ParseBool(sf.Tag.Get("deprecated"))
 	if m.title == "" {
-		m.title = wireTitle(f.name)
+		m.title = wireTitle(f.Name)
 	}
 	if hasDefault {
 		m.def = parseLiteral(defText, ft)

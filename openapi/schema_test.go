@@ -273,3 +273,33 @@ func TestSchemaUserPanic(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+type (
+	ambD struct {
+		X int `json:"x"`
+	}
+	ambB struct{ ambD }
+	ambC struct{ ambD }
+	// AmbA is issue 10's case: B and C both embed D{X}; x is ambiguous at
+	// depth 2, so encoding/json neither writes nor reads it.
+	AmbA struct {
+		ambB
+		ambC
+		Y int `json:"y"`
+	}
+)
+
+// The schema documents exactly the fields encoding/json writes and the body
+// decoder reads (internal/jsonfields, one implementation).
+func TestSchemaAmbiguousEmbeddedField(t *testing.T) {
+	_, comps := schemaOf(t, reflect.TypeFor[AmbA]())
+	want := `{"AmbA":{"properties":{"y":{"title":"Y","type":"integer"}},"required":["y"],"title":"AmbA","type":"object"}}`
+	if string(comps) != want {
+		t.Errorf("got  %s\nwant %s", comps, want)
+	}
+	var a AmbA
+	a.ambB.X, a.ambC.X, a.Y = 1, 2, 3
+	if out, _ := json.Marshal(a); string(out) != `{"y":3}` {
+		t.Errorf("encoding/json writes %s", out)
+	}
+}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/bind"
+	"github.com/keelgo/keel/internal/jsonfields"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 )
@@ -313,7 +314,7 @@ func (a *App) resolveBody(t reflect.Type) (*resolve.Provider, resolve.Kind, erro
 		switch e := t.Elem(); {
 		case bind.IsParamStruct(e):
 			return nil, 0, fmt.Errorf("%s is a pointer to a parameter struct; take the struct by value (%s): its fields say which are optional", t, e)
-		case e.Kind() == reflect.Struct && !bind.HasJSONFields(e):
+		case e.Kind() == reflect.Struct && len(jsonfields.Of(e)) == 0:
 			return nil, 0, nil
 		case e.Kind() != reflect.Struct && e.Kind() != reflect.Slice && e.Kind() != reflect.Map:
 			return nil, 0, nil

@@ -2,6 +2,8 @@ package bind
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -261,5 +263,64 @@ func TestCheckBody(t *testing.T) {
 	}
 	if err := b.CheckBody(NewBody([]byte(`{"a"`), "text/plain")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+type (
+	ambD struct {
+		X int `json:"x"`
+	}
+	ambB struct{ ambD }
+	ambC struct{ ambD }
+	ambA struct {
+		ambB
+		ambC
+		Y int `json:"y"`
+	}
+	EmbPtr struct {
+		Z int `json:"z"`
+	}
+	withEmbPtr struct {
+		*EmbPtr
+		W int `json:"w"`
+	}
+	hiddenPtr  struct{ V int }
+	withHidden struct {
+		*hiddenPtr
+	}
+)
+
+// The decoder reads what encoding/json reads (internal/jsonfields): not an
+// ambiguous name, and fields behind an embedded pointer, allocated.
+func TestJSONBodyEmbedding(t *testing.T) {
+	c := NewCompiler(Options{})
+	bind := func(typ reflect.Type, body string) reflect.Value {
+		t.Helper()
+		b, err := c.Body(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		data, err := ReadBody(r, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := reflect.New(typ).Elem()
+		if err := b.Bind(r, data, v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	a := bind(reflect.TypeFor[ambA](), `{"x":1,"y":2}`).Interface().(ambA)
+	if a.ambB.X != 0 || a.ambC.X != 0 || a.Y != 2 {
+		t.Errorf("ambiguous x was read: %+v", a)
+	}
+	e := bind(reflect.TypeFor[withEmbPtr](), `{"z":1,"w":2}`).Interface().(withEmbPtr)
+	if e.EmbPtr == nil || e.Z != 1 || e.W != 2 {
+		t.Errorf("embedded pointer: %+v", e)
+	}
+	if _, err := c.Body(reflect.TypeFor[withHidden]()); err == nil || !strings.Contains(err.Error(), "embedded pointer to an unexported struct") {
+		t.Errorf("unexported embedded pointer: %v", err)
 	}
 }
