@@ -22,7 +22,6 @@ import (
 
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/bind"
-	"github.com/keelgo/keel/internal/jsonfields"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 )
@@ -92,6 +91,7 @@ func WithDependencies(deps ...di.Source) Option {
 // App is a Keel application. It is an http.Handler. Create it with New, register
 // providers (Provide) and routes (Get, Post, Group, ...), then serve it.
 type App struct {
+	registrar  // Get, Post, ..., Handle, Group: routes at the root
 	cfg        config
 	mux        *http.ServeMux // every pattern, to refuse conflicts as ServeMux does; requests never reach it
 	dispatch   *dispatcher
@@ -136,6 +136,7 @@ func New(info Info, opts ...Option) *App {
 	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]resolve.Dependency{},
 		binders: map[binderKey]*resolve.Provider{}, overrides: map[*resolve.Provider]*resolve.Provider{},
 		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
+	a.registrar = registrar{app: a}
 	a.params = bind.NewCompiler(c.params)
 	limit := c.maxBody
 	a.body = resolve.NewRaw(nil, "keel.RequestBody", reflect.TypeFor[*bind.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
@@ -253,107 +254,6 @@ func (a *App) ResetOverrides() {
 	}
 }
 
-// resolvers are tried for parameters that are neither explicit dependencies nor
-// built-ins: parameter structs, app-wide providers, then a JSON body. With embed,
-// parameter structs bind their JSON body fields embedded under their names, as
-// FastAPI does when a route has several body parameters (docs/fastapi-compat.md §4.5).
-func (a *App) resolvers(embed bool) []resolve.Resolver {
-	return []resolve.Resolver{
-		resolve.ResolverFunc(func(t reflect.Type) (resolve.Dependency, resolve.Kind, error) {
-			return dep(a.resolveParams(t, embed))
-		}),
-		resolve.ResolverFunc(func(t reflect.Type) (resolve.Dependency, resolve.Kind, error) {
-			return a.providers[t], resolve.KindDependency, nil
-		}),
-		resolve.ResolverFunc(func(t reflect.Type) (resolve.Dependency, resolve.Kind, error) { return dep(a.resolveBody(t)) }),
-	}
-}
-
-func dep(p *resolve.Provider, k resolve.Kind, err error) (resolve.Dependency, resolve.Kind, error) {
-	if p == nil {
-		return resolve.Dependency{}, k, err
-	}
-	return p.Dependency(), k, err
-}
-
-type binderKey struct {
-	t     reflect.Type
-	embed bool
-}
-
-func (a *App) resolveParams(t reflect.Type, embed bool) (*resolve.Provider, resolve.Kind, error) {
-	if !bind.IsParamStruct(t) {
-		return nil, 0, nil
-	}
-	k := binderKey{t, embed}
-	if p, ok := a.binders[k]; ok {
-		return p, resolve.KindParams, nil
-	}
-	b, err := a.params.Struct(t)
-	if err != nil {
-		return nil, 0, err
-	}
-	if embed {
-		b = b.Embedded()
-	}
-	p := a.binderProvider(b)
-	a.binders[k] = p
-	return p, resolve.KindParams, nil
-}
-
-// resolveBody treats a struct, slice or map parameter nothing else provides as the
-// JSON request body (FastAPI's single body parameter, docs/fastapi-compat.md §3.1 rule 4),
-// and a pointer to one as an optional body, nil when the request has none
-// (FastAPI's `item: Item | None = None`, §4.5). A pointer to a struct that has
-// no JSON field (*sql.DB, *http.Client: a provider someone forgot) and a
-// pointer to a parameter struct are not bodies.
-func (a *App) resolveBody(t reflect.Type) (*resolve.Provider, resolve.Kind, error) {
-	switch t.Kind() {
-	case reflect.Struct, reflect.Slice, reflect.Map:
-	case reflect.Pointer:
-		switch e := t.Elem(); {
-		case bind.IsParamStruct(e):
-			return nil, 0, fmt.Errorf("%s is a pointer to a parameter struct; take the struct by value (%s): its fields say which are optional", t, e)
-		case e.Kind() == reflect.Struct && len(jsonfields.Of(e)) == 0:
-			return nil, 0, nil
-		case e.Kind() != reflect.Struct && e.Kind() != reflect.Slice && e.Kind() != reflect.Map:
-			return nil, 0, nil
-		}
-	default:
-		return nil, 0, nil
-	}
-	k := binderKey{t, false}
-	if p, ok := a.binders[k]; ok {
-		return p, resolve.KindParams, nil
-	}
-	b, err := a.params.Body(t)
-	if err != nil {
-		return nil, 0, err
-	}
-	p := a.binderProvider(b)
-	a.binders[k] = p
-	return p, resolve.KindParams, nil
-}
-
-func (a *App) binderProvider(b *bind.Binder) *resolve.Provider {
-	t := b.Type()
-	name := "params(" + t.String() + ")"
-	in := []reflect.Type{reflect.TypeFor[*http.Request]()}
-	var deps []resolve.Dependency
-	if b.NeedsBody() {
-		in = append(in, reflect.TypeFor[*bind.Body]())
-		deps = append(deps, a.body.Dependency())
-	}
-	return resolve.NewRaw(b, name, t, in, func(in []reflect.Value, dst reflect.Value) error {
-		r := in[0].Interface().(*http.Request)
-		var body *bind.Body
-		if len(in) > 1 {
-			body = in[1].Interface().(*bind.Body)
-		}
-		return b.Bind(r, body, dst)
-	}, deps...)
-}
-
 // Graph describes the dependency graph of the route registered for method and
 // pattern (as given, with group prefixes), one provider per line, indented by
 // depth, with the SecurityScopes each node sees. It returns "" when there is no
@@ -365,12 +265,4 @@ func (a *App) Graph(method, pattern string) string {
 		}
 	}
 	return ""
-}
-
-// decl is the resolver's declaration of a dependency given to the App.
-func decl(s di.Source) resolve.Dependency { return resolve.Dependency(di.Depends(s)) }
-
-// builtins are the types of package di the resolver injects itself.
-func builtins() resolve.Builtins {
-	return resolve.Builtins{Scopes: reflect.TypeFor[di.SecurityScopes](), Response: reflect.TypeFor[*di.Response]()}
 }
