@@ -43,3 +43,41 @@ func TestGolden(t *testing.T) {
 		t.Errorf("/openapi.json differs from %s (run go test ./cmd/example -run Golden -update if intended)", path)
 	}
 }
+
+// TestEveryOperationTagged: /docs groups the example's operations under the
+// document's tags (the security tutorial, the other schemes, items), as a
+// FastAPI app's page does; an operation without one of them would land in a
+// "default" list.
+func TestEveryOperationTagged(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(t, get("/openapi.json")).ExpectStatus(200)
+	var doc struct {
+		Tags []struct {
+			Name        string `json:"name"`
+			Description string `json:"description"`
+		} `json:"tags"`
+		Paths map[string]map[string]struct {
+			Tags []string `json:"tags"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(r.Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, tag := range doc.Tags {
+		if tag.Description == "" {
+			t.Errorf("tag %q has no description", tag.Name)
+		}
+		declared[tag.Name] = true
+	}
+	if len(declared) != 3 {
+		t.Errorf("tags %v, want the tutorial's, the other schemes' and the items'", doc.Tags)
+	}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if len(op.Tags) != 1 || !declared[op.Tags[0]] {
+				t.Errorf("%s %s has tags %q, want one of the document's", method, path, op.Tags)
+			}
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/keelgo/keel/cmd/example/password"
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/openapi"
@@ -27,6 +29,13 @@ import (
 
 // MinSecretLength is the shortest secret New accepts, in bytes.
 const MinSecretLength = 32
+
+// The OpenAPI tags that group the example's operations in /docs.
+const (
+	TagTutorial = "security tutorial"
+	TagSchemes  = "other schemes"
+	TagItems    = "items"
+)
 
 // Config configures the example.
 type Config struct {
@@ -162,7 +171,14 @@ func New(cfg Config) (*App, error) {
 		Logger:      cfg.Logger,
 	}}
 
-	opts := []router.Option{router.WithLogger(cfg.Logger)}
+	opts := []router.Option{router.WithLogger(cfg.Logger), router.WithDocs(func(c *openapi.Config) {
+		// The groups of /docs, in this order (FastAPI's openapi_tags).
+		c.Tags = openapi3.Tags{
+			{Name: TagTutorial, Description: "FastAPI's security tutorial: OAuth2 password flow, JWT access tokens, scopes."},
+			{Name: TagSchemes, Description: "Every other security scheme: HTTP Basic, Digest, API keys, JWT bearer, OpenID Connect."},
+			{Name: TagItems, Description: "Parameters and bodies."},
+		}
+	})}
 	if cfg.OIDC.ClientID != "" {
 		// Swagger UI's Authorize logs in at the provider as this client, with
 		// the authorization code flow and PKCE, asking for the scopes the
@@ -194,14 +210,16 @@ func New(cfg Config) (*App, error) {
 		ClientAddress: security.ClientAddress{TrustedProxies: cfg.TrustedProxies},
 		Logger:        cfg.Logger,
 	}
-	app.Post("/token", loginForAccessToken, throttle, HashSlot, Tx)
-	app.Get("/users/me/", readUsersMe, di.Depends(CurrentActiveUser))
-	app.Get("/users/me/items/", readOwnItems, di.Security(CurrentActiveUser, "items"))
-	app.Get("/status/", readSystemStatus, di.Depends(CurrentUser))
-	app.Post("/logout", logout, di.Depends(oauth2), router.Status(http.StatusNoContent))
+	tutorial := app.Group("", router.Tags(TagTutorial))
+	tutorial.Post("/token", loginForAccessToken, throttle, HashSlot, Tx)
+	tutorial.Get("/users/me/", readUsersMe, di.Depends(CurrentActiveUser))
+	tutorial.Get("/users/me/items/", readOwnItems, di.Security(CurrentActiveUser, "items"))
+	tutorial.Get("/status/", readSystemStatus, di.Depends(CurrentUser))
+	tutorial.Post("/logout", logout, di.Depends(oauth2), router.Status(http.StatusNoContent))
 
 	// The other schemes.
-	app.Get("/basic/users/me", readBasicUser, BasicUser)
+	schemes := app.Group("", router.Tags(TagSchemes))
+	schemes.Get("/basic/users/me", readBasicUser, BasicUser)
 	digest := &security.DigestAuth{
 		Realm:  DigestRealm,
 		Lookup: store.digestLookup,
@@ -211,10 +229,10 @@ func New(cfg Config) (*App, error) {
 		Logger: cfg.Logger,
 		Now:    cfg.Now,
 	}
-	app.Get("/digest/users/me", readDigestUser, digest)
-	app.Get("/apikey/header", readKeyOwner, HeaderKeyOwner, router.Name("readKeyOwnerFromHeader"))
-	app.Get("/apikey/query", readKeyOwner, QueryKeyOwner, router.Name("readKeyOwnerFromQuery"))
-	app.Get("/apikey/cookie", readKeyOwner, CookieKeyOwner, router.Name("readKeyOwnerFromCookie"))
+	schemes.Get("/digest/users/me", readDigestUser, digest)
+	schemes.Get("/apikey/header", readKeyOwner, HeaderKeyOwner, router.Name("readKeyOwnerFromHeader"))
+	schemes.Get("/apikey/query", readKeyOwner, QueryKeyOwner, router.Name("readKeyOwnerFromQuery"))
+	schemes.Get("/apikey/cookie", readKeyOwner, CookieKeyOwner, router.Name("readKeyOwnerFromCookie"))
 	jwtBearer := &security.JWTBearer[security.Claims]{
 		// The tokens of /token: the issuer's key, type and revocations.
 		Tokens: auth.tokens,
@@ -226,15 +244,16 @@ func New(cfg Config) (*App, error) {
 	// The scope "items" accumulates down to the scheme, which checks the token
 	// grants it; jwtActiveUser checks the user in the database.
 	jwtUser := di.Provide(jwtActiveUser, jwtBearer, Tx)
-	app.Get("/jwt/items/", readJWTItems, di.Security(jwtUser, "items"))
+	schemes.Get("/jwt/items/", readJWTItems, di.Security(jwtUser, "items"))
 
 	// Health and readiness, for load balancers and orchestrators; not API.
 	app.Get("/healthz", healthz, router.Hidden())
 	app.Get("/readyz", readyz(store, cfg.StoreReady), router.Hidden())
 
 	// Parameters and bodies.
-	app.Post("/items/", createItem)
-	app.Get("/items/{item_id}", readItem)
+	items := app.Group("", router.Tags(TagItems))
+	items.Post("/items/", createItem)
+	items.Get("/items/{item_id}", readItem)
 
 	a := &App{router: app, store: store}
 	if cfg.OIDC.Issuer != "" {
@@ -248,7 +267,7 @@ func New(cfg Config) (*App, error) {
 			store.Close()
 			return nil, fmt.Errorf("app: Config.OIDC: %w", err)
 		}
-		app.Get("/oidc/items/", readOIDCItems, di.Security(a.oidc, "items"))
+		schemes.Get("/oidc/items/", readOIDCItems, di.Security(a.oidc, "items"))
 		// Fetch the provider's keys now rather than at the first request.
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
