@@ -50,16 +50,14 @@ type (
 		taggedWinsInner1
 		taggedWinsInner2
 	}
-	bothTaggedInner1 struct {
+	// BothTaggedInner1 and BothTaggedInner2 tag a field "v" each: embedded
+	// side by side (bothTagged, built with reflect.StructOf, since go vet
+	// rightly reports such a struct written in Go), v is ambiguous.
+	BothTaggedInner1 struct {
 		V int `json:"v"`
 	}
-	bothTaggedInner2 struct {
+	BothTaggedInner2 struct {
 		W int `json:"v"`
-	}
-	bothTagged struct {
-		bothTaggedInner1
-		bothTaggedInner2
-		K int `json:"k"`
 	}
 	PtrInner struct {
 		P int `json:"p"`
@@ -130,11 +128,15 @@ type (
 // every name.
 func TestAgainstEncodingJSON(t *testing.T) {
 	for _, v := range []any{
-		aBCY{}, flat{}, shadow{}, taggedWins{}, bothTagged{}, embedPtr{}, embedUnexp{}, embedNonStr{},
+		aBCY{}, flat{}, shadow{}, taggedWins{}, bothTagged(), embedPtr{}, embedUnexp{}, embedNonStr{},
 		embedNamed{}, badTag{}, levels{}, ptrAndValue{}, thrice{}, recursive{}, Rec2{}, deepPtr{}, unexpPtr{},
 	} {
 		typ := reflect.TypeOf(v)
-		t.Run(typ.Name(), func(t *testing.T) {
+		name := typ.Name()
+		if name == "" {
+			name = "bothTagged"
+		}
+		t.Run(name, func(t *testing.T) {
 			fields := Of(typ)
 			val := reflect.New(typ).Elem()
 			fill(val, new(int), 2)
@@ -186,6 +188,16 @@ func TestAgainstEncodingJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bothTagged is struct{ BothTaggedInner1; BothTaggedInner2; K int `json:"k"` }.
+func bothTagged() any {
+	t := reflect.StructOf([]reflect.StructField{
+		{Name: "BothTaggedInner1", Type: reflect.TypeFor[BothTaggedInner1](), Anonymous: true},
+		{Name: "BothTaggedInner2", Type: reflect.TypeFor[BothTaggedInner2](), Anonymous: true},
+		{Name: "K", Type: reflect.TypeFor[int](), Tag: `json:"k"`},
+	})
+	return reflect.New(t).Elem().Interface()
 }
 
 // The issue's case in words: the schema must not document x.
