@@ -17,21 +17,18 @@ import (
 // tests/test_response_change_status_code.py, tests/test_response_by_alias) and of
 // the probes recorded in docs/fastapi-compat.md §3.3, §3.4, §3.8 and §4.2.
 
-type prTok string
-
 type prTokHeader struct {
 	XToken string `header:""`
 }
 
-// prWrap depends on Tok (a parameter dependency inside another dependency).
-type prWrap string
-
 func TestRepeatedDependencyErrors(t *testing.T) { // docs/fastapi-compat.md §3.4 probe: a validation error is reported once per occurrence
-	Tok := di.Provide(func(h prTokHeader) prTok { return prTok(h.XToken) })
-	Wrap := di.Provide(func(t prTok) prWrap { return prWrap(t) }, Tok)
+	// Tok gives the header's str; Wrap (a dependency inside another) depends
+	// on it. The endpoint's two str parameters are bound by position.
+	Tok := di.Provide(func(h prTokHeader) string { return h.XToken })
+	Wrap := di.Provide(func(t string) string { return t }, Tok)
 	app := fastAPIApp(router.WithDependencies(Tok))
-	app.Get("/items/", func(t prTok, w prWrap) (any, error) { return map[string]string{"t": string(t), "w": string(w)}, nil },
-		router.Dependencies(Tok), Tok, Wrap)
+	app.Get("/items/", func(t, w string) (any, error) { return map[string]string{"t": t, "w": w}, nil },
+		router.Dependencies(Tok), di.Args(Tok, Wrap))
 	m := faMissing(`["header","x-token"]`)
 	faRun(t, app, []faCase{
 		{name: "four_occurrences", do: faGet("/items/"), status: 422, body: faDetail(m, m, m, m)},

@@ -282,32 +282,33 @@ func secTutorial005App() *router.App {
 		TokenURL: "token",
 		Scopes:   map[string]string{"me": "Read information about the current user.", "items": "Read items."},
 	}
-	type user string
-	type activeUser string
-	current := di.Provide(func(scopes di.SecurityScopes, tok security.Token) (user, error) {
+	// One User type for both providers, as in the tutorial
+	// (get_current_active_user takes and returns a User).
+	type User struct{ Username string }
+	current := di.Provide(func(scopes di.SecurityScopes, tok security.Token) (User, error) {
 		auth := "Bearer"
 		if len(scopes.Scopes) > 0 {
 			auth = `Bearer scope="` + scopes.String() + `"`
 		}
 		g, ok := granted[string(tok)]
 		if !ok {
-			return "", keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").WithHeader("WWW-Authenticate", auth)
+			return User{}, keel.NewHTTPError(http.StatusUnauthorized, "Could not validate credentials").WithHeader("WWW-Authenticate", auth)
 		}
 		for _, s := range scopes.Scopes {
 			if !slices.Contains(g, s) {
-				return "", keel.NewHTTPError(http.StatusUnauthorized, "Not enough permissions").WithHeader("WWW-Authenticate", auth)
+				return User{}, keel.NewHTTPError(http.StatusUnauthorized, "Not enough permissions").WithHeader("WWW-Authenticate", auth)
 			}
 		}
-		return user(tok), nil
+		return User{string(tok)}, nil
 	}, di.Depends(scheme))
-	active := di.Provide(func(u user) (activeUser, error) { return activeUser(u), nil }, di.Security(current, "me"))
+	active := di.Provide(func(u User) (User, error) { return u, nil }, di.Security(current, "me"))
 	app := fastAPIApp()
-	app.Get("/users/me/", func(u activeUser) (any, error) { return map[string]string{"username": string(u)}, nil },
+	app.Get("/users/me/", func(u User) (any, error) { return map[string]string{"username": u.Username}, nil },
 		di.Depends(active), router.Name("read_users_me"))
-	app.Get("/users/me/items/", func(u activeUser) (any, error) {
-		return []map[string]string{{"item_id": "Foo", "owner": string(u)}}, nil
+	app.Get("/users/me/items/", func(u User) (any, error) {
+		return []map[string]string{{"item_id": "Foo", "owner": u.Username}}, nil
 	}, di.Security(active, "items"), router.Name("read_own_items"))
-	app.Get("/status/", func(u user) (any, error) { return map[string]string{"status": "ok"}, nil },
+	app.Get("/status/", func(u User) (any, error) { return map[string]string{"status": "ok"}, nil },
 		di.Depends(current), router.Name("read_system_status"))
 	return app
 }
