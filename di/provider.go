@@ -78,14 +78,15 @@ func (p *Provider) Dependency() Dependency {
 // Scope says when a provider's cleanup runs (docs/fastapi-compat.md §3.5).
 type Scope uint8
 
+// The cleanup scopes.
 const (
 	// ScopeDefault is request scope for providers with a cleanup.
-	ScopeDefault = Scope(resolve.ScopeDefault)
+	ScopeDefault Scope = iota
 	// ScopeRequest runs the cleanup after the response has been written.
-	ScopeRequest = Scope(resolve.ScopeRequest)
+	ScopeRequest
 	// ScopeFunction runs the cleanup after the handler returned and its result was
 	// encoded, before the response is written, so a cleanup error still changes it.
-	ScopeFunction = Scope(resolve.ScopeFunction)
+	ScopeFunction
 )
 
 // Dependency is the declaration of a dependency at one place in the graph: the

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/keelgo/keel/internal/resolve"
 )
 
 type argNames []string
@@ -26,4 +28,13 @@ func TestArgNeverSwallows(t *testing.T) {
 	}()
 	arg[int](reflect.ValueOf("x"), reflect.TypeFor[int]())
 	t.Error("arg accepted a string for an int")
+}
+
+// di.Scope's values are the resolver's, which InScope converts to.
+func TestScopesMatchResolver(t *testing.T) {
+	for s, r := range map[Scope]resolve.Scope{ScopeDefault: resolve.ScopeDefault, ScopeRequest: resolve.ScopeRequest, ScopeFunction: resolve.ScopeFunction} {
+		if resolve.Scope(s) != r {
+			t.Errorf("di scope %d is resolver scope %d", s, r)
+		}
+	}
 }
