@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +113,15 @@ func Open(rawURL string, opts Options) (*Store, error) {
 	}
 	if !q.Has("pool_timeout") {
 		o.PoolTimeout = s.timeout
+	}
+	if !q.Has("pool_size") {
+		// A connection per request in flight, up to a point: a request
+		// waiting for a connection spends its timeout waiting.
+		o.PoolSize = max(64, 10*runtime.GOMAXPROCS(0))
+	}
+	if !q.Has("min_idle_conns") {
+		// Connections dialled ahead: a burst does not wait for dials.
+		o.MinIdleConns = 8
 	}
 	if !q.Has("max_retries") {
 		// A retry would outlive the timeout: the check answers 503 and the

@@ -16,6 +16,9 @@
 #   test_bench   the bench module's behaviour tests
 #   test_redis   redisstore's conformance tests against a real redis-server
 #                (each test starts its own on a free loopback port)
+#   instances    three example processes sharing one Redis and one SQLite
+#                file under 30 s of paced mixed load, Redis stopped and
+#                restarted in the middle (cmd/example TestInstances, issue 13)
 #   e2e          the independent checks of the example's OpenAPI document:
 #                redocly lint, an oapi-codegen client against the running
 #                example, and Swagger UI's OAuth2 Authorize flow in Chromium;
@@ -80,6 +83,21 @@ step_test_bench() { go_test bench -count=1 -run .; }
 # redisstore's tests start their own redis-server (redistest) on a free
 # loopback port; KEEL_REDIS_REQUIRED makes a missing one a failure.
 step_test_redis() { KEEL_REDIS_REQUIRED=1 go_test redisstore -race -count=1; }
+# step_instances runs TestInstances (and the deployment guide's transcripts)
+# against real processes: the example binary, redis-server on a free loopback
+# port, stopped by its PID.
+step_instances() {
+  local log
+  log=$(mktemp)
+  if (cd cmd/example && KEEL_INSTANCES=1 KEEL_REDIS_REQUIRED=1 go test -count=1 -run '^TestInstances$' -v .) >"$log" 2>&1; then
+    grep -E 'instances_test.go|requests in|^  +[a-z/ ]+ +Redis|^ *(--- |ok )' "$log" || true
+    rm -f "$log"
+  else
+    cat "$log"
+    rm -f "$log"
+    return 1
+  fi
+}
 
 # step_modules fails when a module's tests run in no step: each module must
 # be named here by the step that runs its tests.
@@ -178,5 +196,5 @@ step_bodyload() {
   fi
 }
 
-run_steps tools static staticcheck modules test_core test_example test_docs test_bench test_redis e2e fuzz bodyload
+run_steps tools static staticcheck modules test_core test_example test_docs test_bench test_redis instances e2e fuzz bodyload
 echo "all green"

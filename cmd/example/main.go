@@ -45,6 +45,9 @@
 //	                                are kept there, shared by every instance
 //	                                using it (keys prefixed "keel-example:");
 //	                                unset, they are kept in memory, per instance
+//	KEEL_EXAMPLE_REDIS_TIMEOUT      how long each call to Redis may take before
+//	                                the check that needs it answers 503
+//	                                (default 100ms)
 //	KEEL_EXAMPLE_LOGIN_FAILURES_PER_USER
 //	                                failed logins allowed per (user name,
 //	                                client address) within 15 minutes, then
@@ -120,8 +123,10 @@ func main() {
 type config struct {
 	addr string
 	app  app.Config
-	// redisURL, when set, is where the shared security state lives.
-	redisURL string
+	// redisURL, when set, is where the shared security state lives;
+	// redisTimeout bounds each call to it.
+	redisURL     string
+	redisTimeout time.Duration
 	// maxConns limits the client connections open at once; 0: no limit.
 	maxConns int
 
@@ -198,6 +203,10 @@ func loadConfig(args []string, getenv func(string) string, logger *slog.Logger) 
 		}
 		s.Close()
 		cfg.redisURL = v
+	}
+	cfg.redisTimeout = redisstore.DefaultTimeout
+	if err := envDuration(getenv, "KEEL_EXAMPLE_REDIS_TIMEOUT", &cfg.redisTimeout); err != nil {
+		return config{}, err
 	}
 	for _, p := range strings.Split(getenv("KEEL_EXAMPLE_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -290,7 +299,7 @@ func defaultMaxConns(dbConns int) int {
 // second signal ends the process at once.
 func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logger) error {
 	if cfg.redisURL != "" {
-		rs, err := openRedis(ctx, cfg.redisURL, logger)
+		rs, err := openRedis(ctx, cfg.redisURL, cfg.redisTimeout, logger)
 		if err != nil {
 			return err
 		}
@@ -351,8 +360,8 @@ const redisPrefix = "keel-example:"
 // error: the checks that need it answer 503 (and /readyz too) until it does.
 // A server that may evict keys before they expire is one: it could forget a
 // used nonce or a revocation.
-func openRedis(ctx context.Context, rawURL string, logger *slog.Logger) (*redisstore.Store, error) {
-	rs, err := redisstore.Open(rawURL, redisstore.Options{Prefix: redisPrefix})
+func openRedis(ctx context.Context, rawURL string, timeout time.Duration, logger *slog.Logger) (*redisstore.Store, error) {
+	rs, err := redisstore.Open(rawURL, redisstore.Options{Prefix: redisPrefix, Timeout: timeout})
 	if err != nil {
 		return nil, err
 	}

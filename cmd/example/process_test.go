@@ -87,6 +87,15 @@ var listeningLine = regexp.MustCompile(`msg=listening addr=(127\.0\.0\.1:\d+) `)
 // when the test ends, if it still runs; its log is printed when the test failed.
 func startExample(t *testing.T, nofile int, env ...string) *process {
 	t.Helper()
+	p := launchExample(t, nofile, env...)
+	p.waitListening(t)
+	return p
+}
+
+// launchExample is startExample without the wait: several instances can be
+// launched at the same moment, then waited for.
+func launchExample(t *testing.T, nofile int, env ...string) *process {
+	t.Helper()
 	bin := exampleBinary(t)
 	args := []string{bin, "-addr", "127.0.0.1:0"}
 	if nofile > 0 {
@@ -117,19 +126,23 @@ func startExample(t *testing.T, nofile int, env ...string) *process {
 			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("example log:\n%s", p.log.String())
+			t.Logf("example log (%s):\n%s", p.Addr, p.log.String())
 		}
 	})
+	return p
+}
+
+// waitListening waits until the launched example listens, and sets its URL.
+func (p *process) waitListening(t *testing.T) {
+	t.Helper()
 	select {
 	case p.Addr = <-p.log.addr:
 		p.URL = "http://" + p.Addr
-		return p
 	case <-p.exited:
-		t.Fatalf("the example exited before listening: %v\n%s", cmd.ProcessState, p.log.String())
+		t.Fatalf("the example exited before listening: %v\n%s", p.cmd.ProcessState, p.log.String())
 	case <-time.After(60 * time.Second):
 		t.Fatal("the example did not log msg=listening within 60s")
 	}
-	return nil
 }
 
 // wait waits up to d for the process to exit and returns its exit code.

@@ -30,8 +30,9 @@ type Server struct {
 	// Addr is 127.0.0.1:PORT; URL is redis://127.0.0.1:PORT/0.
 	Addr, URL string
 
-	bin, dir string
-	port     int
+	bin, dir   string
+	port       int
+	persistent bool
 	mu       sync.Mutex
 	cmd      *exec.Cmd
 	exited   chan struct{}
@@ -52,9 +53,18 @@ func Binary() (string, error) {
 	return "", errors.New("no redis-server or valkey-server on PATH (Debian: apt-get install redis-server)")
 }
 
+// Option configures a Server.
+type Option func(*Server)
+
+// Persistent makes the server log every change to its append-only file
+// (appendfsync everysec, Redis's recommended setting), so that a server
+// stopped and restarted keeps its keys, as a production Redis guarding
+// replays and revocations must. (A crash, Kill, may lose the last second.)
+func Persistent() Option { return func(s *Server) { s.persistent = true } }
+
 // Start starts a server for t, or skips t when there is none to start (fails
 // it when KEEL_REDIS_REQUIRED=1). The server is stopped when t ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
@@ -64,6 +74,9 @@ func Start(t testing.TB) *Server {
 		t.Skip(err)
 	}
 	s := &Server{bin: bin, dir: t.TempDir(), t: t}
+	for _, o := range opts {
+		o(s)
+	}
 	var last error
 	for range 5 { // the free port may be taken between finding and binding it
 		s.port, err = freePort()
@@ -94,11 +107,15 @@ func freePort() (int, error) {
 
 // start runs the server on s.port and waits until it answers PING.
 func (s *Server) start() error {
-	cmd := exec.Command(s.bin,
+	args := []string{
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
 		"--dir", s.dir, "--save", "", "--appendonly", "no",
 		"--maxmemory-policy", "noeviction", "--protected-mode", "yes",
-		"--loglevel", "warning", "--logfile", filepath.Join(s.dir, "redis.log"))
+		"--loglevel", "warning", "--logfile", filepath.Join(s.dir, "redis.log")}
+	if s.persistent {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
+	}
+	cmd := exec.Command(s.bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %v", s.bin, err)
@@ -134,9 +151,16 @@ func (s *Server) start() error {
 	return nil
 }
 
-// Stop stops the server (SIGKILL, by its PID, as a crash would) and waits
-// for it to exit. Stopping a stopped server does nothing.
-func (s *Server) Stop() {
+// Stop stops the server as an administrator would (SIGTERM, by its PID: it
+// closes its connections and, when Persistent, flushes its append-only file)
+// and waits for it to exit; after 10 s it is killed. Stopping a stopped
+// server does nothing.
+func (s *Server) Stop() { s.stop(syscall.SIGTERM) }
+
+// Kill stops the server as a crash would (SIGKILL, by its PID).
+func (s *Server) Kill() { s.stop(syscall.SIGKILL) }
+
+func (s *Server) stop(sig syscall.Signal) {
 	s.mu.Lock()
 	cmd, exited := s.cmd, s.exited
 	s.cmd = nil
@@ -144,18 +168,29 @@ func (s *Server) Stop() {
 	if cmd == nil {
 		return
 	}
-	_ = cmd.Process.Kill()
-	<-exited
+	_ = cmd.Process.Signal(sig)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
 }
 
-// Restart starts the server again on the same port, empty: what a Redis
-// without persistence is after a crash.
+// Restart starts the server again on the same port: empty, as a Redis
+// without persistence is after a crash, or with its keys when Persistent.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
 	if err := s.start(); err != nil {
 		s.t.Fatalf("redistest: restart: %v", err)
 	}
+}
+
+// Log returns what the server logged (warnings and above).
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+	return string(b)
 }
 
 // PID returns the server's process id, 0 when it is stopped.
