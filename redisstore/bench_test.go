@@ -37,6 +37,25 @@ func benchStores(b *testing.B, bench func(b *testing.B, mem bool, redis *redisst
 	b.Run("redis", func(b *testing.B) { bench(b, false, s) })
 }
 
+// BenchmarkPing is the floor of the Redis figures: one PING round trip.
+func BenchmarkPing(b *testing.B) {
+	srv := redistest.Start(b)
+	s, err := redisstore.Open(srv.URL, redisstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	b.Run("redis", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.Ping(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 func BenchmarkUseNonce(b *testing.B) {
 	benchStores(b, func(b *testing.B, mem bool, rs *redisstore.Store) {
 		var store security.NonceStore = rs

@@ -18,7 +18,9 @@
 #                (each test starts its own on a free loopback port)
 #   instances    three example processes sharing one Redis and one SQLite
 #                file under 30 s of paced mixed load, Redis stopped and
-#                restarted in the middle (cmd/example TestInstances, issue 13)
+#                restarted in the middle (cmd/example TestInstances, issue 13);
+#                docs/deployment.md's worked example behind a real nginx
+#                (TestDeploymentGuide)
 #   e2e          the independent checks of the example's OpenAPI document:
 #                redocly lint, an oapi-codegen client against the running
 #                example, and Swagger UI's OAuth2 Authorize flow in Chromium;
@@ -46,6 +48,7 @@ step_tools() {
   command -v curl >/dev/null 2>&1 || need_apt+=(curl)
   command -v npm >/dev/null 2>&1 || need_apt+=(npm)
   command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
   if [ ${#need_apt[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
@@ -83,14 +86,14 @@ step_test_bench() { go_test bench -count=1 -run .; }
 # redisstore's tests start their own redis-server (redistest) on a free
 # loopback port; KEEL_REDIS_REQUIRED makes a missing one a failure.
 step_test_redis() { KEEL_REDIS_REQUIRED=1 go_test redisstore -race -count=1; }
-# step_instances runs TestInstances (and the deployment guide's transcripts)
-# against real processes: the example binary, redis-server on a free loopback
-# port, stopped by its PID.
+# step_instances runs TestInstances and TestDeploymentGuide against real
+# processes: the example binary, redis-server and nginx on free loopback
+# ports, each stopped by its PID.
 step_instances() {
   local log
   log=$(mktemp)
-  if (cd cmd/example && KEEL_INSTANCES=1 KEEL_REDIS_REQUIRED=1 go test -count=1 -run '^TestInstances$' -v .) >"$log" 2>&1; then
-    grep -E 'instances_test.go|requests in|^  +[a-z/ ]+ +Redis|^ *(--- |ok )' "$log" || true
+  if (cd cmd/example && KEEL_INSTANCES=1 KEEL_REDIS_REQUIRED=1 go test -count=1 -run '^(TestInstances|TestDeploymentGuide)$' -v .) >"$log" 2>&1; then
+    grep -E '_test.go:|^  +[a-z/ ]+ +(Redis|transition)|^ *(--- |ok )' "$log" || true
     rm -f "$log"
   else
     cat "$log"

@@ -17,6 +17,8 @@ var (
 	answer = regexp.MustCompile(`\b[1-5][0-9][0-9]\b|\{"|→|->|\bLocation:|\banswer|\bresponds|\breturns\b|\bgives\b|\bgets\b`)
 	// requestPath is a request's path, without its query.
 	requestPath = regexp.MustCompile(`\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/[^\s?` + "`" + `]*)`)
+	// transcriptPath is the path of a URL in a transcript's command.
+	transcriptPath = regexp.MustCompile(`https?://[^/\s'"]+(/[^\s?'"]*)`)
 	// statusLine is an HTTP status line.
 	statusLine = regexp.MustCompile(`^HTTP/[0-9.]+ [0-9]{3}\b`)
 )
@@ -55,6 +57,22 @@ func unexecutedClaims(p *page, root string) []string {
 		for l := b.line; l <= b.first+len(b.body); l++ {
 			inBlock[l] = b
 		}
+		if b.checkedBy != "" {
+			// A transcript another test runs: that test must exist and
+			// request every URL path the transcript shows.
+			src, err := os.ReadFile(filepath.Join(root, b.checkedBy))
+			if err != nil {
+				out = append(out, fmt.Sprintf("%s:%d: checked-by %s: %v", p.name, b.line, b.checkedBy, err))
+				continue
+			}
+			for _, e := range b.transcript {
+				for _, u := range transcriptPath.FindAllStringSubmatch(e.command, -1) {
+					if !strings.Contains(string(src), u[1]) {
+						out = append(out, fmt.Sprintf("%s:%d: checked by %s, which never requests %s", p.name, e.line, b.checkedBy, u[1]))
+					}
+				}
+			}
+		}
 		if b.lang == "go" || b.transcript != nil {
 			continue
 		}
@@ -86,6 +104,9 @@ func unexecutedClaims(p *page, root string) []string {
 		n := i + 1
 		if m := checkedBy.FindStringSubmatch(strings.TrimSpace(l)); m != nil && inBlock[n] == nil {
 			flush()
+			if b := inBlock[n+1]; b != nil && b.checkedBy != "" {
+				continue // the transcript's marker, checked above
+			}
 			checker = m[1]
 			src, err := os.ReadFile(filepath.Join(root, checker))
 			if err != nil {

@@ -170,6 +170,10 @@ func TestUnexecutedClaims(t *testing.T) {
 		{"<!-- docstest:checked-by README.md -->\n| `GET /items/` | 401 |", 0},
 		{"<!-- docstest:checked-by README.md -->\n| `GET /nowhere-else` | 401 |", 1},
 		{"<!-- docstest:checked-by no/such/file.go -->\n| `GET /items/` | 401 |", 1},
+		// A transcript another test runs, with no program above it.
+		{"<!-- docstest:checked-by README.md -->\n```sh\n$ curl http://h:1/items/\n{}\n```", 0},
+		{"<!-- docstest:checked-by README.md -->\n```sh\n$ curl http://h:1/nowhere-else\n{}\n```", 1},
+		{"<!-- docstest:checked-by no/such/file.go -->\n```sh\n$ curl http://h:1/items/\n{}\n```", 1},
 	} {
 		p, err := parsePage("x.md", tt.src)
 		if err != nil {

@@ -28,6 +28,11 @@
 //     a guide may show what net/http's client would refuse to send
 //     ($'\x7f' in a header, bytes that are not UTF-8 in a body).
 //
+// A transcript that needs what this test cannot start (several instances of
+// the example, Redis, a reverse proxy) is marked on the line before its fence
+// with <!-- docstest:checked-by PATH -->: the test file PATH runs it, and
+// must request every URL path it shows; TestDocs does not.
+//
 // A page that shows a request with its answer in any other form (a status line
 // outside a transcript, "GET /x answers 401" in prose) fails
 // TestDocsShowOnlyExecutedAnswers.

@@ -16,6 +16,7 @@ import (
 	_ "github.com/keelgo/keel/di"
 	_ "github.com/keelgo/keel/openapi"
 	_ "github.com/keelgo/keel/params"
+	_ "github.com/keelgo/keel/redisstore"
 	_ "github.com/keelgo/keel/router"
 	_ "github.com/keelgo/keel/security"
 )

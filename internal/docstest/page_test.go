@@ -32,6 +32,11 @@ type block struct {
 	// For ```sh blocks with "$ " lines.
 	transcript []*exchange
 	runsOn     *block // the program a transcript runs against
+	// checkedBy is the test file (from the repository root) that runs a
+	// transcript marked <!-- docstest:checked-by PATH --> on the line before
+	// its fence, against programs TestDocs cannot start (several instances of
+	// the example, Redis, a reverse proxy); TestDocs leaves it to that test.
+	checkedBy string
 }
 
 func (b *block) where() string { return fmt.Sprintf("%s:%d", b.page.name, b.line) }
@@ -117,6 +122,12 @@ func parsePage(name, src string) (*page, error) {
 			t, err := parseTranscript(b)
 			if err != nil {
 				return nil, err
+			}
+			if b.line >= 2 {
+				if m := checkedBy.FindStringSubmatch(strings.TrimSpace(p.lines[b.line-2])); m != nil {
+					b.transcript, b.checkedBy = t, m[1]
+					continue
+				}
 			}
 			if program == nil {
 				return nil, fmt.Errorf("%s: a transcript must follow the Go program it runs against", b.where())
