@@ -33,10 +33,10 @@ type Server struct {
 	bin, dir   string
 	port       int
 	persistent bool
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	t        testing.TB
+	mu         sync.Mutex
+	cmd        *exec.Cmd
+	exited     chan struct{}
+	t          testing.TB
 }
 
 // Binary returns the path of the Redis server to test with:
