@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/keelgo/keel/cmd/example/app"
 	"github.com/keelgo/keel/keeltest"
@@ -183,6 +184,19 @@ func TestSharedRedis(t *testing.T) {
 		}
 	}
 	srv.Restart()
+	// The client dials again within a second (go-redis probes a server that
+	// refused its dials once a second): wait for readiness, as a load
+	// balancer does.
+	for _, c := range []*keeltest.Client{a, b} {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if c.Get("/readyz").StatusCode == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("not ready 10 s after Redis was restarted")
+			}
+		}
+	}
 	// Back, empty (no persistence): the token works again, and everything
 	// answers as usual without restarting the apps.
 	a.Get("/users/me/", keeltest.Bearer(tok2)).ExpectStatus(200)
@@ -194,13 +208,11 @@ func TestSharedRedis(t *testing.T) {
 	a.Get(digestPath, auth).ExpectStatus(200)
 	b.Get(digestPath, auth).ExpectStatus(401)
 
-	// Each check logged the outage once and the recovery once, per app.
+	// Each check logged the outage once per app (the end of an incident is
+	// logged after a quiet second: TestInstances checks it).
 	out := logs.String()
 	if n := strings.Count(out, "level=ERROR"); n > 6 || n == 0 {
 		t.Errorf("%d errors logged for one outage, want one per check and app:\n%s", n, out)
-	}
-	if !strings.Contains(out, "is available again") {
-		t.Errorf("no recovery logged:\n%s", out)
 	}
 }
 
