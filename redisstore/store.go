@@ -32,6 +32,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,6 +59,10 @@ type Options struct {
 	// Timeout bounds every call, from sending the command to reading the
 	// answer; default DefaultTimeout (100 ms).
 	Timeout time.Duration
+	// TLSConfig is Open's TLS configuration for a rediss:// URL: the root
+	// certificates of a private CA, a client certificate. Default: the
+	// system's roots. ServerName defaults to the URL's host.
+	TLSConfig *tls.Config
 }
 
 // Store is the shared state of the security checks in Redis. It is safe for
@@ -132,6 +137,16 @@ func Open(rawURL string, opts Options) (*Store, error) {
 	// own retries, and the next request dials again.
 	o.DialerRetries = 1
 	o.ContextTimeoutEnabled = true
+	if o.TLSConfig != nil && opts.TLSConfig != nil {
+		c := opts.TLSConfig.Clone()
+		if c.ServerName == "" {
+			c.ServerName = o.TLSConfig.ServerName
+		}
+		if c.MinVersion == 0 {
+			c.MinVersion = tls.VersionTLS12
+		}
+		o.TLSConfig = c
+	}
 	s.c = redis.NewClient(o)
 	s.owned = true
 	return s, nil

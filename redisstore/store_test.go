@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
@@ -72,11 +73,46 @@ func TestDown(t *testing.T) {
 		}
 	}
 	srv.Restart()
-	if err := s.Ping(ctx); err != nil {
-		t.Fatalf("Ping after the restart: %v", err)
+	// The client dials again at once, or, once its dials have failed as many
+	// times as its pool has connections, within a second (go-redis probes a
+	// refusing server once a second).
+	start := time.Now()
+	for err := s.Ping(ctx); err != nil; err = s.Ping(ctx) {
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("Ping 3 s after the restart: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("answering %v after the restart", time.Since(start).Round(time.Millisecond))
 	if ok, err := s.UseNonce(ctx, "n", 2, exp); !ok || err != nil {
 		t.Fatalf("UseNonce after the restart: %v %v", ok, err)
+	}
+}
+
+// TestTLS: a rediss:// URL, the server's certificate from a private CA
+// (Options.TLSConfig); without that CA the connection is refused.
+func TestTLS(t *testing.T) {
+	srv := redistest.Start(t, redistest.TLS())
+	if !strings.HasPrefix(srv.URL, "rediss://") {
+		t.Fatalf("URL %s", srv.URL)
+	}
+	// A first call over TLS dials and shakes hands: a generous timeout.
+	s, err := redisstore.Open(srv.URL, redisstore.Options{TLSConfig: &tls.Config{RootCAs: srv.RootCAs}, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if ok, err := s.UseNonce(ctx, "n", 1, time.Now().Add(time.Minute)); !ok || err != nil {
+		t.Fatalf("UseNonce over TLS: %v %v", ok, err)
+	}
+	untrusted, err := redisstore.Open(srv.URL, redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer untrusted.Close()
+	if err := untrusted.Ping(ctx); err == nil {
+		t.Fatal("a server whose certificate the client does not trust answered")
 	}
 }
 

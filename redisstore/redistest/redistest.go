@@ -10,8 +10,16 @@ package redistest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -33,10 +41,14 @@ type Server struct {
 	bin, dir   string
 	port       int
 	persistent bool
-	mu         sync.Mutex
-	cmd        *exec.Cmd
-	exited     chan struct{}
-	t          testing.TB
+	tls        bool
+	// RootCAs holds the certificate of a TLS server (TLS), for the client's
+	// tls.Config.
+	RootCAs *x509.CertPool
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	t       testing.TB
 }
 
 // Binary returns the path of the Redis server to test with:
@@ -62,6 +74,10 @@ type Option func(*Server)
 // replays and revocations must. (A crash, Kill, may lose the last second.)
 func Persistent() Option { return func(s *Server) { s.persistent = true } }
 
+// TLS makes the server accept TLS only, with a certificate of its own for
+// 127.0.0.1 (Server.RootCAs); its URL is then rediss://.
+func TLS() Option { return func(s *Server) { s.tls = true } }
+
 // Start starts a server for t, or skips t when there is none to start (fails
 // it when KEEL_REDIS_REQUIRED=1). The server is stopped when t ends.
 func Start(t testing.TB, opts ...Option) *Server {
@@ -76,6 +92,11 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s := &Server{bin: bin, dir: t.TempDir(), t: t}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.tls {
+		if err := s.makeCert(); err != nil {
+			t.Fatalf("redistest: %v", err)
+		}
 	}
 	var last error
 	for range 5 { // the free port may be taken between finding and binding it
@@ -92,6 +113,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	s.Addr = "127.0.0.1:" + strconv.Itoa(s.port)
 	s.URL = "redis://" + s.Addr + "/0"
+	if s.tls {
+		s.URL = "rediss://" + s.Addr + "/0"
+	}
 	t.Cleanup(s.Stop)
 	return s
 }
@@ -115,6 +139,12 @@ func (s *Server) start() error {
 	if s.persistent {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
 	}
+	if s.tls {
+		args[3] = "0" // --port 0: no plain TCP
+		args = append(args, "--tls-port", strconv.Itoa(s.port),
+			"--tls-cert-file", filepath.Join(s.dir, "cert.pem"), "--tls-key-file", filepath.Join(s.dir, "key.pem"),
+			"--tls-ca-cert-file", filepath.Join(s.dir, "cert.pem"), "--tls-auth-clients", "no")
+	}
 	cmd := exec.Command(s.bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -122,7 +152,11 @@ func (s *Server) start() error {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(s.port), MaxRetries: -1, DialTimeout: time.Second})
+	o := &redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(s.port), MaxRetries: -1, DialTimeout: time.Second}
+	if s.tls {
+		o.TLSConfig = &tls.Config{RootCAs: s.RootCAs, ServerName: "127.0.0.1"}
+	}
+	c := redis.NewClient(o)
 	defer c.Close()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -185,6 +219,43 @@ func (s *Server) Restart() {
 	if err := s.start(); err != nil {
 		s.t.Fatalf("redistest: restart: %v", err)
 	}
+}
+
+// makeCert writes a self-signed certificate for 127.0.0.1 and its key.
+func (s *Server) makeCert() error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "redistest"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	s.RootCAs = x509.NewCertPool()
+	s.RootCAs.AddCert(cert)
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 }
 
 // Log returns what the server logged (warnings and above).
