@@ -15,9 +15,11 @@ import (
 )
 
 // newStore returns a Store on srv with a prefix of its own per test, so
-// that the cases of a table never see each other's keys.
+// that the cases of a table never see each other's keys. Its timeout is
+// generous: the tables check what the stores answer, under -race and with
+// their cases in parallel; TestTimeout checks the default.
 func newStore(t *testing.T, srv *redistest.Server) *redisstore.Store {
-	s, err := redisstore.Open(srv.URL, redisstore.Options{Prefix: "test:" + t.Name() + ":"})
+	s, err := redisstore.Open(srv.URL, redisstore.Options{Prefix: "test:" + t.Name() + ":", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +115,49 @@ func TestTLS(t *testing.T) {
 	defer untrusted.Close()
 	if err := untrusted.Ping(ctx); err == nil {
 		t.Fatal("a server whose certificate the client does not trust answered")
+	}
+}
+
+// TestTimeout: with a server that hangs (stopped with SIGSTOP), every call
+// fails within the default timeout, 100 ms, give or take the scheduling of a
+// loaded machine; when it resumes, calls succeed again.
+func TestTimeout(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := redisstore.Open(srv.URL, redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	exp := time.Now().Add(time.Minute)
+	for start := time.Now(); s.Ping(ctx) != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("no answer")
+		}
+	}
+	srv.Pause()
+	for i := range 3 {
+		start := time.Now()
+		_, err := s.UseNonce(ctx, "n", uint64(i+1), exp)
+		d := time.Since(start)
+		if err == nil {
+			t.Fatal("UseNonce answered with the server stopped")
+		}
+		if d < redisstore.DefaultTimeout || d > 5*redisstore.DefaultTimeout {
+			t.Errorf("UseNonce failed after %v, want about %v", d, redisstore.DefaultTimeout)
+		}
+	}
+	srv.Resume()
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if ok, err := s.UseNonce(ctx, "n", 10, exp); err == nil {
+			if !ok {
+				t.Fatal("count 10 refused after the resume")
+			}
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("no answer 5 s after the resume")
+		}
 	}
 }
 

@@ -127,7 +127,8 @@ func TestSharedRedis(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	newApp := func() *keeltest.Client {
-		rs, err := redisstore.Open(srv.URL, redisstore.Options{Prefix: "test:"})
+		// A generous timeout: this test is about what is shared, not latency.
+		rs, err := redisstore.Open(srv.URL, redisstore.Options{Prefix: "test:", Timeout: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -191,6 +191,21 @@ func (s *Server) start() error {
 // server does nothing.
 func (s *Server) Stop() { s.stop(syscall.SIGTERM) }
 
+// Pause stops the server's process (SIGSTOP) without closing its
+// connections: a server that hangs. Resume continues it.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(sig)
+	}
+}
+
 // Kill stops the server as a crash would (SIGKILL, by its PID).
 func (s *Server) Kill() { s.stop(syscall.SIGKILL) }
 
@@ -202,6 +217,7 @@ func (s *Server) stop(sig syscall.Signal) {
 	if cmd == nil {
 		return
 	}
+	_ = cmd.Process.Signal(syscall.SIGCONT) // a paused server cannot stop
 	_ = cmd.Process.Signal(sig)
 	select {
 	case <-exited:
