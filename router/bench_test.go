@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -218,6 +219,54 @@ func BenchmarkDispatch(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				app.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// nopTracer is the cheapest Tracer: it measures what the resolver's calls to
+// a Tracer cost; valueTracer adds a context per step, as a span-making
+// Tracer does.
+type nopTracer struct{}
+
+func (nopTracer) StartProvider(ctx context.Context, _ di.ProviderEvent) context.Context { return ctx }
+func (nopTracer) EndProvider(context.Context, di.ProviderEvent)                         {}
+
+type valueTracer struct{}
+
+type benchSpanKey struct{}
+
+func (valueTracer) StartProvider(ctx context.Context, ev di.ProviderEvent) context.Context {
+	return context.WithValue(ctx, benchSpanKey{}, ev.Name)
+}
+func (valueTracer) EndProvider(context.Context, di.ProviderEvent) {}
+
+// BenchmarkTracer is the Items endpoint (typed) without a Tracer, with one
+// that does nothing, and with one that makes a context per step
+// (docs/observability.md has the figures).
+func BenchmarkTracer(b *testing.B) {
+	build := func(opts ...router.Option) http.Handler {
+		app := router.New(router.Info{Title: "bench"}, opts...)
+		token := di.Func1(benchToken)
+		user := di.Func1(benchCurrentUser, token)
+		app.Get("/items/{id}", di.Func2(benchReadItem), user)
+		return app
+	}
+	for _, impl := range []struct {
+		name string
+		h    http.Handler
+	}{{"none", build()}, {"nop", build(router.WithTracer(nopTracer{}))}, {"context", build(router.WithTracer(valueTracer{}))}} {
+		b.Run("tracer="+impl.name, func(b *testing.B) {
+			r := httptest.NewRequest("GET", "/items/42?limit=10&q=abc", nil)
+			r.Header.Set("Authorization", "Bearer tok123")
+			w := &benchWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				w.reset()
+				impl.h.ServeHTTP(w, r)
+			}
+			if w.status != 0 && w.status != 200 {
+				b.Fatalf("status %d", w.status)
 			}
 		})
 	}

@@ -203,7 +203,7 @@ type compiled struct {
 }
 
 func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provider) (*compiled, error) {
-	cfg := resolve.Config{Builtins: builtins(), Resolvers: a.resolvers(false), Overrides: overrides}
+	cfg := resolve.Config{Builtins: builtins(), Resolvers: a.resolvers(false), Overrides: overrides, Tracer: a.tracer}
 	plan, err := resolve.Compile(rt.handler, rt.effects, rt.explicit, cfg)
 	if err != nil {
 		return nil, err
@@ -465,5 +465,6 @@ func decl(s di.Source) resolve.Dependency { return resolve.Dependency(di.Depends
 
 // builtins are the types of package di the resolver injects itself.
 func builtins() resolve.Builtins {
-	return resolve.Builtins{Scopes: reflect.TypeFor[di.SecurityScopes](), Response: reflect.TypeFor[*di.Response]()}
+	return resolve.Builtins{Scopes: reflect.TypeFor[di.SecurityScopes](), Response: reflect.TypeFor[*di.Response](),
+		Background: reflect.TypeFor[*di.Background]()}
 }

@@ -2,6 +2,7 @@ package router
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -109,7 +110,11 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s := resp.Status(); s != 0 {
 		status = s
 	}
-	later := st.Pending(resolve.ScopeRequest)
+	var tasks []func(context.Context) error
+	if plan.UsesBackground() { // decided at registration: other routes skip this
+		tasks = st.Background().Tasks()
+	}
+	later := len(tasks) > 0 || st.Pending(resolve.ScopeRequest)
 	if keel.BodyAllowed(status) {
 		b := enc.buf.Bytes()
 		b = b[:len(b)-1]
@@ -125,9 +130,13 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.putEncoder(enc)
 	if later {
-		// Request-scope cleanups run after the response is sent (docs/fastapi-compat.md §3.5): push
-		// it to the client now rather than when the handler returns.
+		// Background tasks and request-scope cleanups run after the response
+		// is sent (docs/fastapi-compat.md §3.5, §3.10): push it to the client
+		// now rather than when the handler returns.
 		http.NewResponseController(w).Flush()
+	}
+	if len(tasks) > 0 {
+		a.runTasks(r, tasks)
 	}
 	if cerr := st.Close(resolve.ScopeRequest, nil); cerr != nil {
 		// The response is already sent; the client saw success (docs/fastapi-compat.md §3.5).

@@ -49,6 +49,12 @@ type Builtins struct {
 	Scopes reflect.Type
 	// Response is *di.Response: a pointer to a type defined over Response.
 	Response reflect.Type
+	// Background is *di.Background: a pointer to a type defined over
+	// Background, the request's background tasks.
+	Background reflect.Type
+	// Conn is the connection a WebSocket handler takes (set per request with
+	// State.SetConn once the handshake is done); only the handler may take it.
+	Conn reflect.Type
 }
 
 // Config is what Compile needs besides the handler.
@@ -60,6 +66,9 @@ type Config struct {
 	// Overrides replaces providers at any depth (docs/fastapi-compat.md §3.6). The replacement's own
 	// parameters are resolved; the original's cache key and scopes are kept.
 	Overrides map[*Provider]*Provider
+	// Tracer, when not nil, is told around each provider's call, cache hit and
+	// cleanup (di.Tracer through router.WithTracer). Nil costs one check per call.
+	Tracer Tracer
 }
 
 // Node is one occurrence of a dependency in a route's graph, as declared: the
@@ -113,6 +122,10 @@ type Plan struct {
 	pool     statePool
 	plain    map[*Provider]slotRef // providers whose key has no scopes and no cleanup kind
 	respType reflect.Type          // Builtins.Response
+	bgType   reflect.Type          // Builtins.Background
+	usesBg   bool                  // some function takes the background tasks
+	usesConn bool                  // the handler takes the connection
+	tracer   Tracer
 }
 
 type slotRef struct{ occ, key int }
@@ -125,6 +138,13 @@ func (p *Plan) Output() reflect.Type { return p.out }
 
 // Handler returns the handler's provider.
 func (p *Plan) Handler() *Provider { return p.handler }
+
+// UsesBackground reports whether some function of the plan takes the
+// request's background tasks (Builtins.Background).
+func (p *Plan) UsesBackground() bool { return p.usesBg }
+
+// UsesConn reports whether the handler takes the connection (Builtins.Conn).
+func (p *Plan) UsesConn() bool { return p.usesConn }
 
 // CompileError is a registration error: it names the function, the parameter and
 // its type, and says how to fix it.
@@ -175,6 +195,8 @@ const (
 	inContext
 	inResponse
 	inScopes
+	inBackground
+	inConn
 )
 
 type input struct {
@@ -189,6 +211,8 @@ type compiler struct {
 	nOcc     int
 	maxArgs  int
 	usesRsp  bool
+	usesBg   bool
+	usesConn bool
 	stack    []*Provider
 	uses     map[*Provider]bool // memo: provider uses scopes below (docs/fastapi-compat.md §2.4)
 	resolved map[reflect.Type]resolution
@@ -218,7 +242,8 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 		return nil, err
 	}
 	p := &Plan{root: root, nOcc: c.nOcc, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
-		out: handler.out, handler: handler, tree: tree, plain: c.plain, respType: cfg.Builtins.Response}
+		out: handler.out, handler: handler, tree: tree, plain: c.plain, respType: cfg.Builtins.Response,
+		bgType: cfg.Builtins.Background, usesBg: c.usesBg, usesConn: c.usesConn, tracer: cfg.Tracer}
 	p.pool.plan = p
 	return p, nil
 }
@@ -530,6 +555,18 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			continue
 		case c.cfg.Builtins.Scopes:
 			sig.inputs[i] = input{kind: inScopes}
+			continue
+		case c.cfg.Builtins.Background:
+			sig.inputs[i] = input{kind: inBackground}
+			c.usesBg = true
+			continue
+		case c.cfg.Builtins.Conn:
+			if !root {
+				return sig, &CompileError{Func: p.Name(), Param: i + 1, Type: t, Path: path,
+					Msg: "only a WebSocket handler takes the connection, which exists once the handshake is done, after every dependency; move the work that needs it into the handler"}
+			}
+			sig.inputs[i] = input{kind: inConn}
+			c.usesConn = true
 			continue
 		}
 		r := c.resolve(t)

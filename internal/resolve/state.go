@@ -39,6 +39,9 @@ type State struct {
 	cleanups []cleanupEntry
 	ctxV     reflect.Value
 	respV    reflect.Value
+	bg       Background
+	bgV      reflect.Value
+	conn     reflect.Value
 }
 
 var cleanupFunc = reflect.TypeFor[func(error) error]()
@@ -46,7 +49,8 @@ var cleanupFunc = reflect.TypeFor[func(error) error]()
 type cleanupEntry struct {
 	fn    reflect.Value
 	scope Scope
-	plain bool // func() rather than a func(error) error
+	plain bool      // func() rather than a func(error) error
+	p     *Provider // whose cleanup, for the Tracer
 }
 
 type statePool struct {
@@ -69,6 +73,9 @@ func (p *Plan) Acquire(r *http.Request) *State {
 		if p.respType != nil { // *di.Response, defined over *Response: the same memory
 			st.respV = reflect.NewAt(p.respType.Elem(), unsafe.Pointer(&st.resp))
 		}
+		if p.bgType != nil { // *di.Background, likewise
+			st.bgV = reflect.NewAt(p.bgType.Elem(), unsafe.Pointer(&st.bg))
+		}
 	}
 	for i := range st.cache {
 		st.cache[i] = -1
@@ -86,6 +93,11 @@ func (p *Plan) Release(st *State) {
 	clear(st.cleanups)
 	st.cleanups = st.cleanups[:0]
 	st.resp.reset()
+	if st.bg.tasks != nil {
+		clear(st.bg.tasks)
+		st.bg.tasks = st.bg.tasks[:0]
+	}
+	st.conn = reflect.Value{}
 	st.r, st.ctx = nil, nil
 	p.pool.pool.Put(st)
 }
@@ -106,6 +118,14 @@ func (st *State) Preset(p *Provider, v reflect.Value) bool {
 // Response returns the response handle providers and the handler wrote to (docs/fastapi-compat.md
 // §3.8).
 func (st *State) Response() *Response { return &st.resp }
+
+// Background returns the request's background tasks, added by the functions
+// that took them (docs/fastapi-compat.md §3.10).
+func (st *State) Background() *Background { return &st.bg }
+
+// SetConn sets the value injected as Builtins.Conn: a WebSocket handler's
+// connection, once the handshake is done, before CallHandler.
+func (st *State) SetConn(v reflect.Value) { st.conn = v }
 
 // PanicError is the error a panicking provider, handler or cleanup turns into. It
 // becomes a 500 and is logged with its stack; nothing of it reaches the client.
@@ -149,6 +169,46 @@ func (st *State) Run() (v reflect.Value, err error) {
 	return st.vals[st.plan.root.id], nil
 }
 
+// RunDeps resolves the handler's dependencies without calling it, for a
+// WebSocket route: they are resolved during the handshake, the handler runs
+// after it (CallHandler). Its errors are Run's.
+func (st *State) RunDeps() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	ok := true
+	for _, c := range st.plan.root.children {
+		cok, err := st.run(c)
+		if err != nil {
+			return err
+		}
+		ok = ok && cok
+	}
+	if !ok {
+		return &keel.ValidationError{Errors: append([]keel.ErrorDetail(nil), st.verrs...)}
+	}
+	return nil
+}
+
+// CallHandler calls the handler after RunDeps succeeded. It returns Run's
+// value and error.
+func (st *State) CallHandler() (v reflect.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			v, err = reflect.Value{}, &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return st.callTraced(st.plan.root)
+}
+
 // RunValue is Run with the handler's value as an interface for encoding: for a
 // typed handler (Func0..Func4) a pointer to the pooled result, boxed once per
 // pooled state, so encoding it allocates nothing. The value is valid until
@@ -170,6 +230,9 @@ func (st *State) run(o *occ) (bool, error) {
 	if o.useCache && !o.noCacheBelow {
 		if idx := st.cache[o.key]; idx >= 0 {
 			st.vals[o.id] = st.vals[idx]
+			if st.plan.tracer != nil {
+				st.traceCached(o)
+			}
 			return true, nil
 		}
 	}
@@ -187,10 +250,13 @@ func (st *State) run(o *occ) (bool, error) {
 	if o.useCache {
 		if idx := st.cache[o.key]; idx >= 0 {
 			st.vals[o.id] = st.vals[idx]
+			if st.plan.tracer != nil {
+				st.traceCached(o)
+			}
 			return true, nil
 		}
 	}
-	v, err := st.call(o)
+	v, err := st.callTraced(o)
 	if err != nil {
 		var ve *keel.ValidationError
 		if errors.As(err, &ve) {
@@ -221,6 +287,10 @@ func (st *State) call(o *occ) (reflect.Value, error) {
 			args[i] = st.respV
 		case inScopes:
 			args[i] = o.scopes
+		case inBackground:
+			args[i] = st.bgV
+		case inConn:
+			args[i] = st.conn
 		}
 	}
 	p := o.p
@@ -261,7 +331,7 @@ func (st *State) call(o *occ) (reflect.Value, error) {
 			return reflect.Value{}, e.Interface().(error)
 		}
 		if c := out[1]; !c.IsNil() {
-			st.cleanups = append(st.cleanups, cleanupEntry{fn: c, scope: o.scope, plain: p.shape == retValueCleanFunc})
+			st.cleanups = append(st.cleanups, cleanupEntry{fn: c, scope: o.scope, plain: p.shape == retValueCleanFunc, p: p})
 		}
 		return out[0], nil
 	}
@@ -287,7 +357,11 @@ func (st *State) close(scope Scope, err error) error {
 		fn := c.fn
 		c.fn = reflect.Value{}
 		in := err
-		err = runCleanup(fn, c.plain, in)
+		if t := st.plan.tracer; t != nil {
+			err = st.traceCleanup(t, c.p, fn, c.plain, in)
+		} else {
+			err = runCleanup(fn, c.plain, in)
+		}
 		if in != nil && err == nil {
 			err = &SwallowedError{Err: in}
 		}
