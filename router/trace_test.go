@@ -57,7 +57,7 @@ func (t *recordingTracer) EndProvider(ctx context.Context, ev di.ProviderEvent) 
 
 type traceUser struct{ Name string }
 type traceToken string
-type traceDB struct{ spanSeen string }
+type traceDB struct{}
 
 type traceParams struct {
 	Q string `query:"q" default:""`
