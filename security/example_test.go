@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
@@ -186,4 +188,58 @@ func ExampleOIDCBearer() {
 	s, _ := json.Marshal(oidc.OpenAPISecurityScheme())
 	fmt.Println(string(s))
 	// Output: {"openIdConnectUrl":"https://login.example.com/.well-known/openid-configuration","type":"openIdConnect"}
+}
+
+// signatureScheme is a scheme of one's own: a request signature in a header,
+// provided as the signer's name and documented as an API key.
+type signatureScheme struct {
+	once     sync.Once
+	provider *di.Provider
+}
+
+func (s *signatureScheme) SchemeName() string { return "Signature" }
+
+func (s *signatureScheme) OpenAPISecurityScheme() *openapi3.SecurityScheme {
+	return &openapi3.SecurityScheme{Type: "apiKey", In: "header", Name: "X-Signature"}
+}
+
+func (s *signatureScheme) Dependency() di.Dependency {
+	s.once.Do(func() {
+		s.provider = security.Provide(s, func(r *http.Request) (string, error) {
+			signer, _, ok := strings.Cut(r.Header.Get("X-Signature"), ":")
+			if !ok { // a real scheme verifies the signature here
+				return "", keel.NewHTTPError(http.StatusUnauthorized, "Not authenticated")
+			}
+			return signer, nil
+		})
+	})
+	return s.provider.Dependency()
+}
+
+// A scheme of your own: Provide makes its provider, which the App documents
+// and treats as a scheme.
+func ExampleProvide() {
+	app := router.New(router.Info{Title: "Signed"})
+	app.Get("/whoami", func(signer string) (string, error) { return signer, nil }, &signatureScheme{})
+
+	r := httptest.NewRequest("GET", "/whoami", nil)
+	r.Header.Set("X-Signature", "alice:c2lnbmF0dXJl")
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, r)
+	fmt.Println(w.Body.String())
+
+	doc, _ := app.OpenAPI()
+	var d struct {
+		Components struct {
+			SecuritySchemes map[string]any `json:"securitySchemes"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	_ = json.Unmarshal(doc, &d)
+	fmt.Println(d.Components.SecuritySchemes, d.Paths["/whoami"]["get"].Security)
+	// Output:
+	// "alice"
+	// map[Signature:map[in:header name:X-Signature type:apiKey]] [map[Signature:[]]]
 }

@@ -22,7 +22,8 @@ import (
 
 // Scheme is a security scheme: a dependency that authenticates the request and
 // the OpenAPI security scheme it documents, under its name in
-// components.securitySchemes. Every scheme of this package implements it.
+// components.securitySchemes. Every scheme of this package implements it; a
+// scheme of your own does with a provider made by Provide.
 // The App documents every Scheme it meets in a route's graph, with the scopes
 // required there (docs/fastapi-compat.md §2.3), and refuses two different
 // schemes under one name (§1.5). Schemes may also implement ConfigChecker and
@@ -261,6 +262,19 @@ func provide[T any](meta Scheme, authenticate func(*http.Request) (*T, error), o
 // value itself (no pointer to allocate).
 func provideValue[T any](meta Scheme, authenticate func(*http.Request) (T, error)) *di.Provider {
 	return schemeProvider(meta, di.Func1(authenticate))
+}
+
+// Provide makes fn the provider of s, a security scheme of your own: fn is
+// called as di.Provide calls it (its parameters resolved, deps explicit
+// dependencies), and the provider stands for s in the graph: the App documents
+// s in OpenAPI wherever it is used, with the scopes required there, treats it
+// as a scheme for caching (docs/fastapi-compat.md §2.4), checks its
+// configuration and scopes when s implements ConfigChecker and ScopeDeclarer,
+// and names it s.SchemeName() in registration errors. Call Provide once per
+// scheme and return the provider's Dependency from s.Dependency every time:
+// the provider's identity is the scheme's.
+func Provide(s Scheme, fn any, deps ...di.Source) *di.Provider {
+	return schemeProvider(s, di.Provide(fn, deps...))
 }
 
 // schemeProvider returns a copy of p (a provider of its own identity) that
