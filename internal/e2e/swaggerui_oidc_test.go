@@ -20,7 +20,7 @@ import (
 // the Authorize dialog (Swagger UI reads the provider's discovery document
 // and shows its authorization code flow), and GET /oidc/items/.
 const (
-	oidcOperation = "#operations-default-read_oidc_items_oidc_items__get"
+	oidcOperation = `[id^="operations-"][id$="-read_oidc_items_oidc_items__get"]`
 	oidcBox       = `[...document.querySelectorAll('.dialog-ux .auth-container')].find(c => (c.querySelector('h4')?.textContent || '').trim().startsWith('OIDCBearer') && (c.textContent || '').includes('authorization_code'))`
 )
 

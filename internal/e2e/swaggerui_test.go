@@ -172,7 +172,7 @@ func recordRequests(browserCtx context.Context) func(last string) []string {
 // Authorize dialog is found by its heading: two schemes (JWTBearer too) have a
 // password flow, and their inputs share ids.
 const (
-	operation = "#operations-default-read_own_items_users_me_items__get"
+	operation = `[id^="operations-"][id$="-read_own_items_users_me_items__get"]`
 	// schemeBox is a JavaScript expression: the scheme's .auth-container.
 	schemeBox = `[...document.querySelectorAll('.dialog-ux .auth-container')].find(c => (c.querySelector('h4')?.textContent || '').trim().startsWith('OAuth2PasswordBearer '))`
 )
