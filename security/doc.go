@@ -33,8 +33,17 @@
 // JSON Web Tokens and checks the SecurityScopes required where it is used.
 // OIDCBearer verifies the access tokens of an OpenID Connect provider (discovery,
 // cached and rotating keys). TokenIssuer issues, rotates, refreshes and revokes the
-// application's own tokens, which JWTBearer verifies with its Tokens field; its
-// state lives in a RevocationStore and a RefreshStore (in memory by default, shared
-// implementations checked by package securitytest). CompareSecret compares secrets
-// in constant time.
+// application's own tokens, which JWTBearer verifies with its Tokens field.
+// LoginThrottle protects a login route against password guessing (429 with
+// Retry-After), counting per user name and client address (ClientAddress: the
+// connection's peer, or what trusted proxies report).
+//
+// The state these checks share between requests lives behind small interfaces,
+// one per kind: NonceStore (DigestAuth's replay protection), RevocationStore and
+// RefreshStore (TokenIssuer), AttemptStore (LoginThrottle). Each has an in-memory
+// default for one instance; several instances share one implementation
+// (github.com/keelgo/keel/redisstore: Redis), which package securitytest checks.
+// Each method is one atomic operation, and a store that fails makes its check
+// answer 503 with Retry-After (fail closed), logged once per incident.
+// CompareSecret compares secrets in constant time.
 package security

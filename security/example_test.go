@@ -243,3 +243,28 @@ func ExampleProvide() {
 	// "alice"
 	// map[Signature:map[in:header name:X-Signature type:apiKey]] [map[Signature:[]]]
 }
+
+// A LoginThrottle in front of a login route: after MaxPerUser failures from
+// one address, even the right password is answered 429 with Retry-After.
+func ExampleLoginThrottle() {
+	throttle := &security.LoginThrottle{MaxPerUser: 2}
+	login := func(form security.OAuth2PasswordRequestForm) (map[string]string, error) {
+		if !security.CompareSecret(form.Password, "secret") {
+			return nil, keel.NewHTTPError(400, "Incorrect username or password")
+		}
+		return map[string]string{"access_token": "t", "token_type": "bearer"}, nil
+	}
+	app := router.New(router.Info{Title: "x", Version: "1"})
+	app.Post("/token", login, throttle)
+	for _, pw := range []string{"guess1", "guess2", "secret"} {
+		r := httptest.NewRequest("POST", "/token", strings.NewReader("username=johndoe&password="+pw))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		app.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Header().Get("Retry-After"), strings.TrimSpace(w.Body.String()))
+	}
+	// Output:
+	// 400  {"detail":"Incorrect username or password"}
+	// 400  {"detail":"Incorrect username or password"}
+	// 429 900 {"detail":"Too many login attempts"}
+}
