@@ -392,7 +392,20 @@ func (b *builder) responses(r *Route, uid string) (*openapi3.Responses, error) {
 		desc = "Successful Response"
 	}
 	ok := &openapi3.Response{Description: &desc}
-	if bodyAllowed(status) {
+	if bodyAllowed(status) && !r.NoResponseContent && r.ResponseMediaType != "" {
+		var schema *openapi3.SchemaRef
+		if r.ResponseSchema != nil {
+			v := *r.ResponseSchema // a copy: the route's value is not the document's
+			schema = &openapi3.SchemaRef{Value: &v}
+		} else {
+			s, err := b.s.of(r.Response)
+			if err != nil {
+				return nil, fmt.Errorf("%w (response)", err)
+			}
+			schema = s
+		}
+		ok.Content = openapi3.Content{r.ResponseMediaType: &openapi3.MediaType{Schema: schema}}
+	} else if bodyAllowed(status) && !r.NoResponseContent {
 		schema := &openapi3.SchemaRef{Value: &openapi3.Schema{}}
 		// A handler returning `any` is FastAPI's endpoint without a return
 		// annotation: no response model, "schema": {} (docs/fastapi-compat.md §6.3).

@@ -115,6 +115,17 @@ type Route struct {
 	Response reflect.Type
 	// ResponseDescription defaults to "Successful Response".
 	ResponseDescription string
+	// ResponseMediaType is the success response's media type when it is not
+	// JSON ("text/plain", "text/event-stream", "application/x-ndjson"); ""
+	// documents Response as application/json.
+	ResponseMediaType string
+	// ResponseSchema is the schema documented under ResponseMediaType ({"type":
+	// "string"} for text); nil documents Response's schema there (the values
+	// of a JSON lines stream).
+	ResponseSchema *openapi3.Schema
+	// NoResponseContent documents the success response without content (a
+	// redirect, whose body is empty).
+	NoResponseContent bool
 	// Responses are extra documented responses, keyed by status ("404"),
 	// range ("4XX") or "default" (docs/fastapi-compat.md §6.3).
 	Responses map[string]ResponseDoc

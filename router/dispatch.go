@@ -157,9 +157,11 @@ func (d *dispatcher) unmatched(w http.ResponseWriter, r *http.Request, p string)
 		return
 	}
 	if e := d.firstMatch(p); e != nil {
-		he := errMethodNotAllowed()
-		he.Headers = http.Header{"Allow": {strings.Join(e.methods, ", ")}}
-		a.cfg.errors.WriteHTTPError(w, r, he)
+		if pe := d.preflightFor(r, p); pe != nil {
+			pe.preflight.ServeHTTP(w, r)
+			return
+		}
+		d.methodNotAllowed(w, r, p)
 		return
 	}
 	if p != "/" {
@@ -176,4 +178,40 @@ func (d *dispatcher) unmatched(w http.ResponseWriter, r *http.Request, p string)
 		}
 	}
 	a.cfg.errors.WriteHTTPError(w, r, errNotFound())
+}
+
+// preflightFor returns the route a CORS preflight is for, when it has
+// middleware (which may answer it): an OPTIONS request with an Origin and an
+// Access-Control-Request-Method naming a method whose route matches p. A CORS
+// middleware wrapping the App answers preflights before they reach the App;
+// this lets one given to a route or a group answer them too, instead of the
+// 405 an OPTIONS request gets otherwise.
+func (d *dispatcher) preflightFor(r *http.Request, p string) *entry {
+	if r.Method != http.MethodOptions || r.Header.Get("Origin") == "" {
+		return nil
+	}
+	m := r.Header.Get("Access-Control-Request-Method")
+	mr := d.routes(m)
+	if mr == nil {
+		return nil
+	}
+	var buf [8]string
+	e, _, _ := mr.root.match(p, 1, buf[:0])
+	if e == nil || e.preflight == nil {
+		return nil
+	}
+	return e
+}
+
+// methodNotAllowed answers 405 with the methods of the first route matching
+// p as Allow: what a preflight no middleware answered gets, as any OPTIONS
+// request to a path without an OPTIONS route.
+func (d *dispatcher) methodNotAllowed(w http.ResponseWriter, r *http.Request, p string) {
+	if e := d.firstMatch(p); e != nil {
+		he := errMethodNotAllowed()
+		he.Headers = http.Header{"Allow": {strings.Join(e.methods, ", ")}}
+		d.app.cfg.errors.WriteHTTPError(w, r, he)
+		return
+	}
+	d.app.cfg.errors.WriteHTTPError(w, r, errNotFound())
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/keelgo/keel/internal/bind"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
@@ -109,6 +111,7 @@ func (rt *route) openapiRoute() openapi.Route {
 		Tags: rt.cfg.tags, Deprecated: rt.cfg.deprecated, Hidden: rt.cfg.hidden,
 		Status: rt.status, Response: rt.docPlan.Output(), ResponseDescription: rt.cfg.respDesc,
 	}
+	rt.documentResult(&or)
 	if len(rt.cfg.responses) > 0 {
 		or.Responses = map[string]openapi.ResponseDoc{}
 		for k, v := range rt.cfg.responses {
@@ -299,6 +302,37 @@ func (a *App) mountDocs() {
 		methods := []string{http.MethodGet, http.MethodHead}
 		for _, m := range methods {
 			a.addEntry(m, muxPattern, &entry{methods: methods, pattern: "GET " + p.Path, names: names, h: p.Handler, implicit: m == http.MethodHead})
+		}
+	}
+}
+
+// documentResult documents a success response that is not a JSON value: its
+// media type and schema (docs/responses.md).
+func (rt *route) documentResult(or *openapi.Route) {
+	text := func() *openapi3.Schema { return &openapi3.Schema{Type: &openapi3.Types{"string"}} }
+	binary := func(mt string) *openapi3.Schema {
+		if strings.HasPrefix(mt, "text/") {
+			return text()
+		}
+		return &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "binary"}
+	}
+	switch rt.kind {
+	case kindText:
+		or.ResponseMediaType, or.ResponseSchema = "text/plain", text()
+	case kindHTML:
+		or.ResponseMediaType, or.ResponseSchema = "text/html", text()
+	case kindBytes, kindFile, kindReader:
+		mt := rt.defaultContentType()
+		or.ResponseMediaType, or.ResponseSchema = mt, binary(mt)
+	case kindRedirect:
+		or.NoResponseContent = true
+	case kindSSE:
+		or.ResponseMediaType, or.ResponseSchema = "text/event-stream", text()
+	case kindNDJSON:
+		item, _, _ := seqItem(rt.docPlan.Output())
+		or.ResponseMediaType, or.Response = "application/x-ndjson", item
+		if or.ResponseDescription == "" {
+			or.ResponseDescription = "Successful Response: a stream of JSON values, one per line"
 		}
 	}
 }

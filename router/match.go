@@ -15,6 +15,10 @@ type entry struct {
 	order    int            // registration order
 	implicit bool           // HEAD of a documentation page: a HEAD route replaces it
 	setter   *http.ServeMux // sets the path values (see dispatcher.serve); nil without named wildcards
+	// preflight is the route's middleware around a 405, for a CORS preflight
+	// for this route that no middleware outside the App answered (see
+	// dispatcher.unmatched); nil for a route without middleware.
+	preflight http.Handler
 }
 
 // node is a trie node: the routes of one method, by path segment.

@@ -17,7 +17,7 @@ func errMethodNotAllowed() *keel.HTTPError { return keel.NewHTTPError(405, "Meth
 // handle adds a route to the routing table. A pattern that http.ServeMux
 // would refuse (two patterns that overlap with neither more specific) panics,
 // as ServeMux does.
-func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
+func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Handler) {
 	pattern := method + " " + muxPattern
 	func() {
 		defer func() {
@@ -31,7 +31,7 @@ func (a *App) handle(rt *route, method, muxPattern string, h http.Handler) {
 		a.mux.Handle(pattern, http.NotFoundHandler())
 	}()
 	_, names := shape(muxPattern)
-	a.addEntry(method, muxPattern, &entry{methods: []string{method}, pattern: pattern, names: names, h: h})
+	a.addEntry(method, muxPattern, &entry{methods: []string{method}, pattern: pattern, names: names, h: h, preflight: preflight})
 }
 
 // addEntry files e in the dispatcher, with its registration order, and gives

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/resolve"
@@ -41,6 +44,10 @@ type routeConfig struct {
 	effects     []resolve.Dependency // always effects (Dependencies option, groups)
 	middleware  []func(http.Handler) http.Handler
 	name        string
+	contentType string        // ContentType
+	keepAlive   time.Duration // KeepAlive
+	websocket   bool          // registered by WebSocket
+	wsOptions   *websocket.AcceptOptions
 }
 
 // Status sets the route's success status (default 200). 204 and 304 send no body.
@@ -100,6 +107,21 @@ func Dependencies(deps ...di.Source) RouteOption {
 			c.effects = append(c.effects, decl(d))
 		}
 	})
+}
+
+// ContentType sets the media type of a route that answers bytes, a file or
+// a stream of bytes (response.Bytes, response.File, io.Reader) when the value
+// does not say it, and documents it in OpenAPI; without it they are
+// application/octet-stream (a file: its extension's type).
+func ContentType(mediaType string) RouteOption {
+	return routeOpt(func(c *routeConfig) { c.contentType = mediaType })
+}
+
+// KeepAlive sets how often a Server-Sent Events route sends a comment while
+// its handler has no event to send (default DefaultKeepAlive, 15 s); a
+// negative duration sends none.
+func KeepAlive(d time.Duration) RouteOption {
+	return routeOpt(func(c *routeConfig) { c.keepAlive = d })
 }
 
 // Middleware wraps the route's (or a group's routes') handler.

@@ -14,6 +14,7 @@ import (
 	"github.com/keelgo/keel/internal/jsonfields"
 	"github.com/keelgo/keel/internal/names"
 	"github.com/keelgo/keel/internal/resolve"
+	"github.com/keelgo/keel/internal/wire"
 	"github.com/keelgo/keel/openapi"
 	"github.com/keelgo/keel/params"
 )
@@ -106,6 +107,7 @@ type route struct {
 	docPlan  *resolve.Plan
 	status   int
 	wild     []string
+	kind     resultKind // what the handler's result makes of the response
 }
 
 func (rt *route) describe() string {
@@ -183,11 +185,43 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	if err := a.checkRoute(rt); err != nil {
 		panic(rt.describe() + ": " + err.Error())
 	}
+	rt.kind, _ = resultShape(rt.docPlan.Output())
+	if rt.kind == kindRedirect && rt.cfg.status == 0 {
+		rt.status = http.StatusTemporaryRedirect // RedirectResponse's default
+	}
+	if err := checkResult(rt); err != nil {
+		panic(rt.describe() + ": " + err.Error())
+	}
 	var h http.Handler = rt
+	switch {
+	case rt.cfg.websocket:
+		if !rt.docPlan.UsesConn() {
+			panic(rt.describe() + ": a WebSocket handler takes the connection, a *websocket.Conn (github.com/coder/websocket)")
+		}
+		if out := rt.docPlan.Output(); out != nil {
+			panic(fmt.Sprintf("%s: a WebSocket handler returns an error or nothing, not %v: it answers on the connection", rt.describe(), out))
+		}
+		h = &wsRoute{rt}
+	case rt.docPlan.UsesConn():
+		panic(rt.describe() + ": only a WebSocket route's handler takes a *websocket.Conn; register it with WebSocket")
+	case rt.kind != kindJSON:
+		h = &otherRoute{rt} // JSON routes keep route.ServeHTTP, which checks for no other kind
+	}
+	// A CORS preflight (OPTIONS) for this route reaches the route's own
+	// middleware too, ending in the 405 the App answers without it (see
+	// dispatcher.unmatched): a CORS middleware given to the route or its group
+	// answers it.
+	var preflight http.Handler
+	if len(rt.cfg.middleware) > 0 {
+		preflight = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a.dispatch.methodNotAllowed(w, r, wire.Path(r))
+		})
+	}
 	for i := len(rt.cfg.middleware) - 1; i >= 0; i-- {
 		h = rt.cfg.middleware[i](h)
+		preflight = rt.cfg.middleware[i](preflight)
 	}
-	a.handle(rt, method, muxPattern, h)
+	a.handle(rt, method, muxPattern, h, preflight)
 	a.routes = append(a.routes, rt)
 	a.docOnce = sync.Once{}
 }
@@ -466,5 +500,5 @@ func decl(s di.Source) resolve.Dependency { return resolve.Dependency(di.Depends
 // builtins are the types of package di the resolver injects itself.
 func builtins() resolve.Builtins {
 	return resolve.Builtins{Scopes: reflect.TypeFor[di.SecurityScopes](), Response: reflect.TypeFor[*di.Response](),
-		Background: reflect.TypeFor[*di.Background]()}
+		Background: reflect.TypeFor[*di.Background](), Conn: connType}
 }

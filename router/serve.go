@@ -10,7 +10,6 @@ import (
 	"strconv"
 
 	"github.com/keelgo/keel"
-	"github.com/keelgo/keel/internal/bind"
 	"github.com/keelgo/keel/internal/resolve"
 )
 
@@ -48,19 +47,11 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := rt.app
 	c := rt.plan.Load()
 	plan := c.plan
-	var body *bind.Body
-	if c.body {
-		// FastAPI reads and parses the body before resolving anything (docs/fastapi-compat.md §4.5):
-		// 413, 400 and json_invalid answer first, before authentication.
-		b, err := bind.ReadBody(r, a.cfg.maxBody)
-		for i := 0; err == nil && i < len(c.jsons); i++ {
-			err = c.jsons[i].CheckBody(b)
-		}
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		body = b
+	// FastAPI reads and parses the body before resolving anything (docs/fastapi-compat.md §4.5):
+	// 413, 400 and json_invalid answer first, before authentication.
+	body, ok := rt.readBody(w, r, c)
+	if !ok {
+		return
 	}
 	st := plan.Acquire(r)
 	if body != nil {

@@ -26,6 +26,7 @@ step_test() {
   go_test . -count=1
   go_test cmd/example -count=1
   go_test internal/docstest -count=1
+  go_test keelotel -count=1
   go_test redisstore -count=1
 }
 

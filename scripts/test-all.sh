@@ -12,7 +12,8 @@
 #   test_example go test of the example module, with its process tests at full
 #                size (KEEL_FULL=1: 300 concurrent logins under ulimit -n 1024,
 #                a graceful shutdown with the default timeouts)
-#   test_docs    the documentation tests (internal/docstest)
+#   test_docs    the documentation tests (internal/docstest), and keelotel's
+#                (OpenTelemetry spans, with the SDK's in-memory recorder)
 #   test_bench   the bench module's behaviour tests
 #   test_redis   redisstore's conformance tests against a real redis-server
 #                (each test starts its own on a free loopback port)
@@ -81,7 +82,12 @@ step_test_example() {
   [ "${KEEL_RACE_EXAMPLE:-}" = 1 ] && race=(-race)
   KEEL_FULL=1 go_test cmd/example "${race[@]}" -count=1
 }
-step_test_docs() { go_test internal/docstest -count=1; }
+# keelotel's tests run here: the guides' blocks (docs/observability.md) have
+# just compiled the OpenTelemetry packages they need, so they cost seconds.
+step_test_docs() {
+  go_test internal/docstest -count=1
+  go_test keelotel -count=1
+}
 step_test_bench() { go_test bench -count=1 -run .; }
 # redisstore's tests start their own redis-server (redistest) on a free
 # loopback port; KEEL_REDIS_REQUIRED makes a missing one a failure.
@@ -105,7 +111,7 @@ step_instances() {
 # step_modules fails when a module's tests run in no step: each module must
 # be named here by the step that runs its tests.
 step_modules() {
-  local m tested=(. cmd/example internal/docstest bench redisstore)
+  local m tested=(. cmd/example internal/docstest keelotel bench redisstore)
   # The e2e step runs internal/e2e, whose TestGeneratedClient runs the client
   # module's tests against the example, and which builds and runs the OpenID
   # provider of internal/oidcprovider (a program, no tests).

@@ -192,7 +192,8 @@ func parseCurl(args []string) (*curlRequest, error) {
 			req.include = true
 		case "-I", "--head":
 			req.include, head = true, true
-		case "-s", "--silent", "-S", "--show-error", "-sS":
+		case "-s", "--silent", "-S", "--show-error", "-sS", "-N", "--no-buffer":
+			// -N shows a stream as it comes; the test reads it to its end
 		case "-X", "--request":
 			req.method, err = next(&i, a)
 		case "-H", "--header":
