@@ -174,3 +174,28 @@ go_test() {
   echo "-- go test $* ($dir)"
   in_module "$dir" go test "$@" ./...
 }
+
+# valkey_server prints the path of a valkey-server binary: the one on PATH, or
+# Debian's package for this release, fetched from the release's suites
+# (backports included) with a private apt list and unpacked, not installed,
+# under ${XDG_CACHE_HOME:-$HOME/.cache}/keel/valkey (kept across runs).
+valkey_server() {
+  if command -v valkey-server >/dev/null 2>&1; then command -v valkey-server; return; fi
+  local dir=${XDG_CACHE_HOME:-$HOME/.cache}/keel/valkey
+  if [ ! -x "$dir/root/usr/bin/valkey-server" ]; then
+    local codename opts
+    codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+    rm -rf "$dir" && mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/debs" && chmod 777 "$dir/debs"
+    # backports first (bookworm has Valkey only there), the release itself
+    # when backports lacks it (trixie and later ship it in main)
+    opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$dir/lists" -o APT::Sandbox::User=root -o "Dir::Cache=$dir/cache")
+    local suite
+    for suite in "$codename-backports" "$codename"; do
+      echo "deb http://deb.debian.org/debian $suite main" >"$dir/sources.list"
+      apt-get "${opts[@]}" update -qq >&2
+      (cd "$dir/debs" && apt-get "${opts[@]}" download -qq valkey-server valkey-tools >&2 2>/dev/null) && break
+    done
+    for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+  fi
+  echo "$dir/root/usr/bin/valkey-server"
+}
