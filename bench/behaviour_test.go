@@ -55,10 +55,6 @@ type behaviourCase struct {
 	deviations map[string]int
 }
 
-func auth(v string) map[string]string { return map[string]string{"Authorization": v} }
-
-const validThing = `{"name":"Widget","email":"widget@example.com","age":30,"price":9.5,"sku":"AB123456","country":"DE"}`
-
 // thing returns validThing with one field's JSON replaced.
 func thing(field, value string) string {
 	var m map[string]json.RawMessage

@@ -4,25 +4,7 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
-	"time"
 )
-
-// endpoint is one benchmarked request and its expected status.
-type endpoint struct {
-	name   string
-	req    request
-	status int
-}
-
-func endpoints() []endpoint {
-	jwtTok := MakeToken("johndoe", "me items", 24*time.Hour)
-	return []endpoint{
-		{"Ping", request{method: "GET", target: "/ping"}, 200},
-		{"Items", request{method: "GET", target: "/items/42?limit=10&q=abc", header: auth("Bearer " + ItemToken)}, 200},
-		{"Scopes", request{method: "GET", target: "/users/me/items", header: auth("Bearer " + jwtTok)}, 200},
-		{"Body", request{method: "POST", target: "/things", header: map[string]string{"Content-Type": "application/json"}, body: validThing}, 201},
-	}
-}
 
 // BenchmarkEndpoints times each endpoint in each implementation: one
 // pre-built request, one reusable ResponseWriter. Names are
@@ -41,16 +23,7 @@ func BenchmarkEndpoints(b *testing.B) {
 }
 
 func benchServe(b *testing.B, h http.Handler, e endpoint) {
-	r, body := e.req.build()
-	w := newBenchWriter()
-	serve := func() {
-		w.reset()
-		if body != nil {
-			body.rewind()
-			r.Body = body // some frameworks replace r.Body (e.g. with a MaxBytesReader)
-		}
-		h.ServeHTTP(w, r)
-	}
+	serve, w := server(h, e)
 	serve()
 	if w.status != e.status {
 		b.Fatalf("status %d, want %d", w.status, e.status)

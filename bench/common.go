@@ -32,7 +32,7 @@ import (
 // Impl is one implementation of the endpoints.
 type Impl struct {
 	// Name identifies the implementation in benchmark names and on the command
-	// line: nethttp, keel, chi, gin, echo, huma, fuego.
+	// line: nethttp (the floor), limit, keel, chi, gin, echo, huma, fuego.
 	Name string
 	// New builds the application serving the four endpoints.
 	New func() http.Handler
@@ -44,10 +44,11 @@ type Impl struct {
 	OpenAPI func(h http.Handler) ([]byte, error)
 }
 
-// Impls lists every implementation, the floor first.
+// Impls lists every implementation, the floor first and the limit second.
 func Impls() []Impl {
 	return append([]Impl{
 		{Name: "nethttp", New: NewNetHTTP, Routes: RoutesNetHTTP},
+		{Name: "limit", New: NewLimit, Routes: RoutesLimit},
 		{Name: "chi", New: NewChi, Routes: RoutesChi},
 		{Name: "gin", New: NewGin, Routes: RoutesGin},
 		{Name: "echo", New: NewEcho, Routes: RoutesEcho},

@@ -1,8 +1,9 @@
 // Command benchratio summarises `go test -bench` output whose benchmark names
 // end in /impl=<name>: for every benchmark and implementation it prints the
-// median of each unit and the ratio of the median ns/op to the floor's
-// (impl=nethttp by default) measured in the same input, as a Markdown table.
-// -unit chooses another unit for the ratio, such as heap-B.
+// median of each unit and the ratios of the median ns/op to the floor's and
+// the limit's (impl=nethttp and impl=limit by default) measured in the same
+// input, as a Markdown table. -unit chooses another unit for the ratios, such
+// as heap-B; -base the implementations they are relative to.
 //
 //	go test -run='^$' -bench=. -count=6 ./bench/ | benchratio
 package main
@@ -20,10 +21,10 @@ import (
 )
 
 func main() {
-	floor := flag.String("floor", "nethttp", "implementation the ratios are relative to")
-	unit := flag.String("unit", "ns/op", "unit whose medians the ratio compares")
+	bases := flag.String("base", "nethttp,limit", "comma-separated implementations the ratios are relative to, one column each")
+	unit := flag.String("unit", "ns/op", "unit whose medians the ratios compare")
 	flag.Parse()
-	if err := run(os.Stdin, os.Stdout, *floor, *unit); err != nil {
+	if err := run(os.Stdin, os.Stdout, strings.Split(*bases, ","), *unit); err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
 		os.Exit(1)
 	}
@@ -35,7 +36,7 @@ type result struct {
 	samples     map[string][]float64
 }
 
-func run(in io.Reader, out io.Writer, floor, ratioUnit string) error {
+func run(in io.Reader, out io.Writer, bases []string, ratioUnit string) error {
 	var order []*result
 	byKey := map[[2]string]*result{}
 	var units []string
@@ -82,15 +83,27 @@ func run(in io.Reader, out io.Writer, floor, ratioUnit string) error {
 	if len(order) == 0 {
 		return fmt.Errorf("no benchmark lines named .../impl=<name>")
 	}
-	// Columns: the units in the order seen, with × floor after ratioUnit.
+	// Columns: the units in the order seen, with × base after ratioUnit for
+	// each base present in the input.
+	var present []string
+	for _, b := range bases {
+		for _, r := range order {
+			if r.impl == b {
+				present = append(present, b)
+				break
+			}
+		}
+	}
 	fmt.Fprint(out, "| benchmark | impl | n |")
 	sep := "|---|---|---:|"
 	for _, u := range units {
 		fmt.Fprintf(out, " %s |", u)
 		sep += "---:|"
 		if u == ratioUnit {
-			fmt.Fprintf(out, " × %s |", floor)
-			sep += "---:|"
+			for _, b := range present {
+				fmt.Fprintf(out, " × %s |", b)
+				sep += "---:|"
+			}
 		}
 	}
 	fmt.Fprintln(out)
@@ -102,14 +115,17 @@ func run(in io.Reader, out io.Writer, floor, ratioUnit string) error {
 			if !ok {
 				fmt.Fprint(out, " |")
 				if u == ratioUnit {
-					fmt.Fprint(out, " |")
+					fmt.Fprint(out, strings.Repeat(" |", len(present)))
 				}
 				continue
 			}
 			m := median(s)
 			fmt.Fprintf(out, " %s |", format(m))
-			if u == ratioUnit {
-				if fl, ok := byKey[[2]string{r.bench, floor}]; ok && len(fl.samples[u]) > 0 {
+			if u != ratioUnit {
+				continue
+			}
+			for _, b := range present {
+				if fl, ok := byKey[[2]string{r.bench, b}]; ok && len(fl.samples[u]) > 0 {
 					fmt.Fprintf(out, " %.2f |", m/median(fl.samples[u]))
 				} else {
 					fmt.Fprint(out, " |")
