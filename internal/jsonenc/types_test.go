@@ -1,3 +1,6 @@
+//lint:file-ignore SA5008 the types hold the odd tags encoding/json must be matched on
+//lint:file-ignore U1000 unexported fields are part of the shapes under test
+
 package jsonenc
 
 import (
@@ -174,9 +177,9 @@ type Deeper struct {
 }
 
 type Embedding struct {
-	Inner           // A, B, c promoted
-	*inner2         // B conflicts with Inner.B at the same depth: dropped; D, own
-	Named           // a non-struct embedded type: a field named Named
+	Inner   // A, B, c promoted
+	*inner2 // B conflicts with Inner.B at the same depth: dropped; D, own
+	Named   // a non-struct embedded type: a field named Named
 	*Deeper `json:"deeper"`
 	X       int `json:"A"` // the tagged top-level A wins
 }
