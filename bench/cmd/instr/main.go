@@ -7,7 +7,7 @@
 //	GOGC=off valgrind --tool=callgrind --callgrind-out-file=/dev/null /tmp/instr -impl=keel -endpoint=Items -n=0
 //	GOGC=off valgrind --tool=callgrind --callgrind-out-file=/dev/null /tmp/instr -impl=keel -endpoint=Items -n=20000
 //
-// (bench/instr.sh does this for several implementations.) GOGC=off keeps the
+// GOGC=off keeps the
 // collector out of the count; allocations are still counted.
 package main
 
