@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -190,7 +192,7 @@ func (a *App) closeWebSocket(r *http.Request, conn *websocket.Conn, err error) {
 			code, reason = websocket.StatusPolicyViolation, "Invalid message"
 			break
 		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, net.ErrClosed) {
+		if clientGone(err) {
 			conn.CloseNow()
 			return
 		}
@@ -200,6 +202,15 @@ func (a *App) closeWebSocket(r *http.Request, conn *websocket.Conn, err error) {
 	if cerr := conn.Close(code, truncateReason(reason)); cerr != nil {
 		conn.CloseNow()
 	}
+}
+
+// clientGone reports whether err says the client went away without a close
+// frame: the connection dropped or reset, or the request's context
+// canceled. Not worth logging, nor a close frame.
+func clientGone(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func (a *App) logWebSocket(r *http.Request, msg string, err error) {

@@ -55,6 +55,11 @@
 //	KEEL_EXAMPLE_LOGIN_FAILURES_PER_ADDRESS
 //	                                failed logins allowed per client address
 //	                                within 15 minutes (default 100)
+//	KEEL_EXAMPLE_CORS_ORIGINS       comma-separated origins whose pages may
+//	                                call the API from a browser with a bearer
+//	                                token, and open WS /ws/items (e.g.
+//	                                https://app.example,http://localhost:3000;
+//	                                "*" for any); unset, none (no CORS headers)
 //	KEEL_EXAMPLE_TRUSTED_PROXIES    comma-separated addresses or networks of
 //	                                the reverse proxies in front of the
 //	                                example (e.g. 127.0.0.1,10.0.0.0/8): their
@@ -207,6 +212,14 @@ func loadConfig(args []string, getenv func(string) string, logger *slog.Logger) 
 	cfg.redisTimeout = redisstore.DefaultTimeout
 	if err := envDuration(getenv, "KEEL_EXAMPLE_REDIS_TIMEOUT", &cfg.redisTimeout); err != nil {
 		return config{}, err
+	}
+	for _, o := range strings.Split(getenv("KEEL_EXAMPLE_CORS_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.app.CORSOrigins = append(cfg.app.CORSOrigins, o)
+		}
+	}
+	if err := app.CheckCORSOrigins(cfg.app.CORSOrigins); err != nil {
+		return config{}, fmt.Errorf("KEEL_EXAMPLE_CORS_ORIGINS: %w", err)
 	}
 	for _, p := range strings.Split(getenv("KEEL_EXAMPLE_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {

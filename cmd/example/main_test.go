@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,10 @@ func TestLoadConfig(t *testing.T) {
 	if cfg, err := load(nil, oidc); err != nil || cfg.app.OIDC != (app.OIDCConfig{Issuer: "http://127.0.0.1:9998", Audience: "api", ClientID: "docs"}) {
 		t.Errorf("OIDC from the environment: %+v, %v", cfg.app.OIDC, err)
 	}
+	if cfg, err := load(nil, map[string]string{"KEEL_EXAMPLE_CORS_ORIGINS": " https://app.example, http://localhost:3000 ,"}); err != nil ||
+		!slices.Equal(cfg.app.CORSOrigins, []string{"https://app.example", "http://localhost:3000"}) {
+		t.Errorf("KEEL_EXAMPLE_CORS_ORIGINS: %q, %v", cfg.app.CORSOrigins, err)
+	}
 	if cfg, _ := load(nil, map[string]string{"KEEL_EXAMPLE_ADDR": "127.0.0.1:1"}); cfg.addr != "127.0.0.1:1" {
 		t.Errorf("KEEL_EXAMPLE_ADDR: %q", cfg.addr)
 	}
@@ -85,6 +90,10 @@ func TestLoadConfig(t *testing.T) {
 		{nil, map[string]string{"KEEL_EXAMPLE_WRITE_TIMEOUT": "1m", "KEEL_EXAMPLE_SHUTDOWN_TIMEOUT": "30s"}, "shorter than the write timeout"},
 		{nil, map[string]string{"KEEL_EXAMPLE_OIDC_ISSUER": "https://id.example.com"}, "KEEL_EXAMPLE_OIDC_AUDIENCE is required"},
 		{nil, map[string]string{"KEEL_EXAMPLE_OIDC_CLIENT_ID": "docs"}, "need KEEL_EXAMPLE_OIDC_ISSUER"},
+		{nil, map[string]string{"KEEL_EXAMPLE_CORS_ORIGINS": "app.example"}, "KEEL_EXAMPLE_CORS_ORIGINS"},
+		{nil, map[string]string{"KEEL_EXAMPLE_CORS_ORIGINS": "https://app.example/"}, "KEEL_EXAMPLE_CORS_ORIGINS"},
+		{nil, map[string]string{"KEEL_EXAMPLE_CORS_ORIGINS": "https://app.example/path"}, "KEEL_EXAMPLE_CORS_ORIGINS"},
+		{nil, map[string]string{"KEEL_EXAMPLE_CORS_ORIGINS": "ftp://app.example"}, "KEEL_EXAMPLE_CORS_ORIGINS"},
 		{[]string{"extra"}, nil, "unexpected arguments"},
 		{[]string{"-port", "1"}, nil, "flag provided but not defined"},
 	} {

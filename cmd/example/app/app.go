@@ -90,6 +90,13 @@ type Config struct {
 	// to the login throttle (security.ClientAddress). Empty: the client is
 	// the connection's peer.
 	TrustedProxies []string
+	// CORSOrigins are the origins (https://app.example) whose pages may call
+	// the API from a browser, with a bearer token, and open WS /ws/items; "*"
+	// lets any page. Empty: only pages of the API's own origin (no CORS).
+	CORSOrigins []string
+	// EventInterval is the time between the events of GET /events; default
+	// DefaultEventInterval.
+	EventInterval time.Duration
 	// OIDC, when its Issuer is set, serves GET /oidc/items/ to the holders of
 	// access tokens from that OpenID Connect provider.
 	OIDC OIDCConfig
@@ -107,11 +114,14 @@ type OIDCConfig struct {
 	ClientID string
 }
 
+// DefaultEventInterval is the default time between the events of GET /events.
+const DefaultEventInterval = time.Second
+
 // App is the example application, an http.Handler.
 type App struct {
-	router *router.App
-	store  *Store
-	oidc   *security.OIDCBearer[security.Claims]
+	handler http.Handler // the router, within the CORS policy
+	store   *Store
+	oidc    *security.OIDCBearer[security.Claims]
 }
 
 // New opens (and on first use creates and seeds) the database and builds the
@@ -128,6 +138,12 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.EventInterval <= 0 {
+		cfg.EventInterval = DefaultEventInterval
+	}
+	if err := CheckCORSOrigins(cfg.CORSOrigins); err != nil {
+		return nil, fmt.Errorf("app: Config.CORSOrigins: %w", err)
 	}
 	if cfg.PasswordParams == (password.Params{}) {
 		cfg.PasswordParams = password.DefaultParams
@@ -216,6 +232,12 @@ func New(cfg Config) (*App, error) {
 	tutorial.Get("/users/me/items/", readOwnItems, di.Security(CurrentActiveUser, "items"))
 	tutorial.Get("/status/", readSystemStatus, di.Depends(CurrentUser))
 	tutorial.Post("/logout", logout, di.Depends(oauth2), router.Status(http.StatusNoContent))
+	// Beyond JSON, with the same auth (streams.go): a CSV download, Server-Sent
+	// Events, and a WebSocket (not in the OpenAPI document, which cannot
+	// describe one; docs/websockets.md lists it).
+	tutorial.Get("/reports/items.csv", readItemsReport, di.Security(CurrentActiveUser, "items"), router.ContentType("text/csv"))
+	tutorial.Get("/events", readEvents(cfg.EventInterval), di.Depends(CurrentActiveUser), router.Name("readEvents"))
+	app.WebSocket("/ws/items", itemsSocket(cfg.Now), di.Security(SocketUser, "items"), router.WebSocketOptions(socketOrigins(cfg.CORSOrigins)))
 
 	// The other schemes.
 	schemes := app.Group("", router.Tags(TagSchemes))
@@ -255,7 +277,10 @@ func New(cfg Config) (*App, error) {
 	items.Post("/items/", createItem)
 	items.Get("/items/{item_id}", readItem)
 
-	a := &App{router: app, store: store}
+	a := &App{handler: app, store: store}
+	if len(cfg.CORSOrigins) > 0 {
+		a.handler = withCORS(app, cfg.CORSOrigins)
+	}
 	if cfg.OIDC.Issuer != "" {
 		a.oidc = &security.OIDCBearer[security.Claims]{
 			Issuer:      cfg.OIDC.Issuer,
@@ -296,7 +321,7 @@ func derive(secret []byte, purpose string) []byte {
 }
 
 // ServeHTTP implements http.Handler.
-func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.router.ServeHTTP(w, r) }
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
 // DB returns the database pool, for inspection (DB().Stats()).
 func (a *App) DB() *sql.DB { return a.store.db }

@@ -160,32 +160,39 @@ func loginForAccessToken(ctx context.Context, slot *password.Slot, tx *sql.Tx, f
 // §2.2) and that the user still holds it: a scope taken from a user is refused
 // at once, not when their tokens expire.
 func currentUser(ctx context.Context, required di.SecurityScopes, token security.Token, auth *Auth, tx *sql.Tx) (*User, error) {
+	u, _, err := tokenUser(ctx, required, string(token), auth, tx)
+	return u, err
+}
+
+// tokenUser is currentUser's check of a token, shared with the WebSocket's
+// query token (socketUser); it returns the token's claims too.
+func tokenUser(ctx context.Context, required di.SecurityScopes, token string, auth *Auth, tx *sql.Tx) (*User, *security.Claims, error) {
 	challenge := "Bearer"
 	if len(required.Scopes) > 0 {
 		challenge = `Bearer scope="` + required.String() + `"`
 	}
 	invalid := keel.NewHTTPError(401, "Could not validate credentials").WithHeader("WWW-Authenticate", challenge)
-	claims, err := auth.parseAccessToken(ctx, string(token))
+	claims, err := auth.parseAccessToken(ctx, token)
 	if errors.Is(err, security.ErrUnavailable) {
-		return nil, err // 503: the revocation store cannot be read
+		return nil, nil, err // 503: the revocation store cannot be read
 	}
 	if err != nil || claims.Subject == "" {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	u, err := getUser(ctx, tx, claims.Subject)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u == nil {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	granted := grant(claims.Scopes(), u.scopes)
 	for _, s := range required.Scopes {
 		if !slices.Contains(granted, s) {
-			return nil, keel.NewHTTPError(401, "Not enough permissions").WithHeader("WWW-Authenticate", challenge)
+			return nil, nil, keel.NewHTTPError(401, "Not enough permissions").WithHeader("WWW-Authenticate", challenge)
 		}
 	}
-	return &u.User, nil
+	return &u.User, claims, nil
 }
 
 // activeUser refuses disabled users.
