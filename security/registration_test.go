@@ -88,17 +88,22 @@ func TestRegistrationUndeclaredScope(t *testing.T) {
 	}
 }
 
-// tokens is declared as an application would, at package level, with its key
-// left for main to set; currentUserProvider is built from it at package level
-// too, the handle overrides need (issue 10 item 4).
-var (
-	tokens              = &security.JWTBearer[security.Claims]{TokenURL: "token", Scopes: map[string]string{"me": ""}}
-	currentUserProvider = di.Provide(func(c security.Claims) (User, error) { return User{Name: c.Subject}, nil }, di.Security(tokens, "me"))
-)
+// declareTokens declares the scheme as an application does in a
+// package-level var, with its key left for main to set, and builds
+// currentUserProvider from it as a package-level var too, the handle
+// overrides need (issue 10 item 4). The test calls it instead of using real
+// package-level vars because a scheme's settings are fixed by its first
+// successful check: a second run (go test -count=2) would find it configured.
+func declareTokens() (*security.JWTBearer[security.Claims], *di.Provider) {
+	tokens := &security.JWTBearer[security.Claims]{TokenURL: "token", Scopes: map[string]string{"me": ""}}
+	currentUserProvider := di.Provide(func(c security.Claims) (User, error) { return User{Name: c.Subject}, nil }, di.Security(tokens, "me"))
+	return tokens, currentUserProvider
+}
 
 // A scheme is configured after it became a dependency; its configuration is
 // checked when a route using it is registered, with a message that says so.
 func TestRegistrationChecksSchemeConfig(t *testing.T) {
+	tokens, currentUserProvider := declareTokens()
 	readMe := func(u User) (User, error) { return u, nil }
 	p := registerPanic(func() { newApp().Get("/me", readMe, currentUserProvider) })
 	for _, w := range []string{"route GET /me", "security scheme JWTBearer is misconfigured", "exactly one of Key, KeyFunc and Tokens is required", "checked when the first route using it is registered"} {

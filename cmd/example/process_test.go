@@ -42,10 +42,20 @@ var (
 )
 
 // exampleBinary builds the example once per test run and returns its path.
+// KEEL_EXAMPLE_BIN names a binary already built from this package without
+// -race (go build -o $KEEL_EXAMPLE_BIN ./cmd/example), used instead when the
+// tests run without -race: scripts/test-all.sh builds the example once for
+// this module's tests, the instances and the end-to-end checks.
 func exampleBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the example binary")
+	}
+	if bin := os.Getenv("KEEL_EXAMPLE_BIN"); bin != "" && !raceEnabled {
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("KEEL_EXAMPLE_BIN: %v", err)
+		}
+		return bin
 	}
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "keel-example-bin-")

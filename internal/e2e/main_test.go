@@ -47,9 +47,20 @@ func runTests(m *testing.M) int {
 		{filepath.Join(repoRoot(), "cmd", "example"), filepath.Join(dir, "example"), &exampleBin},
 		{filepath.Join(repoRoot(), "internal", "oidcprovider"), filepath.Join(dir, "oidcprovider"), &providerBin},
 	}
+	// KEEL_EXAMPLE_BIN and KEEL_OIDC_PROVIDER_BIN name binaries already built
+	// from those modules (scripts/test-all.sh builds each once and shares it
+	// between its steps): they are used as they are.
+	prebuilt := []string{os.Getenv("KEEL_EXAMPLE_BIN"), os.Getenv("KEEL_OIDC_PROVIDER_BIN")}
 	errs := make([]error, len(builds))
 	var wg sync.WaitGroup
 	for i, b := range builds {
+		if prebuilt[i] != "" {
+			if _, err := os.Stat(prebuilt[i]); err != nil {
+				errs[i] = fmt.Errorf("a prebuilt binary of %s: %v", b.dir, err)
+			}
+			builds[i].bin = prebuilt[i]
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
