@@ -12,7 +12,13 @@
 //     out of Keel's go.mod);
 //   - TestSwaggerUIAuthorize: headless Chromium, driven by chromedp, opens
 //     /docs, authorizes through the OAuth2 password flow and runs "Try it out"
-//     on GET /users/me/items/.
+//     on GET /users/me/items/;
+//   - TestBrowserStreams: from a page of the example (/docs, same origin),
+//     headless Chromium logs in, exchanges "ping" messages on WS /ws/items
+//     (token in the query string), sees the handshake without a token
+//     refused, reads the three events of GET /events with fetch (an
+//     EventSource cannot send Authorization) and sees an EventSource
+//     without a token fail on the 401.
 //
 // And against a real OpenID provider (issue 12): internal/oidcprovider, the
 // example provider of github.com/zitadel/oidc/v3 built from the module proxy,
