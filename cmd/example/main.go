@@ -355,9 +355,15 @@ func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logge
 	logger.Info("shutting down: no new connections; waiting for the requests in flight", "timeout", cfg.shutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
+	// The WebSockets are told to close (1001) as the requests in flight finish.
+	socketsClosed := make(chan error, 1)
+	go func() { socketsClosed <- a.Shutdown(shutdownCtx) }()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("shutdown: requests still in flight after %v were cut: %w", cfg.shutdownTimeout, err)
+	}
+	if err := <-socketsClosed; err != nil {
+		return fmt.Errorf("shutdown: WebSockets still open after %v: %w", cfg.shutdownTimeout, err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -364,6 +364,56 @@ func TestItemsSocketExpiry(t *testing.T) {
 	}
 }
 
+// TestItemsSocketShutdown: App.Shutdown closes the open WebSockets with 1001
+// and waits for their handlers.
+func TestItemsSocketShutdown(t *testing.T) {
+	f, srv := serve(t, nil)
+	john := f.login(t, "johndoe", "secret", "me items")
+	var conns []*websocket.Conn
+	for range 3 {
+		c, _, err := dialItems(t, srv, "?token="+john, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		if got := ping(t, c); got != johnEvent {
+			t.Errorf("ping: %q", got)
+		}
+		conns = append(conns, c)
+	}
+	// The clients read, so that they answer the close handshake.
+	errs := make(chan error, len(conns))
+	for _, c := range conns {
+		go func() {
+			_, _, err := c.Read(context.Background())
+			errs <- err
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.app.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range conns {
+		var ce websocket.CloseError
+		if err := <-errs; !errors.As(err, &ce) || ce.Code != websocket.StatusGoingAway || ce.Reason != "Server shutting down" {
+			t.Errorf("at shutdown: %v", err)
+		}
+	}
+	// After it, a new WebSocket is closed at once.
+	c, _, err := dialItems(t, srv, "?token="+john, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Errorf("after shutdown: %v", err)
+	}
+	if err := f.app.Shutdown(ctx); err != nil {
+		t.Errorf("second shutdown: %v", err)
+	}
+}
+
 // TestItemsSocketClientGone: a client that drops the connection
 // mid-conversation (no close frame) ends the handler; nothing is left
 // running and no database connection is in use.

@@ -120,6 +120,7 @@ const DefaultEventInterval = time.Second
 // App is the example application, an http.Handler.
 type App struct {
 	handler http.Handler // the router, within the CORS policy
+	sockets *sockets
 	store   *Store
 	oidc    *security.OIDCBearer[security.Claims]
 }
@@ -237,7 +238,8 @@ func New(cfg Config) (*App, error) {
 	// describe one; docs/websockets.md lists it).
 	tutorial.Get("/reports/items.csv", readItemsReport, di.Security(CurrentActiveUser, "items"), router.ContentType("text/csv"))
 	tutorial.Get("/events", readEvents(cfg.EventInterval), di.Depends(CurrentActiveUser), router.Name("readEvents"))
-	app.WebSocket("/ws/items", itemsSocket(cfg.Now), di.Security(SocketUser, "items"), router.WebSocketOptions(socketOrigins(cfg.CORSOrigins)))
+	sockets := newSockets(cfg.Now)
+	app.WebSocket("/ws/items", sockets.itemsSocket, di.Security(SocketUser, "items"), router.WebSocketOptions(socketOrigins(cfg.CORSOrigins)))
 
 	// The other schemes.
 	schemes := app.Group("", router.Tags(TagSchemes))
@@ -277,7 +279,7 @@ func New(cfg Config) (*App, error) {
 	items.Post("/items/", createItem)
 	items.Get("/items/{item_id}", readItem)
 
-	a := &App{handler: app, store: store}
+	a := &App{handler: app, sockets: sockets, store: store}
 	if len(cfg.CORSOrigins) > 0 {
 		a.handler = withCORS(app, cfg.CORSOrigins)
 	}
@@ -325,6 +327,11 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 
 // DB returns the database pool, for inspection (DB().Stats()).
 func (a *App) DB() *sql.DB { return a.store.db }
+
+// Shutdown closes the open WebSockets with 1001 (going away) and waits for
+// their handlers to return, until ctx is done: call it when the server shuts
+// down, whose Shutdown neither closes nor waits for upgraded connections.
+func (a *App) Shutdown(ctx context.Context) error { return a.sockets.shutdown(ctx) }
 
 // Close stops the OpenID Connect key refresh and closes the database.
 func (a *App) Close() error {

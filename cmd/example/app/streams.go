@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -139,43 +140,111 @@ var SocketUser = di.Provide(socketUser)
 // reading is disconnected.
 const socketWriteTimeout = 10 * time.Second
 
+// sockets are the open WebSockets of /ws/items, so that a shutdown can close
+// them: the HTTP server's Shutdown does not wait for upgraded connections.
+type sockets struct {
+	now     func() time.Time
+	closing context.Context // canceled by App.Shutdown
+	close   context.CancelFunc
+
+	mu   sync.Mutex
+	open int           // handlers running
+	idle chan struct{} // closed when open drops to 0, while shutdown waits
+}
+
+func (ss *sockets) enter() {
+	ss.mu.Lock()
+	ss.open++
+	ss.mu.Unlock()
+}
+
+func (ss *sockets) leave() {
+	ss.mu.Lock()
+	ss.open--
+	if ss.open == 0 && ss.idle != nil {
+		close(ss.idle)
+		ss.idle = nil
+	}
+	ss.mu.Unlock()
+}
+
+func newSockets(now func() time.Time) *sockets {
+	s := &sockets{now: now}
+	s.closing, s.close = context.WithCancel(context.Background())
+	return s
+}
+
 // itemsSocket serves WS /ws/items (scope "items"): each text message "ping"
 // is answered with the user's item as JSON. Any other message closes the
 // connection with 1008 (policy violation). The connection lasts until the
-// client closes it or its token expires (then 1008 "Token expired").
-func itemsSocket(now func() time.Time) func(context.Context, *websocket.Conn, *socketSession) error {
-	return func(ctx context.Context, conn *websocket.Conn, s *socketSession) error {
-		reply, err := json.Marshal(ownItems(s.user)[0])
+// client closes it, its token expires (then 1008 "Token expired") or the
+// server shuts down (1001 "Server shutting down").
+func (ss *sockets) itemsSocket(ctx context.Context, conn *websocket.Conn, s *socketSession) error {
+	ss.enter()
+	defer ss.leave()
+	reply, err := json.Marshal(ownItems(s.user)[0])
+	if err != nil {
+		return err
+	}
+	// The token's expiry and the shutdown end the conversation: Close from
+	// another goroutine interrupts the Read below. Both are done before the
+	// handler returns.
+	expired := make(chan struct{})
+	timer := time.AfterFunc(s.expires.Sub(ss.now()), func() {
+		defer close(expired)
+		conn.Close(websocket.StatusPolicyViolation, "Token expired")
+	})
+	defer func() {
+		if !timer.Stop() {
+			<-expired
+		}
+	}()
+	shutdown := make(chan struct{})
+	stop := context.AfterFunc(ss.closing, func() {
+		defer close(shutdown)
+		conn.Close(websocket.StatusGoingAway, "Server shutting down")
+	})
+	defer func() {
+		if !stop() {
+			<-shutdown
+		}
+	}()
+	for {
+		typ, msg, err := conn.Read(ctx)
 		if err != nil {
 			return err
 		}
-		// The token's expiry ends the conversation: Close from another
-		// goroutine interrupts the Read below.
-		expired := make(chan struct{})
-		timer := time.AfterFunc(s.expires.Sub(now()), func() {
-			defer close(expired)
-			conn.Close(websocket.StatusPolicyViolation, "Token expired")
-		})
-		defer func() {
-			if !timer.Stop() {
-				<-expired
-			}
-		}()
-		for {
-			typ, msg, err := conn.Read(ctx)
-			if err != nil {
-				return err
-			}
-			if typ != websocket.MessageText || string(msg) != "ping" {
-				return keel.NewHTTPError(400, `Send the text message "ping"`)
-			}
-			wctx, cancel := context.WithTimeout(ctx, socketWriteTimeout)
-			err = conn.Write(wctx, websocket.MessageText, reply)
-			cancel()
-			if err != nil {
-				return err
-			}
+		if typ != websocket.MessageText || string(msg) != "ping" {
+			return keel.NewHTTPError(400, `Send the text message "ping"`)
 		}
+		wctx, cancel := context.WithTimeout(ctx, socketWriteTimeout)
+		err = conn.Write(wctx, websocket.MessageText, reply)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// shutdown closes the open WebSockets (1001) and waits for their handlers,
+// until ctx is done.
+func (ss *sockets) shutdown(ctx context.Context) error {
+	ss.close() // a handler entering from now on closes at once
+	ss.mu.Lock()
+	if ss.open == 0 {
+		ss.mu.Unlock()
+		return nil
+	}
+	if ss.idle == nil {
+		ss.idle = make(chan struct{})
+	}
+	idle := ss.idle
+	ss.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
