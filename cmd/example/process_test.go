@@ -10,6 +10,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 func TestMain(m *testing.M) {
@@ -378,5 +382,47 @@ func TestLoginFlood(t *testing.T) {
 	}
 	if log := p.log.String(); strings.Contains(log, "level=ERROR") || strings.Contains(log, "too many open files") {
 		t.Errorf("the example logged errors:\n%s", log)
+	}
+}
+
+// TestShutdownWebSocket sends SIGTERM to the example while a WebSocket is
+// open: the client gets the close frame 1001 "Server shutting down" (the
+// server's Shutdown alone would neither close nor wait for it), and the
+// example exits 0.
+func TestShutdownWebSocket(t *testing.T) {
+	p := startExample(t, 0)
+	req := loginRequest(t, p.URL, "johndoe", "secret")
+	req.Body = io.NopCloser(strings.NewReader(url.Values{"username": {"johndoe"}, "password": {"secret"}, "scope": {"items"}}.Encode()))
+	req.ContentLength = -1
+	a := do(http.DefaultClient, req)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if a.status != 200 || json.Unmarshal([]byte(a.body), &tok) != nil {
+		t.Fatalf("login: %v", a)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws://"+p.Addr+"/ws/items?token="+tok.AccessToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if err := c.Write(ctx, websocket.MessageText, []byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := c.Read(ctx); err != nil || string(msg) != `{"item_id":"Foo","owner":"johndoe"}` {
+		t.Fatalf("ping: %q %v", msg, err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Read(ctx)
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.StatusGoingAway || ce.Reason != "Server shutting down" {
+		t.Errorf("after SIGTERM: %v", err)
+	}
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
 	}
 }
