@@ -17,11 +17,14 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/go-playground/validator/v10"
 
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/di/adapt"
 	"github.com/keelgo/keel/internal/bind"
+	"github.com/keelgo/keel/internal/jsonenc"
 	"github.com/keelgo/keel/internal/resolve"
 	"github.com/keelgo/keel/openapi"
 )
@@ -51,6 +54,8 @@ type config struct {
 	params           bind.Options
 	docs             openapi.Config
 	tracer           di.Tracer
+	adapters         []adapt.Adapter
+	withAdapters     bool // WithAdapters was given: a function called by reflection is logged
 }
 
 // WithValidator sets the validator used for `validate` tags Keel does not compile
@@ -114,9 +119,12 @@ type App struct {
 	schemes    map[string]schemeEntry
 	opIDs      map[string]string
 
-	encoders sync.Pool
-	tasks    *taskSet       // requests running background tasks
-	tracer   resolve.Tracer // cfg.tracer for the resolver, or nil
+	json     jsonenc.Encoders                   // the routes' result encoders, compiled once per type
+	adapters map[reflect.Type]resolve.Adapter   // by function type without a name (WithAdapters)
+	calls    map[*resolve.Provider]resolve.Call // adapted providers met so far
+	logged   map[reflect.Type]bool              // function types logged as called by reflection
+	tasks    *taskSet                           // requests running background tasks
+	tracer   resolve.Tracer                     // cfg.tracer for the resolver, or nil
 
 	docOnce sync.Once
 	docJSON []byte
@@ -146,6 +154,7 @@ func New(info Info, opts ...Option) *App {
 		binders: map[binderKey]*resolve.Provider{}, overrides: map[*resolve.Provider]*resolve.Provider{},
 		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
 	a.registrar = registrar{app: a}
+	a.initAdapters()
 	a.tasks = newTaskSet()
 	if c.tracer != nil {
 		a.tracer = tracerAdapter{c.tracer}
@@ -153,13 +162,13 @@ func New(info Info, opts ...Option) *App {
 	a.params = bind.NewCompiler(c.params)
 	limit := c.maxBody
 	a.body = resolve.NewRaw(nil, "keel.RequestBody", reflect.TypeFor[*bind.Body](), []reflect.Type{reflect.TypeFor[*http.Request]()},
-		func(in []reflect.Value, dst reflect.Value) error {
-			b, err := bind.ReadBody(in[0].Interface().(*http.Request), limit)
+		func(in []unsafe.Pointer, dst unsafe.Pointer) (resolve.Cleanup, error) {
+			b, err := bind.ReadBody(*(**http.Request)(in[0]), limit)
 			if err != nil {
-				return err
+				return resolve.Cleanup{}, err
 			}
-			dst.Set(reflect.ValueOf(b))
-			return nil
+			*(**bind.Body)(dst) = b
+			return resolve.Cleanup{}, nil
 		})
 	a.dispatch = newDispatcher(a)
 	a.handler = a.dispatch

@@ -98,7 +98,9 @@ func ExampleApp_Override() {
 	// Output: 200 {"name":"test-user"}
 }
 
-// Graph prints a route's dependency graph as declared.
+// Graph prints a route's dependency graph as declared; "(reflect)" marks the
+// functions called by reflection (plain functions without an adapter, see
+// WithAdapters).
 func ExampleApp_Graph() {
 	type Token string
 	type User struct{ Name string }
@@ -108,8 +110,8 @@ func ExampleApp_Graph() {
 	app.Get("/me", func(u *User) (*User, error) { return u, nil }, di.Security(user, "me"))
 	fmt.Print(app.Graph("GET", "/me"))
 	// Output:
-	// router_test.ExampleApp_Graph.func3
-	//   router_test.ExampleApp_Graph.func2 scopes=[me]
-	//     router_test.ExampleApp_Graph.func1 scopes=[me]
+	// router_test.ExampleApp_Graph.func3 (reflect)
+	//   router_test.ExampleApp_Graph.func2 scopes=[me] (reflect)
+	//     router_test.ExampleApp_Graph.func1 scopes=[me] (reflect)
 	//       params(router_test.ExampleKeyHeader) scopes=[me] (params)
 }

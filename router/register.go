@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/bind"
+	"github.com/keelgo/keel/internal/jsonenc"
 	"github.com/keelgo/keel/internal/jsonfields"
 	"github.com/keelgo/keel/internal/names"
 	"github.com/keelgo/keel/internal/resolve"
@@ -172,6 +174,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 		panic(rt.describe() + ": " + err.Error())
 	}
 	rt.doc, rt.docPlan = doc, doc.plan
+	a.logReflective(rt)
 	run := doc
 	if len(a.overrides) > 0 {
 		if run, err = a.compile(rt, a.overrides); err != nil {
@@ -233,11 +236,13 @@ type compiled struct {
 	// before resolving, as FastAPI does, so that an unreadable body or a JSON
 	// syntax error answers first (docs/fastapi-compat.md §4.5).
 	body  bool
-	jsons []*bind.Binder // binders whose JSON syntax is checked up front
+	jsons []*bind.Binder   // binders whose JSON syntax is checked up front
+	enc   *jsonenc.Encoder // the handler's result, nil when it returns only an error
 }
 
 func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provider) (*compiled, error) {
-	cfg := resolve.Config{Builtins: builtins(), Resolvers: a.resolvers(false), Overrides: overrides, Tracer: a.tracer}
+	cfg := resolve.Config{Builtins: builtins(), Resolvers: a.resolvers(false), Overrides: overrides, Tracer: a.tracer,
+		Calls: a.adapted, Presets: []*resolve.Provider{a.body}}
 	plan, err := resolve.Compile(rt.handler, rt.effects, rt.explicit, cfg)
 	if err != nil {
 		return nil, err
@@ -265,6 +270,9 @@ func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provid
 		bodies = bodyBinders(plan)
 	}
 	c := &compiled{plan: plan, body: len(bodies) > 0}
+	if out := plan.Output(); out != nil {
+		c.enc = a.json.For(out)
+	}
 	for _, b := range bodies {
 		if b.NeedsJSON() {
 			c.jsons = append(c.jsons, b)
@@ -484,13 +492,12 @@ func (a *App) binderProvider(b *bind.Binder) *resolve.Provider {
 		in = append(in, reflect.TypeFor[*bind.Body]())
 		deps = append(deps, a.body.Dependency())
 	}
-	return resolve.NewRaw(b, name, t, in, func(in []reflect.Value, dst reflect.Value) error {
-		r := in[0].Interface().(*http.Request)
+	return resolve.NewRaw(b, name, t, in, func(in []unsafe.Pointer, dst unsafe.Pointer) (resolve.Cleanup, error) {
 		var body *bind.Body
 		if len(in) > 1 {
-			body = in[1].Interface().(*bind.Body)
+			body = *(**bind.Body)(in[1])
 		}
-		return b.Bind(r, body, dst)
+		return resolve.Cleanup{}, b.BindPtr(*(**http.Request)(in[0]), body, dst)
 	}, deps...)
 }
 

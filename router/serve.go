@@ -1,9 +1,7 @@
 package router
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"reflect"
 	"runtime/debug"
@@ -16,29 +14,6 @@ import (
 // jsonCT is assigned directly to the header map to avoid allocating a slice per
 // response; its capacity equals its length, so an Add elsewhere copies it.
 var jsonCT = []string{"application/json"}[:1:1]
-
-type encoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-func (a *App) getEncoder() *encoder {
-	if e, ok := a.encoders.Get().(*encoder); ok {
-		return e
-	}
-	e := &encoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false) // FastAPI does not escape <, >, & (docs/fastapi-compat.md §0)
-	return e
-}
-
-func (a *App) putEncoder(e *encoder) {
-	if e.buf.Cap() > 64<<10 {
-		return // let a huge buffer go rather than keep it alive
-	}
-	e.buf.Reset()
-	a.encoders.Put(e)
-}
 
 // ServeHTTP runs the route's compiled plan for one request: resolve the
 // dependencies and call the handler, encode the result, run function-scope
@@ -73,21 +48,21 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plan.Release(st)
 	}()
 
-	v, err := st.RunValue()
-	var enc *encoder
+	v, err := st.RunPtr()
+	var b []byte
 	if err == nil {
-		enc = a.getEncoder()
-		if v != nil || c.plan.Output() != nil {
-			err = enc.enc.Encode(v)
+		// The result's JSON, appended into the state's buffer by the encoder
+		// compiled for its type (docs/fastapi-compat.md §0: no HTML escaping).
+		b = st.Buffer()
+		if c.enc != nil {
+			b, err = c.enc.Append(b, v)
 		} else {
-			enc.buf.WriteString("null\n") // a handler returning only error answers null, as FastAPI's None
+			b = append(b, "null"...) // a handler returning only error answers null, as FastAPI's None
 		}
+		st.SetBuffer(b)
 	}
 	err = st.Close(resolve.ScopeFunction, err)
 	if err != nil {
-		if enc != nil {
-			a.putEncoder(enc)
-		}
 		err = st.Close(resolve.ScopeRequest, err)
 		a.writeError(w, r, err)
 		done = true
@@ -107,8 +82,6 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	later := len(tasks) > 0 || st.Pending(resolve.ScopeRequest)
 	if keel.BodyAllowed(status) {
-		b := enc.buf.Bytes()
-		b = b[:len(b)-1]
 		h := w.Header()
 		h["Content-Type"] = jsonCT
 		if later {
@@ -119,7 +92,6 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.WriteHeader(status)
 	}
-	a.putEncoder(enc)
 	if later {
 		// Background tasks and request-scope cleanups run after the response
 		// is sent (docs/fastapi-compat.md §3.5, §3.10): push it to the client

@@ -137,7 +137,7 @@ type loginUsername struct {
 // registered (CheckConfig).
 func (t *LoginThrottle) Dependency() di.Dependency {
 	d := t.lazy.get(false, func() *di.Provider {
-		p := di.Provide(func(r *http.Request, f loginUsername) (*LoginAttempt, di.Cleanup, error) {
+		fn := func(r *http.Request, f loginUsername) (*LoginAttempt, di.Cleanup, error) {
 			a, err := t.Begin(r, f.Username)
 			if err != nil {
 				return nil, nil, err
@@ -146,11 +146,12 @@ func (t *LoginThrottle) Dependency() di.Dependency {
 				a.End(context.WithoutCancel(r.Context()), err)
 				return err
 			}, nil
-		})
+		}
+		p := resolve.NewTyped(fn, resolve.CallVCE2(fn), nil) // called without reflection
 		// The throttle as the provider's meta: the router checks its
 		// configuration (ConfigChecker) and documents its answers
 		// (OpenAPIResponses).
-		return (*di.Provider)((*resolve.Provider)(p).WithMeta(t))
+		return (*di.Provider)(p.WithMeta(t))
 	})
 	return d.InScope(di.ScopeFunction)
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/keelgo/keel"
@@ -66,7 +65,7 @@ type Binder struct {
 	fields []params.Field
 
 	path, query, header, cookie, form []*binding
-	queryIndex                        map[string]int // when there are many query fields
+	queryFields                       *wire.QueryFields // the query bindings' names, for one scan
 
 	body        []*bodyBinding
 	whole       *bodyBinding // the single non-embedded body (also Compiler.Body)
@@ -126,11 +125,12 @@ func (b *Binder) finish() error {
 			b.whole = b.body[0]
 		}
 	}
-	if len(b.query) > 8 {
-		b.queryIndex = make(map[string]int, len(b.query))
+	if len(b.query) > 0 {
+		names := make([]string, len(b.query))
 		for i, q := range b.query {
-			b.queryIndex[q.name] = i
+			names[i] = q.name
 		}
+		b.queryFields = wire.NewQueryFields(names...)
 	}
 	return nil
 }
@@ -209,7 +209,11 @@ func (b *Binder) Bind(r *http.Request, body *Body, dst reflect.Value) error {
 	if dst.Type() != b.typ || !dst.CanAddr() {
 		panic("params: Bind needs an addressable " + b.typ.String() + ", got " + dst.Type().String())
 	}
-	base := dst.Addr().UnsafePointer()
+	return b.BindPtr(r, body, dst.Addr().UnsafePointer())
+}
+
+// BindPtr is Bind into the value base points to, which must be of Type().
+func (b *Binder) BindPtr(r *http.Request, body *Body, base unsafe.Pointer) error {
 	var errs []keel.ErrorDetail
 	if b.isBody {
 		// Compiler.Body: the value is the body.
@@ -370,90 +374,29 @@ func stringsAny(vals []string) []any {
 	return a
 }
 
-// qspan records the last raw value and the count of one query key.
-type qspan struct {
-	val string
-	n   int
-}
-
 // bindQuery scans the raw query once with the wire package's rules
 // (docs/fastapi-compat.md §4.2: '&'-separated, '+' is a space, lenient
 // percent-decoding, a key without '=' has the value ""). Values are decoded
 // only when they are used.
 func (b *Binder) bindQuery(raw string, base unsafe.Pointer, errs *[]keel.ErrorDetail) {
-	var stack [8]qspan
-	var spans []qspan
+	var stack [8]wire.QueryField
+	var found []wire.QueryField
 	if len(b.query) <= len(stack) {
-		spans = stack[:len(b.query)]
+		found = stack[:len(b.query)]
 	} else {
-		spans = make([]qspan, len(b.query))
+		found = make([]wire.QueryField, len(b.query))
 	}
-	for k, v, rest, ok := wire.NextPair(raw); ok; k, v, rest, ok = wire.NextPair(rest) {
-		if i := b.queryField(k); i >= 0 {
-			spans[i].val = v
-			spans[i].n++
-		}
-	}
+	b.queryFields.Scan(raw, found)
 	for i, bd := range b.query {
-		sp := spans[i]
-		if sp.n == 0 {
+		f := found[i]
+		if f.N == 0 {
 			bd.missing(base, errs)
 			continue
 		}
 		if bd.mode == modeSlice {
-			vals := make([]string, 0, sp.n)
-			for k, v, rest, ok := wire.NextPair(raw); ok; k, v, rest, ok = wire.NextPair(rest) {
-				if b.queryField(k) == i {
-					vals = append(vals, wire.Unquote(v))
-				}
-			}
-			bd.bindSlice(base, vals, errs)
+			bd.bindSlice(base, b.queryFields.Values(raw, i, make([]string, 0, f.N)), errs)
 			continue
 		}
-		bd.bindOne(base, wire.Unquote(sp.val), errs)
+		bd.bindOne(base, wire.Unquote(f.Raw), errs)
 	}
-}
-
-// queryField returns the index of the query binding named by the raw key k.
-// An escaped key is decoded into a stack buffer: no allocation unless it is
-// long or not valid UTF-8.
-func (b *Binder) queryField(k string) int {
-	if strings.IndexByte(k, '%') >= 0 || strings.IndexByte(k, '+') >= 0 {
-		var buf [64]byte
-		d := wire.AppendUnescape(buf[:0], k)
-		if !utf8.Valid(d) {
-			return b.queryName(wire.Unquote(k))
-		}
-		if b.queryIndex != nil {
-			if i, ok := b.queryIndex[string(d)]; ok {
-				return i
-			}
-			return -1
-		}
-		for i, q := range b.query {
-			if q.name == string(d) {
-				return i
-			}
-		}
-		return -1
-	}
-	if !utf8.ValidString(k) {
-		k = wire.TextString(k)
-	}
-	return b.queryName(k)
-}
-
-func (b *Binder) queryName(k string) int {
-	if b.queryIndex != nil {
-		if i, ok := b.queryIndex[k]; ok {
-			return i
-		}
-		return -1
-	}
-	for i, q := range b.query {
-		if q.name == k {
-			return i
-		}
-	}
-	return -1
 }

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/keelgo/keel/di"
 	"github.com/keelgo/keel/internal/resolve"
@@ -28,9 +29,9 @@ func BenchmarkRun(b *testing.B) {
 	tok := di.Provide(func(r *http.Request) (benchTok, error) { return benchTok(r.Header.Get("Authorization")[7:]), nil })
 	user := di.Provide(func(t benchTok) (*benchUser, error) { return users[string(t)], nil }, tok)
 	pt := reflect.TypeFor[benchParams]()
-	prm := resolve.NewRaw(nil, "params", pt, []reflect.Type{reflect.TypeFor[*http.Request]()}, func(in []reflect.Value, v reflect.Value) error {
-		v.Field(0).SetInt(42)
-		return nil
+	prm := resolve.NewRaw(nil, "params", pt, []reflect.Type{reflect.TypeFor[*http.Request]()}, func(in []unsafe.Pointer, dst unsafe.Pointer) (resolve.Cleanup, error) {
+		(*benchParams)(dst).ID = 42
+		return resolve.Cleanup{}, nil
 	})
 	plan, err := resolve.Compile((*resolve.Provider)(di.Provide(func(p benchParams, u *benchUser) (benchOut, error) {
 		return benchOut{p.ID, p.Limit, p.Q, u.Name}, nil

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/keelgo/keel/internal/names"
 )
@@ -69,6 +70,13 @@ type Config struct {
 	// Tracer, when not nil, is told around each provider's call, cache hit and
 	// cleanup (di.Tracer through router.WithTracer). Nil costs one check per call.
 	Tracer Tracer
+	// Calls, when not nil, gives a typed call for a provider the resolver
+	// would otherwise call by reflection (a generated adapter for its
+	// function's type), or nil.
+	Calls func(*Provider) Call
+	// Presets are the providers whose value State.Preset may set before Run
+	// (the request body the router reads first).
+	Presets []*Provider
 }
 
 // Node is one occurrence of a dependency in a route's graph, as declared: the
@@ -80,7 +88,10 @@ type Node struct {
 	Scopes []string
 	// Key identifies the node's per-request cache entry (docs/fastapi-compat.md §2.4); nodes with
 	// equal keys share one value.
-	Key      string
+	Key string
+	// Reflect reports that the provider's function is called by reflection:
+	// it is neither typed (di.Func*) nor covered by an adapter (Config.Calls).
+	Reflect  bool
 	Children []*Node
 }
 
@@ -100,6 +111,9 @@ func (n *Node) String() string {
 		case KindEffect:
 			b.WriteString(" (effect)")
 		}
+		if n.Reflect {
+			b.WriteString(" (reflect)")
+		}
 		b.WriteByte('\n')
 		for _, c := range n.Children {
 			walk(c, depth+1)
@@ -110,22 +124,66 @@ func (n *Node) String() string {
 }
 
 // Plan is a route's compiled resolution: built once, run per request.
+//
+// It runs as a flat program (prog): the graph's occurrences in post-order,
+// each a call step, preceded by a check step where the per-request cache may
+// already hold the occurrence's value (a later occurrence of a key, or a value
+// the router presets), which then skips the occurrence's whole subtree, as
+// FastAPI's recursion does (docs/fastapi-compat.md §3.4). A graph whose keys
+// occur once has no check steps and never touches the cache.
 type Plan struct {
 	root     *occ
+	occs     []*occ // by id
+	prog     []step
 	nOcc     int
 	nKeys    int
 	maxArgs  int
+	nSlots   int         // State.ptrs: occurrences, built-ins, constants, conversions
+	consts   []constSlot // SecurityScopes values, shared by every request
+	convs    []convSlot  // scratch values of converted arguments
+	caches   bool        // some step reads the cache
+	aliases  bool        // a cache hit can alias an occurrence's slot
 	usesResp bool
 	out      reflect.Type
 	handler  *Provider
 	tree     *Node
 	pool     statePool
-	plain    map[*Provider]slotRef // providers whose key has no scopes and no cleanup kind
-	respType reflect.Type          // Builtins.Response
-	bgType   reflect.Type          // Builtins.Background
+	plain    map[*Provider]slotRef // presettable providers (Config.Presets) and their slots
 	usesBg   bool                  // some function takes the background tasks
 	usesConn bool                  // the handler takes the connection
+	connType reflect.Type
 	tracer   Tracer
+}
+
+// Slots of State.ptrs after the occurrences' (nOcc + …).
+const (
+	slotRequest = iota
+	slotContext
+	slotResponse
+	slotBackground
+	slotConn
+	nBuiltinSlots
+)
+
+// constSlot is a constant argument: a SecurityScopes value.
+type constSlot struct {
+	slot int
+	ptr  unsafe.Pointer
+}
+
+// convSlot is where an argument is converted to its parameter's type: a value
+// of a concrete type for an interface parameter (an explicit dependency
+// matched by interface, an override).
+type convSlot struct {
+	slot int
+	typ  reflect.Type
+}
+
+// step is one instruction of a plan's program.
+type step struct {
+	o     *occ
+	check bool  // a cache check before o's subtree; else o's call
+	next  int32 // check: the step after o's call, where a hit continues
 }
 
 type slotRef struct{ occ, key int }
@@ -183,8 +241,15 @@ type occ struct {
 	p            *Provider // the provider called (the replacement when overridden)
 	children     []*occ
 	inputs       []input
-	scopes       reflect.Value // SecurityScopes injected here
-	scope        Scope         // effective cleanup scope
+	scopes       []string // SecurityScopes injected here
+	scope        Scope    // effective cleanup scope
+
+	node       *Node // as declared, for its Reflect note
+	call       Call  // typed call (the provider's, or an adapter); nil: reflection
+	zero       bool  // call expects dst zeroed
+	checkCall  bool  // the cache may hold the value when the call step comes
+	writeCache bool  // a later check may read this occurrence's value
+	convert    bool  // some input is converted (input.conv)
 }
 
 type inKind uint8
@@ -202,6 +267,8 @@ const (
 type input struct {
 	kind inKind
 	occ  *occ
+	slot int // in State.ptrs
+	conv int // in State.ptrs, the converted value's slot; -1: none
 }
 
 type compiler struct {
@@ -242,10 +309,112 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 		return nil, err
 	}
 	p := &Plan{root: root, nOcc: c.nOcc, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
-		out: handler.out, handler: handler, tree: tree, plain: c.plain, respType: cfg.Builtins.Response,
-		bgType: cfg.Builtins.Background, usesBg: c.usesBg, usesConn: c.usesConn, tracer: cfg.Tracer}
+		out: handler.out, handler: handler, tree: tree, usesBg: c.usesBg, usesConn: c.usesConn,
+		connType: cfg.Builtins.Conn, tracer: cfg.Tracer}
+	c.finish(p)
 	p.pool.plan = p
 	return p, nil
+}
+
+// finish lays out the plan for running: the program, the slots of every
+// argument, the calls.
+func (c *compiler) finish(p *Plan) {
+	p.occs = make([]*occ, c.nOcc)
+	var index func(o *occ)
+	index = func(o *occ) {
+		p.occs[o.id] = o
+		for _, ch := range o.children {
+			index(ch)
+		}
+	}
+	index(p.root)
+
+	// Keys the router may preset (the body) count as cached before the run.
+	preset := map[int]bool{}
+	for _, pp := range c.cfg.Presets {
+		if ref, ok := c.plain[pp]; ok {
+			if p.plain == nil {
+				p.plain = map[*Provider]slotRef{}
+			}
+			p.plain[pp] = ref
+			preset[ref.key] = true
+		}
+	}
+	// The program, in the recursion's order: a check where the cache may hold
+	// the value (an earlier call of the same key, or a preset), children, call.
+	written := map[int]bool{}
+	checked := map[int]bool{}
+	var emit func(o *occ)
+	emit = func(o *occ) {
+		may := o.useCache && (written[o.key] || preset[o.key])
+		chk := -1
+		if may && !o.noCacheBelow {
+			chk = len(p.prog)
+			p.prog = append(p.prog, step{o: o, check: true})
+		}
+		for _, ch := range o.children {
+			emit(ch)
+		}
+		o.checkCall = may
+		if may {
+			checked[o.key] = true
+			p.caches = true
+		}
+		p.prog = append(p.prog, step{o: o})
+		if chk >= 0 {
+			p.prog[chk].next = int32(len(p.prog))
+		}
+		if !o.root {
+			written[o.key] = true
+		}
+	}
+	emit(p.root)
+	p.aliases = p.caches
+
+	// Slots: the occurrences' values, the built-ins, the constants, the
+	// converted arguments.
+	base := c.nOcc
+	next := base + nBuiltinSlots
+	for _, o := range p.occs {
+		o.writeCache = !o.root && checked[o.key]
+		o.call, o.zero = o.p.call, o.p.zero
+		if o.call == nil && c.cfg.Calls != nil {
+			o.call = c.cfg.Calls(o.p)
+		}
+		if o.node != nil {
+			o.node.Reflect = o.call == nil
+		}
+		ins := o.p.inTypes()
+		for i := range o.inputs {
+			in := &o.inputs[i]
+			in.conv = -1
+			switch in.kind {
+			case inChild:
+				in.slot = in.occ.id
+				if vt, pt := in.occ.p.out, ins[i]; vt != pt && pt.Kind() == reflect.Interface {
+					in.conv = next
+					p.convs = append(p.convs, convSlot{slot: next, typ: pt})
+					next++
+					o.convert = true
+				}
+			case inRequest:
+				in.slot = base + slotRequest
+			case inContext:
+				in.slot = base + slotContext
+			case inResponse:
+				in.slot = base + slotResponse
+			case inBackground:
+				in.slot = base + slotBackground
+			case inConn:
+				in.slot = base + slotConn
+			case inScopes:
+				in.slot = next
+				p.consts = append(p.consts, constSlot{slot: next, ptr: c.scopesValue(o.scopes)})
+				next++
+			}
+		}
+	}
+	p.nSlots = next
 }
 
 // build compiles one occurrence. parentList is the chain of scopes of its parent
@@ -278,14 +447,14 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 		chain = slices.Clone(injected)
 	}
 
-	o := &occ{id: c.nOcc, root: root, p: actual, useCache: !d.noCache && !root,
-		scopes: c.scopesValue(injected)}
+	o := &occ{id: c.nOcc, root: root, p: actual, useCache: !d.noCache && !root, scopes: injected}
 	c.nOcc++
 	o.scope = d.scope
 	if o.scope == ScopeDefault {
 		o.scope = ScopeRequest
 	}
 	node := &Node{Provider: orig, Kind: kind, Scopes: injected}
+	o.node = node
 
 	// The function's parameters.
 	var explicit []Dependency
@@ -361,17 +530,12 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 	return o, node, nil
 }
 
-// scopesValue returns the SecurityScopes value injected at a place that sees
-// scopes: a non-addressable value of Builtins.Scopes, so that passing it on
-// copies nothing.
-func (c *compiler) scopesValue(scopes []string) reflect.Value {
-	t := c.cfg.Builtins.Scopes
-	if t == nil {
-		return reflect.Value{}
-	}
-	v := reflect.New(t).Elem()
-	v.Field(0).Set(reflect.ValueOf(scopes))
-	return reflect.ValueOf(v.Interface())
+// scopesValue returns a pointer to a SecurityScopes value (Builtins.Scopes)
+// holding scopes, shared by every request: functions taking it get copies.
+func (c *compiler) scopesValue(scopes []string) unsafe.Pointer {
+	v := reflect.New(c.cfg.Builtins.Scopes)
+	v.Elem().Field(0).Set(reflect.ValueOf(scopes))
+	return v.UnsafePointer()
 }
 
 // usesScopes reports whether p "uses scopes" (docs/fastapi-compat.md §2.4): it declares
@@ -412,16 +576,7 @@ func (c *compiler) usesScopes(p *Provider) bool {
 	return res
 }
 
-func (p *Provider) inTypes() []reflect.Type {
-	if p.rawIn != nil || p.raw != nil {
-		return p.rawIn
-	}
-	ts := make([]reflect.Type, p.typ.NumIn())
-	for i := range ts {
-		ts[i] = p.typ.In(i)
-	}
-	return ts
-}
+func (p *Provider) inTypes() []reflect.Type { return p.in }
 
 type childDecl struct {
 	decl  Dependency

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/keelgo/keel/internal/names"
 )
@@ -29,16 +30,16 @@ import (
 // Provider is a function registered as a dependency. It is immutable once
 // made, and its identity is part of the per-request cache key.
 type Provider struct {
-	fn       reflect.Value
-	typ      reflect.Type // function type
-	out      reflect.Type // the provided type (nil for an effect-only function)
-	shape    returnShape
-	deps     []Dependency
-	meta     any
-	name     string
-	raw      RawFunc
-	rawIn    []reflect.Type
-	typedRaw bool // raw is a typed call of fn (di.Func0..Func4)
+	fn    reflect.Value
+	typ   reflect.Type // function type
+	out   reflect.Type // the provided type (nil for an effect-only function)
+	shape returnShape
+	deps  []Dependency
+	meta  any
+	name  string
+	in    []reflect.Type // the parameter types
+	call  Call           // the typed call (di.Func*, NewRaw); nil: fn is called by reflection or an adapter
+	zero  bool           // call expects dst zeroed (NewRaw)
 }
 
 type returnShape uint8
@@ -75,30 +76,45 @@ func NewProvider(fn any, deps []Dependency) *Provider {
 	}
 	p.shape, p.out = shapeOf(t, p.name)
 	p.deps = deps
+	p.in = make([]reflect.Type, t.NumIn())
+	for i := range p.in {
+		p.in[i] = t.In(i)
+	}
 	return p
 }
 
-// NewTyped is NewProvider for a function called without reflection: raw calls
-// fn with the values of the parameter types in, and writes its result into the
-// destination (di.Func0..Func4).
-func NewTyped(fn any, in []reflect.Type, raw RawFunc, deps []Dependency) *Provider {
+// NewTyped is NewProvider for a function called without reflection, through
+// call, made of fn by typed code (di.Func0..Func4, CallVE2...).
+func NewTyped(fn any, call Call, deps []Dependency) *Provider {
 	p := NewProvider(fn, deps)
-	p.raw, p.rawIn, p.typedRaw = raw, in, true
+	p.call = call
 	return p
 }
 
-// RawFunc is a provider body called without reflection: in holds the values of
-// the declared input types, in order, and dst is an addressable, zeroed value of
-// the provided type to fill. dst's memory is reused by later requests once this
-// one is done; the resolver hands copies of it to the functions that take it.
-type RawFunc func(in []reflect.Value, dst reflect.Value) error
+// Call is a provider body called without reflection. in[i] points to a value
+// of the function's i-th parameter type (exactly that type: the resolver
+// converts values of other types first), dst to the memory of the provided
+// type (nil for an effect-only function), which the call fills when it
+// succeeds. dst's memory is reused by later requests once this one is done;
+// functions taking the value receive copies. A provider returning a cleanup
+// returns it in Cleanup, only when it succeeds.
+type Call func(in []unsafe.Pointer, dst unsafe.Pointer) (Cleanup, error)
+
+// Cleanup is a provider's cleanup as a Call returns it: Err for a
+// func(error) error (di.Cleanup), Plain for a func(); neither when the
+// provider returned none.
+type Cleanup struct {
+	Err   func(error) error
+	Plain func()
+}
 
 // NewRaw makes a provider whose inputs are the given types (resolved like any
-// provider's parameters) and whose output has type out, called as fn. meta is
-// attached for the layers above (a parameter binder); name appears in
-// registration errors. The router's parameter binders are made this way.
-func NewRaw(meta any, name string, out reflect.Type, in []reflect.Type, fn RawFunc, deps ...Dependency) *Provider {
-	return &Provider{meta: meta, name: name, out: out, shape: retValueErr, raw: fn, rawIn: in, deps: deps}
+// provider's parameters) and whose output has type out, called as call with
+// dst zeroed. meta is attached for the layers above (a parameter binder);
+// name appears in registration errors. The router's parameter binders are
+// made this way.
+func NewRaw(meta any, name string, out reflect.Type, in []reflect.Type, call Call, deps ...Dependency) *Provider {
+	return &Provider{meta: meta, name: name, out: out, shape: retValueErr, call: call, zero: true, in: in, deps: deps}
 }
 
 // WithMeta returns a copy of p, a new provider with its own identity, carrying
@@ -172,6 +188,17 @@ func (p *Provider) Name() string {
 
 // Type returns the type the provider provides, or nil for an effect-only provider.
 func (p *Provider) Type() reflect.Type { return p.out }
+
+// FuncType returns the type of the provider's function, nil for a provider
+// made by NewRaw.
+func (p *Provider) FuncType() reflect.Type { return p.typ }
+
+// Func returns the provider's function, the invalid Value for NewRaw's.
+func (p *Provider) Func() reflect.Value { return p.fn }
+
+// Typed reports whether the provider is called by typed code (di.Func*,
+// NewRaw) rather than by reflection or an adapter.
+func (p *Provider) Typed() bool { return p.call != nil }
 
 // Meta returns the value attached by NewRaw or WithMeta, or nil.
 func (p *Provider) Meta() any { return p.meta }
@@ -309,3 +336,21 @@ func (r *Response) Status() int { return r.status }
 func (r *Response) Headers() http.Header { return r.header }
 
 func (r *Response) reset() { r.header = nil; r.status = 0 }
+
+// Adapter makes typed calls of functions of one type: a generated adapter
+// (package adapt's Adapter is defined over it), found for a provider by its
+// function's type when a route is compiled (Config.Calls).
+type Adapter struct {
+	typ  reflect.Type
+	make func(fn any) Call
+}
+
+// NewAdapter returns the adapter of functions of type t (a func type without
+// a name), making their calls with make.
+func NewAdapter(t reflect.Type, make func(fn any) Call) Adapter { return Adapter{t, make} }
+
+// Type returns the function type the adapter calls.
+func (a Adapter) Type() reflect.Type { return a.typ }
+
+// Call returns the typed call of fn, a function of the adapter's type.
+func (a Adapter) Call(fn any) Call { return a.make(fn) }

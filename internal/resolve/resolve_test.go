@@ -2,6 +2,7 @@ package resolve_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"reflect"
 	"slices"
@@ -334,4 +335,58 @@ func TestTypedProviders(t *testing.T) {
 	if !errors.As(err, &he) || he.Status != 403 {
 		t.Fatalf("got %v", err)
 	}
+}
+
+type names []string
+
+// A typed provider receives exactly its parameter's type: a value of another
+// type assignable to it (an override returning []string for a names, a
+// concrete type or another interface for an interface, a nil interface) is
+// converted first, never passed as a zero value (issue 10 item 2).
+func TestTypedProvidersTakeConvertedValues(t *testing.T) {
+	type Out struct {
+		N     names
+		G     string
+		NilOK bool
+	}
+	origNames := di.Func0(func() (names, error) { return nil, errors.New("replaced") })
+	origGreeter := di.Func0(func() (Greeter, error) { return nil, errors.New("replaced") })
+	origStr := di.Func0(func() (fmt.Stringer, error) { return nil, errors.New("replaced") })
+	handler := di.Func3(func(n names, g Greeter, s fmt.Stringer) (Out, error) {
+		return Out{n, g.Greet(), s == nil}, nil
+	})
+	type anyGreeter interface{ Greet() string }
+	overrides := map[*di.Provider]*di.Provider{
+		origNames:   di.Func0(func() ([]string, error) { return []string{"a", "b"}, nil }),
+		origGreeter: di.Func0(func() (anyGreeter, error) { return &english{"you"}, nil }),
+		origStr:     di.Func0(func() (stringer, error) { return nil, nil }),
+	}
+	for range 2 {
+		got, err := runTyped(t, handler, []di.Dependency{di.Depends(origNames), di.Depends(origGreeter), di.Depends(origStr)}, cfg(overrides))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := got.(Out); len(o.N) != 2 || o.N[1] != "b" || o.G != "hello you" || !o.NilOK {
+			t.Fatalf("got %+v", o)
+		}
+	}
+}
+
+type stringer interface{ String() string }
+
+// runTyped is run for a handler that is already a provider.
+func runTyped(t *testing.T, handler *di.Provider, explicit []di.Dependency, c resolve.Config) (any, error) {
+	t.Helper()
+	plan, err := resolve.Compile((*resolve.Provider)(handler), nil, decls(explicit...), c)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	st := plan.Acquire(httptest.NewRequest("GET", "/", nil))
+	defer plan.Release(st)
+	v, err := st.Run()
+	err = st.CloseAll(err)
+	if !v.IsValid() {
+		return nil, err
+	}
+	return v.Interface(), err
 }

@@ -2,13 +2,18 @@ package resolve
 
 // This file is the resolver's core: how a compiled Plan runs for one request.
 //
-// A Plan is a tree of occurrences (one per place a dependency is declared). Run
-// walks it depth-first: each occurrence first looks in the per-request cache (docs/fastapi-compat.md
-// §3.4), then resolves its children, then calls its provider through a prepared
-// reflect.Value with arguments taken from the state's slots. Errors follow docs/fastapi-compat.md
-// §3.3: a *keel.ValidationError is collected and its dependents are skipped, while
-// any other error aborts at once. Cleanups are pushed as providers return and run
-// in reverse order by Close, once per scope (docs/fastapi-compat.md §3.5).
+// A Plan's program (graph.go, Plan) lists the occurrences of its graph in the
+// order FastAPI's recursion resolves them: children first, in order, then the
+// call. Each value lives in a slot of the state (State.ptrs), memory of the
+// provided type allocated once per pooled state; arguments are pointers to
+// slots, and a provider is called through typed code (di.Func*, a generated
+// adapter, a binder) or, failing that, reflect.Value.Call. A check step looks
+// in the per-request cache (docs/fastapi-compat.md §3.4) and on a hit points
+// the occurrence's slot at the cached value and skips its subtree. Errors follow
+// docs/fastapi-compat.md §3.3: a *keel.ValidationError is collected and its
+// dependents are skipped, while any other error aborts at once. Cleanups are
+// pushed as providers return and run in reverse order by Close, once per scope
+// (docs/fastapi-compat.md §3.5).
 
 import (
 	"context"
@@ -26,31 +31,34 @@ import (
 // State is one request's resolution: values, cache, collected validation errors
 // and pending cleanups. Get it from Plan.Acquire and give it back with Release.
 type State struct {
-	plan     *Plan
-	r        *http.Request
-	ctx      context.Context
-	resp     Response
-	vals     []reflect.Value
-	cache    []int32
-	args     []reflect.Value
-	scratch  []reflect.Value // per occurrence: reusable destination of raw providers
-	ptrs     []any           // per occurrence: a pointer to scratch, boxed once
+	plan *Plan
+	r    *http.Request
+	ctx  context.Context
+	resp Response
+	bg   Background
+	// respP and bgP are the values injected as *di.Response and
+	// *di.Background (types defined over *Response and *Background).
+	respP *Response
+	bgP   *Background
+	conn  unsafe.Pointer // Builtins.Conn's memory, when the plan takes it
+
+	ptrs     []unsafe.Pointer // slots (see Plan.nSlots); an occurrence's may point at another's after a cache hit
+	own      []unsafe.Pointer // each occurrence's own memory, to undo cache hits at Release
+	cache    []int32          // by key: the occurrence holding its value, or -1
+	bad      []bool           // by occurrence: not called because of validation errors
+	nbad     int
+	args     []unsafe.Pointer
+	rargs    []reflect.Value
 	verrs    []keel.ErrorDetail
 	cleanups []cleanupEntry
-	ctxV     reflect.Value
-	respV    reflect.Value
-	bg       Background
-	bgV      reflect.Value
-	conn     reflect.Value
+	buf      []byte
 }
 
-var cleanupFunc = reflect.TypeFor[func(error) error]()
-
 type cleanupEntry struct {
-	fn    reflect.Value
+	c     Cleanup
 	scope Scope
-	plain bool      // func() rather than a func(error) error
 	p     *Provider // whose cleanup, for the Tracer
+	done  bool
 }
 
 type statePool struct {
@@ -62,55 +70,91 @@ type statePool struct {
 func (p *Plan) Acquire(r *http.Request) *State {
 	st, _ := p.pool.pool.Get().(*State)
 	if st == nil {
-		st = &State{plan: p,
-			vals:    make([]reflect.Value, p.nOcc),
-			cache:   make([]int32, p.nKeys),
-			args:    make([]reflect.Value, p.maxArgs),
-			scratch: make([]reflect.Value, p.nOcc),
-			ptrs:    make([]any, p.nOcc),
-		}
-		st.ctxV = reflect.ValueOf(&st.ctx).Elem()
-		if p.respType != nil { // *di.Response, defined over *Response: the same memory
-			st.respV = reflect.NewAt(p.respType.Elem(), unsafe.Pointer(&st.resp))
-		}
-		if p.bgType != nil { // *di.Background, likewise
-			st.bgV = reflect.NewAt(p.bgType.Elem(), unsafe.Pointer(&st.bg))
-		}
+		st = p.newState()
 	}
-	for i := range st.cache {
-		st.cache[i] = -1
+	if p.caches {
+		for i := range st.cache {
+			st.cache[i] = -1
+		}
 	}
 	st.r = r
 	st.ctx = r.Context()
 	return st
 }
 
+func (p *Plan) newState() *State {
+	st := &State{plan: p,
+		ptrs:  make([]unsafe.Pointer, p.nSlots),
+		own:   make([]unsafe.Pointer, p.nOcc),
+		cache: make([]int32, p.nKeys),
+		bad:   make([]bool, p.nOcc),
+		args:  make([]unsafe.Pointer, p.maxArgs),
+	}
+	st.respP, st.bgP = &st.resp, &st.bg
+	for _, o := range p.occs {
+		if t := o.p.out; t != nil {
+			st.own[o.id] = reflect.New(t).UnsafePointer()
+		}
+	}
+	copy(st.ptrs, st.own)
+	base := p.nOcc
+	st.ptrs[base+slotRequest] = unsafe.Pointer(&st.r)
+	st.ptrs[base+slotContext] = unsafe.Pointer(&st.ctx)
+	st.ptrs[base+slotResponse] = unsafe.Pointer(&st.respP)
+	st.ptrs[base+slotBackground] = unsafe.Pointer(&st.bgP)
+	if p.usesConn && p.connType != nil {
+		st.conn = reflect.New(p.connType).UnsafePointer()
+		st.ptrs[base+slotConn] = st.conn
+	}
+	for _, c := range p.consts {
+		st.ptrs[c.slot] = c.ptr
+	}
+	for _, c := range p.convs {
+		st.ptrs[c.slot] = reflect.New(c.typ).UnsafePointer()
+	}
+	return st
+}
+
 // Release returns st to its plan's pool. st must not be used afterwards.
 func (p *Plan) Release(st *State) {
-	clear(st.vals)
-	clear(st.args)
+	if p.aliases {
+		copy(st.ptrs, st.own)
+	}
+	if st.nbad > 0 {
+		clear(st.bad)
+		st.nbad = 0
+	}
 	st.verrs = st.verrs[:0]
-	clear(st.cleanups)
-	st.cleanups = st.cleanups[:0]
+	if len(st.cleanups) > 0 {
+		clear(st.cleanups)
+		st.cleanups = st.cleanups[:0]
+	}
+	clear(st.rargs)
 	st.resp.reset()
 	if st.bg.tasks != nil {
 		clear(st.bg.tasks)
 		st.bg.tasks = st.bg.tasks[:0]
 	}
-	st.conn = reflect.Value{}
+	if st.conn != nil {
+		reflect.NewAt(p.connType, st.conn).Elem().SetZero()
+	}
+	if cap(st.buf) > 64<<10 {
+		st.buf = nil // let a huge buffer go rather than keep it alive
+	}
 	st.r, st.ctx = nil, nil
 	p.pool.pool.Put(st)
 }
 
 // Preset stores v as the request's cached value of p, as if p had been called
-// (for example a request body the router read before resolving). It reports
-// false when the plan has no plain occurrence of p.
+// (for example a request body the router read before resolving). p must be
+// one of Config.Presets; Preset reports false when the plan has no plain
+// occurrence of it.
 func (st *State) Preset(p *Provider, v reflect.Value) bool {
 	k, ok := st.plan.plain[p]
 	if !ok {
 		return false
 	}
-	st.vals[k.occ] = v
+	reflect.NewAt(p.out, st.ptrs[k.occ]).Elem().Set(v)
 	st.cache[k.key] = int32(k.occ)
 	return true
 }
@@ -125,7 +169,19 @@ func (st *State) Background() *Background { return &st.bg }
 
 // SetConn sets the value injected as Builtins.Conn: a WebSocket handler's
 // connection, once the handshake is done, before CallHandler.
-func (st *State) SetConn(v reflect.Value) { st.conn = v }
+func (st *State) SetConn(v reflect.Value) {
+	if st.conn != nil {
+		reflect.NewAt(st.plan.connType, st.conn).Elem().Set(v)
+	}
+}
+
+// Buffer returns a byte slice of length 0 whose memory the state keeps between
+// requests, for the response's bytes; hand the grown slice back with
+// SetBuffer. It is valid until Release.
+func (st *State) Buffer() []byte { return st.buf[:0] }
+
+// SetBuffer keeps b's memory for the next request.
+func (st *State) SetBuffer(b []byte) { st.buf = b }
 
 // PanicError is the error a panicking provider, handler or cleanup turns into. It
 // becomes a 500 and is logged with its stack; nothing of it reaches the client.
@@ -146,27 +202,37 @@ func (e *SwallowedError) Error() string {
 
 func (e *SwallowedError) Unwrap() error { return e.Err }
 
-// Run resolves every dependency and calls the handler. It returns the handler's
-// value (invalid when the handler returns only an error) and the first error:
-// a *keel.ValidationError with every item collected across the tree, an error from
-// a provider or the handler, or a *PanicError.
-func (st *State) Run() (v reflect.Value, err error) {
+// RunPtr resolves every dependency and calls the handler. It returns a pointer
+// to the handler's value (of type Plan.Output; nil when the handler returns
+// only an error), valid until Release, and the first error: a
+// *keel.ValidationError with every item collected across the graph, an error
+// from a provider or the handler, or a *PanicError.
+func (st *State) RunPtr() (v unsafe.Pointer, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			v, err = reflect.Value{}, &PanicError{Value: p, Stack: debug.Stack()}
+			v, err = nil, &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	ok, err := st.run(st.plan.root)
-	if err != nil {
+	if err := st.exec(0, len(st.plan.prog)); err != nil {
+		return nil, err
+	}
+	if st.nbad > 0 {
+		return nil, &keel.ValidationError{Errors: append([]keel.ErrorDetail(nil), st.verrs...)}
+	}
+	return st.ptrs[st.plan.root.id], nil
+}
+
+// Run is RunPtr with the handler's value as a reflect.Value (addressable,
+// valid until Release; invalid when the handler returns only an error).
+func (st *State) Run() (reflect.Value, error) {
+	p, err := st.RunPtr()
+	if err != nil || p == nil {
 		return reflect.Value{}, err
 	}
-	if !ok {
-		return reflect.Value{}, &keel.ValidationError{Errors: append([]keel.ErrorDetail(nil), st.verrs...)}
-	}
-	return st.vals[st.plan.root.id], nil
+	return reflect.NewAt(st.plan.out, p).Elem(), nil
 }
 
 // RunDeps resolves the handler's dependencies without calling it, for a
@@ -181,15 +247,10 @@ func (st *State) RunDeps() (err error) {
 			err = &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	ok := true
-	for _, c := range st.plan.root.children {
-		cok, err := st.run(c)
-		if err != nil {
-			return err
-		}
-		ok = ok && cok
+	if err := st.exec(0, len(st.plan.prog)-1); err != nil { // the last step calls the handler
+		return err
 	}
-	if !ok {
+	if st.nbad > 0 {
 		return &keel.ValidationError{Errors: append([]keel.ErrorDetail(nil), st.verrs...)}
 	}
 	return nil
@@ -206,135 +267,156 @@ func (st *State) CallHandler() (v reflect.Value, err error) {
 			v, err = reflect.Value{}, &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	return st.callTraced(st.plan.root)
+	root := st.plan.root
+	if err := st.callTraced(root); err != nil {
+		return reflect.Value{}, err
+	}
+	if st.plan.out == nil {
+		return reflect.Value{}, nil
+	}
+	return reflect.NewAt(st.plan.out, st.ptrs[root.id]).Elem(), nil
 }
 
-// RunValue is Run with the handler's value as an interface for encoding: for a
-// typed handler (Func0..Func4) a pointer to the pooled result, boxed once per
-// pooled state, so encoding it allocates nothing. The value is valid until
-// Release.
-func (st *State) RunValue() (any, error) {
-	v, err := st.Run()
-	if err != nil || !v.IsValid() {
-		return nil, err
-	}
-	if root := st.plan.root; v.CanAddr() && st.ptrs[root.id] != nil {
-		return st.ptrs[root.id], nil
-	}
-	return v.Interface(), nil
-}
-
-// run resolves o. It reports false when o could not be called because of
-// validation errors below it (collected in st.verrs), and a non-nil error to abort.
-func (st *State) run(o *occ) (bool, error) {
-	if o.useCache && !o.noCacheBelow {
-		if idx := st.cache[o.key]; idx >= 0 {
-			st.vals[o.id] = st.vals[idx]
-			if st.plan.tracer != nil {
-				st.traceCached(o)
+// exec runs the program's steps [from, to).
+func (st *State) exec(from, to int) error {
+	prog := st.plan.prog
+	for i := from; i < to; i++ {
+		s := &prog[i]
+		o := s.o
+		if s.check {
+			if idx := st.cache[o.key]; idx >= 0 {
+				st.hit(o, idx)
+				i = int(s.next) - 1
 			}
-			return true, nil
+			continue
+		}
+		if st.nbad > 0 && st.badChild(o) {
+			st.bad[o.id] = true
+			st.nbad++
+			continue
+		}
+		if o.checkCall {
+			if idx := st.cache[o.key]; idx >= 0 {
+				st.hit(o, idx)
+				continue
+			}
+		}
+		if err := st.callTraced(o); err != nil {
+			var ve *keel.ValidationError
+			if errors.As(err, &ve) {
+				st.verrs = append(st.verrs, ve.Errors...)
+				st.bad[o.id] = true
+				st.nbad++
+				continue
+			}
+			return err
+		}
+		if o.writeCache && st.cache[o.key] < 0 {
+			st.cache[o.key] = int32(o.id)
 		}
 	}
-	ok := true
+	return nil
+}
+
+// hit takes o's value from the occurrence idx that holds it.
+func (st *State) hit(o *occ, idx int32) {
+	st.ptrs[o.id] = st.ptrs[idx]
+	if st.plan.tracer != nil {
+		st.traceCached(o)
+	}
+}
+
+func (st *State) badChild(o *occ) bool {
 	for _, c := range o.children {
-		cok, err := st.run(c)
-		if err != nil {
-			return false, err
-		}
-		ok = ok && cok
-	}
-	if !ok {
-		return false, nil
-	}
-	if o.useCache {
-		if idx := st.cache[o.key]; idx >= 0 {
-			st.vals[o.id] = st.vals[idx]
-			if st.plan.tracer != nil {
-				st.traceCached(o)
-			}
-			return true, nil
+		if st.bad[c.id] {
+			return true
 		}
 	}
-	v, err := st.callTraced(o)
-	if err != nil {
-		var ve *keel.ValidationError
-		if errors.As(err, &ve) {
-			st.verrs = append(st.verrs, ve.Errors...)
-			return false, nil
-		}
-		return false, err
-	}
-	st.vals[o.id] = v
-	if !o.root && st.cache[o.key] < 0 {
-		st.cache[o.key] = int32(o.id)
-	}
-	return true, nil
+	return false
 }
 
 // call invokes o's provider with its inputs and registers its cleanup.
-func (st *State) call(o *occ) (reflect.Value, error) {
+func (st *State) call(o *occ) error {
 	args := st.args[:len(o.inputs)]
-	for i, in := range o.inputs {
-		switch in.kind {
-		case inChild:
-			args[i] = st.vals[in.occ.id]
-		case inRequest:
-			args[i] = reflect.ValueOf(st.r)
-		case inContext:
-			args[i] = st.ctxV
-		case inResponse:
-			args[i] = st.respV
-		case inScopes:
-			args[i] = o.scopes
-		case inBackground:
-			args[i] = st.bgV
-		case inConn:
-			args[i] = st.conn
-		}
+	for i := range o.inputs {
+		args[i] = st.ptrs[o.inputs[i].slot]
 	}
+	if o.convert {
+		st.convertArgs(o, args)
+	}
+	dst := st.ptrs[o.id]
+	if o.call != nil {
+		if o.zero {
+			reflect.NewAt(o.p.out, dst).Elem().SetZero()
+		}
+		c, err := o.call(args, dst)
+		if err == nil && (c.Err != nil || c.Plain != nil) {
+			st.cleanups = append(st.cleanups, cleanupEntry{c: c, scope: o.scope, p: o.p})
+		}
+		return err
+	}
+	return st.reflectCall(o, args, dst)
+}
+
+// convertArgs converts the arguments of interface parameters that hold
+// values of another type.
+func (st *State) convertArgs(o *occ, args []unsafe.Pointer) {
+	ins := o.p.inTypes()
+	for i := range o.inputs {
+		in := &o.inputs[i]
+		if in.conv < 0 {
+			continue
+		}
+		dst := st.ptrs[in.conv]
+		reflect.NewAt(ins[i], dst).Elem().Set(reflect.NewAt(in.occ.p.out, args[i]).Elem())
+		args[i] = dst
+	}
+}
+
+var cleanupFunc = reflect.TypeFor[func(error) error]()
+
+// reflectCall calls o's function by reflection.
+func (st *State) reflectCall(o *occ, args []unsafe.Pointer, dst unsafe.Pointer) error {
 	p := o.p
-	if p.raw != nil {
-		dst := st.scratch[o.id]
-		if dst.IsValid() {
-			if !p.typedRaw {
-				dst.SetZero()
-			}
-		} else {
-			dst = reflect.New(p.out).Elem()
-			st.scratch[o.id] = dst
-			st.ptrs[o.id] = dst.Addr().Interface()
-		}
-		if err := p.raw(args, dst); err != nil {
-			return reflect.Value{}, err
-		}
-		return dst, nil
+	ins := p.inTypes()
+	if cap(st.rargs) < len(ins) {
+		st.rargs = make([]reflect.Value, st.plan.maxArgs)
 	}
-	out := p.fn.Call(args)
+	in := st.rargs[:len(ins)]
+	for i, t := range ins {
+		in[i] = reflect.NewAt(t, args[i]).Elem()
+	}
+	out := p.fn.Call(in)
+	clear(in)
 	switch p.shape {
 	case retValue:
-		return out[0], nil
+		reflect.NewAt(p.out, dst).Elem().Set(out[0])
 	case retValueErr:
 		if e := out[1]; !e.IsNil() {
-			return reflect.Value{}, e.Interface().(error)
+			return e.Interface().(error)
 		}
-		return out[0], nil
+		reflect.NewAt(p.out, dst).Elem().Set(out[0])
 	case retErr:
 		if e := out[0]; !e.IsNil() {
-			return reflect.Value{}, e.Interface().(error)
+			return e.Interface().(error)
 		}
-		return reflect.Value{}, nil
 	case retNone:
-		return reflect.Value{}, nil
 	default: // value, cleanup, error
 		if e := out[2]; !e.IsNil() {
-			return reflect.Value{}, e.Interface().(error)
+			return e.Interface().(error)
 		}
+		reflect.NewAt(p.out, dst).Elem().Set(out[0])
 		if c := out[1]; !c.IsNil() {
-			st.cleanups = append(st.cleanups, cleanupEntry{fn: c, scope: o.scope, plain: p.shape == retValueCleanFunc, p: p})
+			var cl Cleanup
+			if p.shape == retValueCleanFunc {
+				cl.Plain = c.Interface().(func())
+			} else {
+				cl.Err = c.Convert(cleanupFunc).Interface().(func(error) error)
+			}
+			st.cleanups = append(st.cleanups, cleanupEntry{c: cl, scope: o.scope, p: p})
 		}
-		return out[0], nil
 	}
+	return nil
 }
 
 // Close runs the pending cleanups of scope in reverse order of setup, passing err
@@ -351,16 +433,15 @@ func (st *State) Close(scope Scope, err error) error {
 func (st *State) close(scope Scope, err error) error {
 	for i := len(st.cleanups) - 1; i >= 0; i-- {
 		c := &st.cleanups[i]
-		if c.scope != scope || !c.fn.IsValid() {
+		if c.scope != scope || c.done {
 			continue
 		}
-		fn := c.fn
-		c.fn = reflect.Value{}
+		c.done = true
 		in := err
 		if t := st.plan.tracer; t != nil {
-			err = st.traceCleanup(t, c.p, fn, c.plain, in)
+			err = st.traceCleanup(t, c.p, c.c, in)
 		} else {
-			err = runCleanup(fn, c.plain, in)
+			err = runCleanup(c.c, in)
 		}
 		if in != nil && err == nil {
 			err = &SwallowedError{Err: in}
@@ -372,7 +453,7 @@ func (st *State) close(scope Scope, err error) error {
 // Pending reports whether cleanups of scope are still to run.
 func (st *State) Pending(scope Scope) bool {
 	for i := range st.cleanups {
-		if c := &st.cleanups[i]; c.scope == scope && c.fn.IsValid() {
+		if c := &st.cleanups[i]; c.scope == scope && !c.done {
 			return true
 		}
 	}
@@ -384,18 +465,15 @@ func (st *State) CloseAll(err error) error {
 	return st.Close(ScopeRequest, st.Close(ScopeFunction, err))
 }
 
-func runCleanup(fn reflect.Value, plain bool, in error) (out error) {
+func runCleanup(c Cleanup, in error) (out error) {
 	defer func() {
 		if p := recover(); p != nil {
 			out = &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	if plain {
-		fn.Call(nil)
+	if c.Plain != nil {
+		c.Plain()
 		return in
 	}
-	if f, ok := fn.Convert(cleanupFunc).Interface().(func(error) error); ok { // di.Cleanup or func(error) error
-		return f(in)
-	}
-	return in
+	return c.Err(in)
 }

@@ -6,7 +6,6 @@ package resolve
 
 import (
 	"context"
-	"reflect"
 	"time"
 )
 
@@ -47,7 +46,7 @@ type Event struct {
 	Err error
 }
 
-func (st *State) callTraced(o *occ) (reflect.Value, error) {
+func (st *State) callTraced(o *occ) error {
 	t := st.plan.tracer
 	if t == nil {
 		return st.call(o)
@@ -57,12 +56,12 @@ func (st *State) callTraced(o *occ) (reflect.Value, error) {
 	ctx := t.Start(saved, ev)
 	st.ctx = ctx // the provider's context.Context parameter reads it
 	start := time.Now()
-	v, err := st.call(o)
+	err := st.call(o)
 	ev.Duration = time.Since(start)
 	st.ctx = saved
 	ev.Err = err
 	t.End(ctx, ev)
-	return v, err
+	return err
 }
 
 func (st *State) traceCached(o *occ) {
@@ -71,11 +70,11 @@ func (st *State) traceCached(o *occ) {
 	t.End(t.Start(st.ctx, ev), ev)
 }
 
-func (st *State) traceCleanup(t Tracer, p *Provider, fn reflect.Value, plain bool, in error) error {
+func (st *State) traceCleanup(t Tracer, p *Provider, c Cleanup, in error) error {
 	ev := Event{Provider: p, Phase: PhaseCleanup}
 	ctx := t.Start(st.ctx, ev)
 	start := time.Now()
-	out := runCleanup(fn, plain, in)
+	out := runCleanup(c, in)
 	ev.Duration = time.Since(start)
 	if out != in {
 		ev.Err = out

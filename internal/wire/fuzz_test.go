@@ -48,6 +48,23 @@ func FuzzQuery(f *testing.F) {
 		if !slices.Equal(form, all) {
 			t.Fatalf("form reader %q, query reader %q", form, all)
 		}
+		// QueryFields reads the same values in one scan, for several names.
+		names := []string{name, "a", name + "x", "\uFFFD", ""}
+		qf := NewQueryFields(names...)
+		found := make([]QueryField, len(names))
+		qf.Scan(raw, found)
+		for i, n := range names {
+			if slices.Index(names, n) != i {
+				continue // a repeated name is found at its first index
+			}
+			want := QueryAll(raw, n)
+			if found[i].N != len(want) || len(want) > 0 && Unquote(found[i].Raw) != want[len(want)-1] {
+				t.Fatalf("QueryFields %q: %d %q; QueryAll %q", n, found[i].N, found[i].Raw, want)
+			}
+			if got := qf.Values(raw, i, nil); !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
+				t.Fatalf("Values %q: %q, want %q", n, got, want)
+			}
+		}
 		if utf8.ValidString(raw) && Text([]byte(raw)) != raw {
 			t.Fatal("Text changed valid UTF-8")
 		}

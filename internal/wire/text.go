@@ -99,10 +99,15 @@ func Latin1(b []byte) string {
 // and the resulting bytes are read with Text. A component without '%' or '+'
 // is returned as is, when it is valid UTF-8.
 func Unquote(s string) string {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return TextString(s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' || c == '+' || c >= utf8.RuneSelf {
+			if strings.IndexByte(s[i:], '%') < 0 && strings.IndexByte(s[i:], '+') < 0 {
+				return TextString(s)
+			}
+			return Text(AppendUnescape(make([]byte, 0, len(s)), s))
+		}
 	}
-	return Text(AppendUnescape(make([]byte, 0, len(s)), s))
+	return s // ASCII without escapes
 }
 
 // AppendUnescape appends s to dst with '+' read as a space and each %XX as
@@ -127,7 +132,10 @@ func AppendUnescape(dst []byte, s string) []byte {
 // unless name holds U+FFFD.
 func unquotedEquals(raw, name string) bool {
 	if strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0 {
-		return raw == name && utf8.ValidString(raw)
+		if utf8.ValidString(raw) {
+			return raw == name
+		}
+		return TextString(raw) == name // "\xff" reads as U+FFFD, as Unquote reads it
 	}
 	if strings.Contains(name, "\uFFFD") || !utf8.ValidString(name) {
 		return Unquote(raw) == name

@@ -6,6 +6,8 @@
 // The command github.com/keelgo/keel/cmd/example serves it; tests build it with New.
 package app
 
+//go:generate go run github.com/keelgo/keel/cmd/keeladapt
+
 import (
 	"context"
 	"crypto/hmac"
@@ -188,7 +190,9 @@ func New(cfg Config) (*App, error) {
 		Logger:      cfg.Logger,
 	}}
 
-	opts := []router.Option{router.WithLogger(cfg.Logger), router.WithDocs(func(c *openapi.Config) {
+	// keelAdapters (keel_adapters.go, written by go generate) calls the
+	// functions below without reflection (docs/performance.md).
+	opts := []router.Option{router.WithAdapters(keelAdapters()...), router.WithLogger(cfg.Logger), router.WithDocs(func(c *openapi.Config) {
 		// The groups of /docs, in this order (FastAPI's openapi_tags).
 		c.Tags = openapi3.Tags{
 			{Name: TagTutorial, Description: "FastAPI's security tutorial: OAuth2 password flow, JWT access tokens, scopes."},
