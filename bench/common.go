@@ -37,7 +37,8 @@ type Impl struct {
 	// New builds the application serving the four endpoints.
 	New func() http.Handler
 	// Routes builds an application with n Items-like routes, each with the
-	// bearer-token and current-user dependencies and validated parameters.
+	// bearer-token and current-user dependencies and validated parameters;
+	// nil for a variant measured on the endpoints only.
 	Routes func(n int) http.Handler
 	// OpenAPI renders the OpenAPI document of an application built by Routes;
 	// nil when the framework has none.

@@ -1,5 +1,7 @@
 package bench
 
+//go:generate go run github.com/keelgo/keel/cmd/keeladapt
+
 import (
 	"fmt"
 	"net/http"
@@ -10,13 +12,20 @@ import (
 	"github.com/keelgo/keel/security"
 )
 
-// keelImpls are Keel twice: "keel" with the typed constructors (di.Func1 ...),
-// the fast path its docs recommend for hot endpoints, and "keel-reflect" with
-// di.Provide and plain handler functions, called by reflection.
+// keelImpls are Keel four times: "keel" with the typed constructors
+// (di.Func1 ...); "keel-plain" with di.Provide and plain handler functions,
+// the README's way, called through the adapters go generate writes
+// (keel_adapters.go, router.WithAdapters); "keel-reflect", the same plain
+// functions without adapters, called by reflection; and "keel-mux", the typed
+// app behind an http.ServeMux, so that every request pays ServeMux's routing
+// as the floor and the limit do (Keel's exact-match table for static routes
+// skips it: compare Ping).
 func keelImpls() []Impl {
 	return []Impl{
 		{Name: "keel", New: NewKeelTyped, Routes: RoutesKeel, OpenAPI: OpenAPIKeel},
+		{Name: "keel-plain", New: NewKeelPlain, Routes: RoutesKeelPlain, OpenAPI: OpenAPIKeel},
 		{Name: "keel-reflect", New: NewKeel, Routes: RoutesKeel, OpenAPI: OpenAPIKeel},
+		{Name: "keel-mux", New: NewKeelServeMux},
 	}
 }
 
@@ -93,8 +102,25 @@ func keelItems(p keelItemParams, u *User) (Item, error) {
 // NewKeel serves the endpoints with Keel: typed handlers, providers for the
 // current user, a security scheme per endpoint, parameter structs and a body
 // struct validated from their tags.
-func NewKeel() http.Handler {
-	app := router.New(router.Info{Title: "bench", Version: "1"})
+func NewKeel() http.Handler { return newKeel() }
+
+// NewKeelPlain is NewKeel with the generated adapters: the same plain
+// functions, called without reflection.
+func NewKeelPlain() http.Handler { return newKeel(router.WithAdapters(keelAdapters()...)) }
+
+// NewKeelServeMux is NewKeelTyped behind an http.ServeMux holding the
+// endpoints' patterns.
+func NewKeelServeMux() http.Handler {
+	app := NewKeelTyped()
+	mux := http.NewServeMux()
+	for _, p := range []string{"GET /ping", "GET /items/{id}", "GET /users/me/items", "POST /things"} {
+		mux.Handle(p, app)
+	}
+	return mux
+}
+
+func newKeel(opts ...router.Option) http.Handler {
+	app := router.New(router.Info{Title: "bench", Version: "1"}, opts...)
 	app.Get("/ping", func() (Pong, error) { return Pong{OK: true}, nil })
 
 	app.Get("/items/{id}", keelItems, di.Depends(keelItemsUser()))
@@ -122,8 +148,15 @@ func NewKeel() http.Handler {
 }
 
 // RoutesKeel registers n Items routes with Keel.
-func RoutesKeel(n int) http.Handler {
-	app := router.New(router.Info{Title: "bench", Version: "1"})
+func RoutesKeel(n int) http.Handler { return routesKeel(n) }
+
+// RoutesKeelPlain is RoutesKeel with the generated adapters.
+func RoutesKeelPlain(n int) http.Handler {
+	return routesKeel(n, router.WithAdapters(keelAdapters()...))
+}
+
+func routesKeel(n int, opts ...router.Option) http.Handler {
+	app := router.New(router.Info{Title: "bench", Version: "1"}, opts...)
 	user := keelItemsUser()
 	for i := range n {
 		app.Get(fmt.Sprintf("/r%d/items/{id}", i), keelItems, di.Depends(user))

@@ -100,9 +100,12 @@ func TestDocs(t *testing.T) {
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					t.Fatal(err)
 				}
-				removeOthers(t, dir, file)
+				removeOthers(t, dir, file, adaptersFile)
 				if err := writeIfChanged(filepath.Join(dir, file), []byte(code)); err != nil {
 					t.Fatal(err)
+				}
+				if err := generateAdapters(dir, file, code); err != nil {
+					t.Errorf("%s: %v", b.where(), err)
 				}
 				rel := "./" + filepath.ToSlash(filepath.Join(workDir, "blocks", b.name()))
 				where[strings.TrimPrefix(rel, "./")] = b.where()
@@ -134,7 +137,7 @@ func TestDocs(t *testing.T) {
 	}
 	removeStale(t, runDir, keepRun)
 	base := goOutput(t, here, "list", "-f", "{{.ImportPath}}", ".") + "/" + workDir + "/run"
-	if err := writeRunner(runDir, base, programs); err != nil {
+	if err := writeRunner(runDir, blocksDir, base, programs); err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(here, workDir, "runner")
@@ -291,11 +294,43 @@ func removeStale(t *testing.T, dir string, keep map[string]bool) {
 	}
 }
 
+// adaptersFile is what cmd/keeladapt writes for a block with its go:generate
+// line (keeladaptLine): the block's program compiles and runs with it, as the
+// reader's would after go generate.
+const (
+	adaptersFile  = "keel_adapters.go"
+	keeladaptLine = "//go:generate go run github.com/keelgo/keel/cmd/keeladapt"
+)
+
+// generateAdapters runs the block's go generate line, when it has one and
+// the adapters are missing or older than the block, and removes a stale
+// adapters file when it has none.
+func generateAdapters(dir, file, code string) error {
+	out := filepath.Join(dir, adaptersFile)
+	if !strings.Contains(code, keeladaptLine) {
+		os.Remove(out)
+		return nil
+	}
+	src, err := os.Stat(filepath.Join(dir, file))
+	if err != nil {
+		return err
+	}
+	if gen, err := os.Stat(out); err == nil && !gen.ModTime().Before(src.ModTime()) {
+		return nil
+	}
+	cmd := exec.Command("go", "generate", ".")
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go generate: %v\n%s", err, b)
+	}
+	return nil
+}
+
 // removeOthers deletes the files of dir other than keep.
-func removeOthers(t *testing.T, dir, keep string) {
+func removeOthers(t *testing.T, dir string, keep ...string) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.Name() != keep {
+		if !slices.Contains(keep, e.Name()) {
 			os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}

@@ -118,7 +118,7 @@ func rewriteProgram(b *block, pkg, servePath string) ([]byte, error) {
 
 // writeRunner writes the runner's packages under dir (import path importBase)
 // for the given programs.
-func writeRunner(dir, importBase string, programs []*block) error {
+func writeRunner(dir, blocksDir, importBase string, programs []*block) error {
 	if err := os.MkdirAll(filepath.Join(dir, "serve"), 0o755); err != nil {
 		return err
 	}
@@ -153,6 +153,17 @@ func writeRunner(dir, importBase string, programs []*block) error {
 			return err
 		}
 		if err := writeIfChanged(filepath.Join(pd, "main.go"), code); err != nil {
+			return err
+		}
+		// The block's generated adapters (go generate), in the renamed package.
+		adapters := filepath.Join(pd, adaptersFile)
+		gen, err := os.ReadFile(filepath.Join(blocksDir, p.name(), adaptersFile))
+		if err != nil {
+			os.Remove(adapters)
+			continue
+		}
+		gen = bytes.Replace(gen, []byte("\npackage main\n"), []byte("\npackage "+p.name()+"\n"), 1)
+		if err := writeIfChanged(adapters, gen); err != nil {
 			return err
 		}
 	}
