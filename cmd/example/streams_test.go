@@ -119,6 +119,9 @@ func TestItemsReport(t *testing.T) {
 		"Content-Range", "bytes 24-27/28")
 	checkResp(t, "range past the end", send(t, "GET", u, "Authorization", "Bearer "+john, "Range", "bytes=100-"), 416, "invalid range: failed to overlap\n",
 		"Content-Range", "bytes */28")
+	// docs/fastapi-compat.md §3.11: http.ServeContent's answer, where Starlette's is 400.
+	checkResp(t, "malformed range", send(t, "GET", u, "Authorization", "Bearer "+john, "Range", "items=0-1"), 416, "invalid range\n",
+		"Content-Range", "")
 	checkResp(t, "no token", send(t, "GET", u), 401, notAuth, "WWW-Authenticate", "Bearer")
 	checkResp(t, "range without a token", send(t, "GET", u, "Range", "bytes=0-9"), 401, notAuth, "WWW-Authenticate", "Bearer")
 	checkResp(t, "lacks items", send(t, "GET", u, "Authorization", "Bearer "+johnMe), 401, notEnough, "WWW-Authenticate", `Bearer scope="items me"`)
