@@ -40,7 +40,7 @@ func readItemsReport(u *User) (response.File, error) {
 	w.UseCRLF = true // RFC 4180
 	w.Write([]string{"item_id", "owner"})
 	for _, it := range ownItems(u) {
-		w.Write([]string{it.ItemID, it.Owner})
+		w.Write([]string{csvCell(it.ItemID), csvCell(it.Owner)})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -48,6 +48,16 @@ func readItemsReport(u *User) (response.File, error) {
 	}
 	// text/csv; charset=utf-8, from the route's router.ContentType.
 	return response.File{Content: bytes.NewReader(b.Bytes()), Name: "items.csv"}, nil
+}
+
+// csvCell makes v safe to open in a spreadsheet (CSV injection, OWASP): a
+// value that starts with =, +, -, @, a tab or a carriage return would be read
+// as a formula, so it gets a leading apostrophe.
+func csvCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 // EventsParams are the parameters of GET /events.
