@@ -566,6 +566,9 @@ func (c *compiler) usesScopes(p *Provider) bool {
 	}
 	if !res {
 		for _, t := range p.inTypes() {
+			if c.isBuiltin(t) {
+				continue // never resolved: asking the resolvers would build a body decoder for *http.Request
+			}
 			if r := c.resolve(t); r.p != nil && r.err == nil && c.usesScopes(r.p) {
 				res = true
 				break
@@ -577,6 +580,13 @@ func (c *compiler) usesScopes(p *Provider) bool {
 }
 
 func (p *Provider) inTypes() []reflect.Type { return p.in }
+
+// isBuiltin reports whether t is a type the resolver injects itself (the
+// request, its context, Config.Builtins).
+func (c *compiler) isBuiltin(t reflect.Type) bool {
+	b := c.cfg.Builtins
+	return t == requestType || t == ctxType || t == b.Response || t == b.Scopes || t == b.Background || t == b.Conn
+}
 
 type childDecl struct {
 	decl  Dependency
