@@ -14,6 +14,7 @@ require (
 	github.com/lestrrat-go/httprc/v3 v3.0.6
 	github.com/lestrrat-go/jwx/v3 v3.4.0
 	github.com/swaggo/files/v2 v2.0.2
+	go.uber.org/goleak v1.3.0
 )
 
 require (
