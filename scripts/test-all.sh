@@ -56,23 +56,82 @@ step_tools() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
   fi
+  # npm's install waits on the network; it runs while staticcheck compiles.
+  local npm_pid="" npm_log
+  npm_log=$(mktemp)
   if [ ! -x scripts/node_modules/.bin/redocly ]; then
-    (cd scripts && npm install --no-audit --no-fund --silent >/dev/null)
+    (cd scripts && npm install --no-audit --no-fund --silent >"$npm_log" 2>&1) &
+    npm_pid=$!
   fi
   command -v staticcheck >/dev/null 2>&1 || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+  if [ -n "$npm_pid" ] && ! wait "$npm_pid"; then
+    cat "$npm_log"
+    rm -f "$npm_log"
+    echo "npm install failed"
+    return 1
+  fi
+  rm -f "$npm_log"
 }
 
+# go vet analyses every dependency too (for its facts), the standard library
+# included. CI skips the modules of test and benchmark harnesses whose
+# dependencies are large and vetted nowhere else: bench (six web
+# frameworks), internal/e2e (chromedp's generated protocol packages) and
+# internal/oidcprovider (zitadel/oidc); scripts/land-check.sh vets every
+# module at each landing, with a warm cache, so main never holds a module that
+# fails go vet. Their code still compiles and runs here (test_bench, e2e).
 step_static() {
   check_gofmt
   check_toolchain
   check_tidy
-  check_vet
+  KEEL_VET_SKIP="bench internal/e2e internal/oidcprovider" check_vet
 }
 # staticcheck analyses every dependency from source on a fresh machine; the
-# bench module's (six web frameworks) cost 150 s of CPU, and the OpenID
-# provider's (zitadel/oidc, go-jose, OpenTelemetry) 95 s, so CI skips them
-# there (scripts/land-check.sh checks every module at each landing, cache warm).
-step_staticcheck() { KEEL_STATICCHECK_SKIP="bench internal/oidcprovider" check_staticcheck; }
+# bench module's (six web frameworks) cost 150 s of CPU, the OpenID
+# provider's (zitadel/oidc, go-jose, OpenTelemetry) 95 s, the example's
+# (SQLite's libc) 27 s after the core module's, so CI checks only the modules
+# whose dependencies are cheap: the framework (60 s of CPU, the standard
+# library's analysis included), redisstore, keelotel and the generated
+# client's module. scripts/land-check.sh checks every module at each
+# landing, cache warm, so main never holds a module staticcheck rejects.
+step_staticcheck() {
+  KEEL_STATICCHECK_SKIP="bench internal/oidcprovider cmd/example internal/docstest internal/e2e" check_staticcheck
+}
+
+# Binaries built once and shared by the steps that run them: the example
+# (test_example's process tests, instances, e2e: KEEL_EXAMPLE_BIN) and the
+# OpenID provider (e2e: KEEL_OIDC_PROVIDER_BIN). A test run without them
+# builds its own; here each would be linked again (SQLite's libc makes the
+# example's link the slowest of the repository).
+bin_dir=$(mktemp -d)
+remove_at_exit "$bin_dir"
+example_bin() {
+  if [ ! -x "$bin_dir/example" ]; then
+    echo "-- go build ./cmd/example"
+    in_module cmd/example go build -o "$bin_dir/example" .
+  fi
+  export KEEL_EXAMPLE_BIN=$bin_dir/example
+}
+provider_bin() {
+  if [ ! -x "$bin_dir/oidcprovider" ]; then
+    echo "-- go build ./internal/oidcprovider"
+    in_module internal/oidcprovider go build -o "$bin_dir/oidcprovider" .
+  fi
+  export KEEL_OIDC_PROVIDER_BIN=$bin_dir/oidcprovider
+}
+# example_test_bin builds the test binary of package cmd/example once (go test
+# -c): test_example and instances run it.
+example_test_bin() {
+  if [ ! -x "$bin_dir/example.test" ]; then
+    in_module cmd/example go test -c -o "$bin_dir/example.test" .
+  fi
+}
+# run_example_tests ARGS...: runs the example's test binary in its package
+# directory, as go test would, with ARGS (-test.run, -test.v, ...).
+run_example_tests() {
+  example_test_bin
+  (cd cmd/example && "$bin_dir/example.test" -test.timeout=10m -test.count=1 "$@")
+}
 
 # The example module runs without -race: its race build recompiles SQLite's
 # libc (about 100 s of CPU on a fresh machine) and Keel's own code is
@@ -80,8 +139,16 @@ step_staticcheck() { KEEL_STATICCHECK_SKIP="bench internal/oidcprovider" check_s
 step_test_core() { go_test . -race -count=1; }
 step_test_example() {
   local race=()
-  [ "${KEEL_RACE_EXAMPLE:-}" = 1 ] && race=(-race)
-  KEEL_FULL=1 go_test cmd/example "${race[@]}" -count=1
+  if [ "${KEEL_RACE_EXAMPLE:-}" = 1 ]; then
+    KEEL_FULL=1 go_test cmd/example -race -count=1
+    return
+  fi
+  example_bin
+  echo "-- go test -count=1 (cmd/example: the package's test binary, built once)"
+  local start=$SECONDS
+  KEEL_FULL=1 run_example_tests >"$bin_dir/example.log" 2>&1 || { cat "$bin_dir/example.log"; return 1; }
+  echo "ok   github.com/keelgo/keel/cmd/example $((SECONDS - start))s"
+  in_module cmd/example go test -count=1 $(in_module cmd/example go list ./... | grep -vx github.com/keelgo/keel/cmd/example)
 }
 # keelotel's tests run here: the guides' blocks (docs/observability.md) have
 # just compiled the OpenTelemetry packages they need, so they cost seconds.
@@ -89,7 +156,18 @@ step_test_docs() {
   go_test internal/docstest -count=1
   go_test keelotel -count=1
 }
-step_test_bench() { go_test bench -count=1 -run .; }
+# The bench package's test binary is built once (go test -c) for test_bench
+# and bodyload.
+bench_test_bin() {
+  [ -x "$bin_dir/bench.test" ] || in_module bench go test -c -o "$bin_dir/bench.test" .
+}
+step_test_bench() {
+  bench_test_bin
+  echo "-- go test -count=1 -run . (bench: the package's test binary)"
+  (cd bench && "$bin_dir/bench.test" -test.timeout=10m -test.count=1 -test.run .)
+  # its commands (no tests) compile: go vet skips this module here
+  in_module bench go build ./...
+}
 # redisstore's tests start their own redis-server (redistest) on a free
 # loopback port; KEEL_REDIS_REQUIRED makes a missing one a failure.
 # The same tests run again against Valkey (issue 13: Redis 7 and Valkey):
@@ -109,8 +187,10 @@ step_test_redis() {
 step_instances() {
   local log
   log=$(mktemp)
-  if (cd cmd/example && KEEL_INSTANCES=1 KEEL_REDIS_REQUIRED=1 go test -count=1 -run '^(TestInstances|TestDeploymentGuide)$' -v .) >"$log" 2>&1; then
-    grep -E '_test.go:|^  +[a-z/ ]+ +(Redis|transition)|^ *(--- |ok )' "$log" || true
+  example_bin
+  if KEEL_INSTANCES=1 KEEL_REDIS_REQUIRED=1 KEEL_INSTANCES_LOAD=${KEEL_INSTANCES_LOAD:-20s} \
+    run_example_tests -test.run '^(TestInstances|TestDeploymentGuide)$' -test.v >"$log" 2>&1; then
+    grep -E '_test.go:|^  +[a-z/ ]+ +(Redis|transition)|^ *(--- |ok |PASS)' "$log" || true
     rm -f "$log"
   else
     cat "$log"
@@ -139,6 +219,9 @@ step_e2e() {
   # One run: the summary when it passes, the whole log when it fails.
   local log
   log=$(mktemp)
+  build_ahead_wait
+  example_bin
+  provider_bin
   if (cd internal/e2e && KEEL_E2E=1 go test -count=1 -v ./...) >"$log" 2>&1; then
     grep -E '^ *(--- |ok )' "$log" || true
     rm -f "$log"
@@ -149,36 +232,96 @@ step_e2e() {
   fi
 }
 
+# fuzz_packages prints one line per package with fuzz targets:
+# MODULE|PACKAGE|DIR|TARGET TARGET...
+fuzz_packages() {
+  local m pkg dir targets
+  for m in $(modules); do
+    while IFS='|' read -r pkg dir; do
+      targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' || true)
+      [ -n "$targets" ] && echo "$m|$pkg|$dir|$(echo $targets)"
+    done < <(in_module "$m" go list -f '{{.ImportPath}}|{{.Dir}}' ./...)
+  done
+}
+# fuzz_bin PACKAGE prints the path of its instrumented test binary.
+fuzz_bin() { echo "$bin_dir/fuzz/$(echo "$1" | tr / _).test"; }
+# build_fuzz builds each package's fuzzing test binary once (go test -c -fuzz
+# instruments the package and everything it imports, the standard library
+# included: the costliest build of the run, shared by the packages through
+# the build cache).
+build_fuzz() {
+  local m pkg dir targets
+  mkdir -p "$bin_dir/fuzz"
+  while IFS='|' read -r m pkg dir targets; do
+    [ -x "$(fuzz_bin "$pkg")" ] || in_module "$m" go test -c -fuzz=. -o "$(fuzz_bin "$pkg")" "$pkg"
+  done < <(fuzz_packages)
+}
+
+# build_ahead builds, in the background and at the lowest CPU priority (nice
+# 19), what the last steps run: the OpenID provider and oapi-codegen (e2e)
+# and the fuzzing binaries (fuzz). It starts after the static checks; the
+# test steps in between wait on sleeps, timers, Redis restarts and paced
+# loads (the example's graceful shutdown, the instances' load, the browser),
+# and this build takes the CPU they leave idle, and little else: a process
+# at nice 19 gets about 1.5% of a core that a normal one wants. Its CPU time
+# is counted in the step that waits for it (build_ahead_wait).
+build_ahead_pid=""
+build_ahead_log=""
+build_ahead_start() {
+  build_ahead_log=$(mktemp)
+  remove_at_exit "$build_ahead_log"
+  # setsid: its own process group, stopped as a whole (by its ID) if the run
+  # ends first.
+  export -f modules in_module provider_bin fuzz_packages fuzz_bin build_fuzz
+  setsid nice -n 19 bash -c 'set -eo pipefail
+    bin_dir=$1
+    provider_bin
+    echo "-- go build oapi-codegen (internal/e2e/client)"
+    in_module internal/e2e/client go build -o "$bin_dir/oapi-codegen" github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+    build_fuzz' build_ahead "$bin_dir" >"$build_ahead_log" 2>&1 &
+  build_ahead_pid=$!
+  stop_group_at_exit "$build_ahead_pid"
+}
+# build_ahead_wait waits for build_ahead (if it was started) and fails with
+# its log if it failed.
+build_ahead_wait() {
+  [ -n "$build_ahead_pid" ] || return 0
+  local pid=$build_ahead_pid
+  build_ahead_pid=""
+  if ! wait "$pid"; then
+    cat "$build_ahead_log"
+    echo "build_ahead failed"
+    return 1
+  fi
+  grep -- '^-- ' "$build_ahead_log" || true
+}
+
 # step_fuzz runs every fuzz target of every module, FUZZ_BUDGET seconds in all
-# (default 60), shared equally, at least 3 s each (a smoke run: the first
-# seconds go to the seed corpus); FUZZTIME=5m gives each target 5 minutes
-# instead, for a real search (KEEL_STEPS=fuzz FUZZTIME=5m scripts/test-all.sh). It builds each package's fuzzing test binary once (go
-# test -c -fuzz instruments it) and runs each target in the package's
-# directory (so that a crasher lands in its testdata/fuzz), with the go
-# command's corpus cache. Seed corpora also run as tests in the test steps.
+# (default 48: 2 s each for 24 targets), shared equally, at least 2 s each (a
+# smoke run: the seed corpus first, then a random search; the seed corpora
+# also run as tests in the test steps); FUZZTIME=5m gives each target 5
+# minutes instead, for a real search (KEEL_STEPS=fuzz FUZZTIME=5m
+# scripts/test-all.sh). The binaries come from build_fuzz (built ahead);
+# each target runs in its package's directory (so that a crasher lands in its
+# testdata/fuzz), with the go command's corpus cache.
 step_fuzz() {
-  local m pkg dir f bin out log targets n=0 all=() each
-  out=$(mktemp -d)
+  local m pkg dir f bin log targets n=0 all=() each
+  build_ahead_wait
+  build_fuzz
   log=$(mktemp)
   local cache
   cache="$(go env GOCACHE)/fuzz"
-  for m in $(modules); do
-    for pkg in $(in_module "$m" go list ./...); do
-      dir=$(in_module "$m" go list -f '{{.Dir}}' "$pkg")
-      targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' || true)
-      [ -n "$targets" ] || continue
-      all+=("$m|$pkg|$dir|$(echo $targets)")
-      n=$((n + $(echo "$targets" | wc -w)))
-    done
-  done
-  each=${FUZZTIME:-$(( ${FUZZ_BUDGET:-60} / (n > 0 ? n : 1) ))s}
-  [ -n "${FUZZTIME:-}" ] || [ "${each%s}" -ge 3 ] || each=3s
+  while IFS='|' read -r m pkg dir targets; do
+    all+=("$m|$pkg|$dir|$targets")
+    n=$((n + $(echo "$targets" | wc -w)))
+  done < <(fuzz_packages)
+  each=${FUZZTIME:-$(( ${FUZZ_BUDGET:-48} / (n > 0 ? n : 1) ))s}
+  [ -n "${FUZZTIME:-}" ] || [ "${each%s}" -ge 2 ] || each=2s
   echo "$n fuzz targets, $each each"
   local entry
   for entry in "${all[@]}"; do
     IFS='|' read -r m pkg dir targets <<<"$entry"
-    bin="$out/$(echo "$pkg" | tr / _).test"
-    in_module "$m" go test -c -fuzz=. -o "$bin" "$pkg"
+    bin=$(fuzz_bin "$pkg")
     for f in $targets; do
       if ! (cd "$dir" && "$bin" -test.run='^$' -test.fuzz="^$f\$" -test.fuzztime="$each" \
         -test.fuzzcachedir="$cache/$pkg") >"$log" 2>&1; then
@@ -191,13 +334,13 @@ step_fuzz() {
         fi
         cat "$log"
         echo "FAIL: fuzz $pkg $f (the crasher is in $dir/testdata/fuzz/$f)"
-        rm -rf "$out" "$log"
+        rm -f "$log"
         return 1
       fi
       printf -- '-- %-45s %-28s %s\n' "$pkg" "$f" "$(grep -o 'execs: [0-9]*' "$log" | tail -1)"
     done
   done
-  rm -rf "$out" "$log"
+  rm -f "$log"
 }
 
 # step_bodyload is the large-body load test (bench/bodyload_test.go): it builds
@@ -206,8 +349,9 @@ step_fuzz() {
 step_bodyload() {
   local log
   log=$(mktemp)
-  if (cd bench && KEEL_BODY_LOAD=1 go test -count=1 -run '^TestBodyLoad$' -v .) >"$log" 2>&1; then
-    grep -E 'bodyload_test|^(--- |ok )' "$log" || true
+  bench_test_bin
+  if (cd bench && KEEL_BODY_LOAD=1 "$bin_dir/bench.test" -test.timeout=10m -test.count=1 -test.run '^TestBodyLoad$' -test.v) >"$log" 2>&1; then
+    grep -E 'bodyload_test|^(--- |ok |PASS)' "$log" || true
     rm -f "$log"
   else
     cat "$log"
@@ -216,5 +360,9 @@ step_bodyload() {
   fi
 }
 
-run_steps tools static staticcheck modules test_core test_example test_docs test_bench test_redis instances e2e fuzz bodyload
+# step_ahead starts build_ahead (KEEL_STEPS="fuzz" alone, without ahead,
+# builds the fuzzing binaries in the fuzz step).
+step_ahead() { build_ahead_start; }
+
+run_steps tools ahead static staticcheck modules test_core test_example test_docs test_bench test_redis instances e2e fuzz bodyload
 echo "all green"
