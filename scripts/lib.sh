@@ -38,6 +38,10 @@ stop_at_exit() { pids_to_stop+=("$@"); }
 # started) when the script exits.
 groups_to_stop=()
 stop_group_at_exit() { groups_to_stop+=("$@"); }
+# wait_at_exit PID...: waits for these processes when the script exits (a
+# package installation, which must not be cut in the middle).
+pids_to_wait=()
+wait_at_exit() { pids_to_wait+=("$@"); }
 # remove_at_exit PATH...: removes these files or directories when the script exits.
 paths_to_remove=()
 remove_at_exit() { paths_to_remove+=("$@"); }
@@ -51,6 +55,7 @@ on_exit() {
   fi
   for p in "${pids_to_stop[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${groups_to_stop[@]}"; do kill -- "-$p" 2>/dev/null || true; done
+  for p in "${pids_to_wait[@]}"; do wait "$p" 2>/dev/null || true; done
   for p in "${pids_to_stop[@]}"; do wait "$p" 2>/dev/null || true; done
   for p in "${paths_to_remove[@]}"; do rm -rf "$p"; done
   rm -f "$cpu_file"

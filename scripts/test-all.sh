@@ -5,8 +5,13 @@
 # last measured time). It runs, in every module of the repository (each on its
 # own go.mod: see DESIGN.md "Modules"):
 #   tools        apt packages, npm tools, staticcheck
-#   static       gofmt, toolchain lines, go mod tidy -diff, go vet
-#   staticcheck  staticcheck (not in bench: see step_staticcheck)
+#   ahead        starts build_ahead: the OpenID provider, oapi-codegen and the
+#                fuzzing binaries built in the background at nice 19, in the
+#                CPU the sleep-bound steps leave idle
+#   static       gofmt, toolchain lines, go mod tidy -diff, go vet (not in
+#                the harness modules: see step_static)
+#   staticcheck  staticcheck (the modules with cheap dependencies: see
+#                step_staticcheck)
 #   modules      fails if a module's tests run in no step
 #   test_core    go test -race of the core module
 #   test_example go test of the example module, with its process tests at full
@@ -19,7 +24,7 @@
 #                (each test starts its own on a free loopback port), then
 #                against a real valkey-server
 #   instances    three example processes sharing one Redis and one SQLite
-#                file under 30 s of paced mixed load, Redis stopped and
+#                file under 20 s of paced mixed load, Redis stopped and
 #                restarted in the middle (cmd/example TestInstances, issue 13);
 #                docs/deployment.md's worked example behind a real nginx
 #                (TestDeploymentGuide)
@@ -31,8 +36,8 @@
 #                module proxy and started by the tests on free loopback ports,
 #                stopped by PID): verification, forged tokens, key rotation,
 #                the provider down, and Swagger UI's login through it
-#   fuzz         every fuzz target, FUZZ_BUDGET seconds in all (their seed
-#                corpora already ran as tests)
+#   fuzz         every fuzz target, FUZZ_BUDGET seconds in all, 2 s each at
+#                least (their seed corpora already ran as tests)
 #   bodyload     16 concurrent 10 MiB JSON bodies against a real Keel server on
 #                loopback: all answered, peak RSS under 1 GiB (issue 9 item 4)
 #
@@ -40,6 +45,16 @@
 # the end; a step that starts a server starts it on a free loopback port and
 # registers its PID with stop_at_exit (scripts/lib.sh). KEEL_STEPS="static
 # test" runs only the named steps. The times of the steps are printed at the end.
+#
+# The time on a fresh machine (README "Tests" has the figures) is mostly
+# compiling: the standard library and every dependency once normally, once
+# with -race (test_core, test_redis) and once instrumented for fuzzing, plus
+# go vet's and staticcheck's analyses of the dependencies. So each binary is
+# built once and shared by the steps that run it (example_bin, provider_bin,
+# example_test_bin, bench_test_bin), the costly analyses run where the
+# dependencies are cheap (land-check runs them everywhere at each landing),
+# and what the last steps need is built ahead, at nice 19, while the steps
+# in between wait on timers and sockets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -51,10 +66,18 @@ step_tools() {
   command -v npm >/dev/null 2>&1 || need_apt+=(npm)
   command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need_apt+=(nginx)
+  # The packages (Chromium is most of it: about 80 s to download and unpack)
+  # install in the background while Go compiles; apt_wait waits for them
+  # before the first step that runs one (npm first, when it is missing).
   if [ ${#need_apt[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    apt_log=$(mktemp)
+    remove_at_exit "$apt_log"
+    echo "-- apt-get install ${need_apt[*]} (in the background)"
+    ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}") >"$apt_log" 2>&1 &
+    apt_pid=$!
+    wait_at_exit "$apt_pid"
+    [[ " ${need_apt[*]} " != *" npm "* ]] || apt_wait
   fi
   # npm's install waits on the network; it runs while staticcheck compiles.
   local npm_pid="" npm_log
@@ -63,6 +86,12 @@ step_tools() {
     (cd scripts && npm install --no-audit --no-fund --silent >"$npm_log" 2>&1) &
     npm_pid=$!
   fi
+  # Valkey's package (test_redis) is fetched in the background too.
+  valkey_log=$(mktemp)
+  remove_at_exit "$valkey_log"
+  valkey_server >"$valkey_log" 2>&1 &
+  valkey_pid=$!
+  wait_at_exit "$valkey_pid"
   command -v staticcheck >/dev/null 2>&1 || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
   if [ -n "$npm_pid" ] && ! wait "$npm_pid"; then
     cat "$npm_log"
@@ -80,6 +109,21 @@ step_tools() {
 # internal/oidcprovider (zitadel/oidc); scripts/land-check.sh vets every
 # module at each landing, with a warm cache, so main never holds a module that
 # fails go vet. Their code still compiles and runs here (test_bench, e2e).
+# apt_wait waits for the packages step_tools installs in the background, if
+# any, and fails with apt's output if their installation failed.
+apt_pid=""
+apt_log=""
+apt_wait() {
+  [ -n "$apt_pid" ] || return 0
+  local pid=$apt_pid
+  apt_pid=""
+  if ! wait "$pid"; then
+    cat "$apt_log"
+    echo "apt-get install failed"
+    return 1
+  fi
+}
+
 step_static() {
   check_gofmt
   check_toolchain
@@ -132,27 +176,42 @@ run_example_tests() {
   example_test_bin
   (cd cmd/example && "$bin_dir/example.test" -test.timeout=10m -test.count=1 "$@")
 }
+# quiet NAME CMD...: runs CMD with its output in a log, printed only when it
+# fails (as go test prints a passing package's: one ok line).
+quiet() {
+  local name=$1 start=$SECONDS log
+  shift
+  log=$(mktemp)
+  if "$@" >"$log" 2>&1; then
+    printf 'ok  \t%s\t%ds\n' "$name" $((SECONDS - start))
+    rm -f "$log"
+  else
+    cat "$log"
+    rm -f "$log"
+    printf 'FAIL\t%s\n' "$name"
+    return 1
+  fi
+}
 
 # The example module runs without -race: its race build recompiles SQLite's
 # libc (about 100 s of CPU on a fresh machine) and Keel's own code is
 # race-tested in the core module. KEEL_RACE_EXAMPLE=1 adds -race.
 step_test_core() { go_test . -race -count=1; }
 step_test_example() {
-  local race=()
+  apt_wait
   if [ "${KEEL_RACE_EXAMPLE:-}" = 1 ]; then
     KEEL_FULL=1 go_test cmd/example -race -count=1
     return
   fi
   example_bin
   echo "-- go test -count=1 (cmd/example: the package's test binary, built once)"
-  local start=$SECONDS
-  KEEL_FULL=1 run_example_tests >"$bin_dir/example.log" 2>&1 || { cat "$bin_dir/example.log"; return 1; }
-  echo "ok   github.com/keelgo/keel/cmd/example $((SECONDS - start))s"
+  KEEL_FULL=1 quiet github.com/keelgo/keel/cmd/example run_example_tests
   in_module cmd/example go test -count=1 $(in_module cmd/example go list ./... | grep -vx github.com/keelgo/keel/cmd/example)
 }
 # keelotel's tests run here: the guides' blocks (docs/observability.md) have
 # just compiled the OpenTelemetry packages they need, so they cost seconds.
 step_test_docs() {
+  apt_wait
   go_test internal/docstest -count=1
   go_test keelotel -count=1
 }
@@ -164,7 +223,7 @@ bench_test_bin() {
 step_test_bench() {
   bench_test_bin
   echo "-- go test -count=1 -run . (bench: the package's test binary)"
-  (cd bench && "$bin_dir/bench.test" -test.timeout=10m -test.count=1 -test.run .)
+  quiet github.com/keelgo/keel/bench bash -c 'cd bench && "$1" -test.timeout=10m -test.count=1 -test.run .' _ "$bin_dir/bench.test"
   # its commands (no tests) compile: go vet skips this module here
   in_module bench go build ./...
 }
@@ -174,9 +233,16 @@ step_test_bench() {
 # Debian's valkey-server from the release's backports (bookworm has none in
 # main), unpacked into a cache directory without installing it (valkey_server,
 # scripts/lib.sh); no -race the second time, the code under test is the same.
+valkey_pid=""
+valkey_log=""
 step_test_redis() {
+  apt_wait
   KEEL_REDIS_REQUIRED=1 go_test redisstore -race -count=1
   local valkey
+  if [ -n "$valkey_pid" ]; then
+    wait "$valkey_pid" || { cat "$valkey_log"; echo "fetching valkey-server failed"; return 1; }
+    valkey_pid=""
+  fi
   valkey=$(valkey_server)
   echo "Valkey: $("$valkey" --version)"
   KEEL_REDIS_REQUIRED=1 KEEL_REDIS_SERVER="$valkey" go_test redisstore -count=1
@@ -185,6 +251,7 @@ step_test_redis() {
 # processes: the example binary, redis-server and nginx on free loopback
 # ports, each stopped by its PID.
 step_instances() {
+  apt_wait
   local log
   log=$(mktemp)
   example_bin
@@ -216,6 +283,7 @@ step_modules() {
 }
 
 step_e2e() {
+  apt_wait
   # One run: the summary when it passes, the whole log when it fails.
   local log
   log=$(mktemp)
@@ -278,6 +346,7 @@ build_ahead_start() {
     provider_bin
     echo "-- go build oapi-codegen (internal/e2e/client)"
     in_module internal/e2e/client go build -o "$bin_dir/oapi-codegen" github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+    in_module internal/e2e/client go build github.com/oapi-codegen/runtime/...
     build_fuzz' build_ahead "$bin_dir" >"$build_ahead_log" 2>&1 &
   build_ahead_pid=$!
   stop_group_at_exit "$build_ahead_pid"
@@ -347,6 +416,7 @@ step_fuzz() {
 # bench/cmd/bodyserver, runs it on a free loopback port (stopping it by its
 # PID), and checks every answer and the server's VmHWM; about a minute.
 step_bodyload() {
+  apt_wait
   local log
   log=$(mktemp)
   bench_test_bin
