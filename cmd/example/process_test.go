@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -286,12 +287,20 @@ func TestGracefulShutdown(t *testing.T) {
 	const logins = 16
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	loggedIn := make(chan answer, logins)
+	var answered atomic.Int64
 	for i := range logins {
 		req := loginRequest(t, p.URL, []string{"johndoe", "nobody"}[i%2], "wrong")
-		go func() { loggedIn <- do(client, req) }()
+		go func() {
+			a := do(client, req)
+			answered.Add(1)
+			loggedIn <- a
+		}()
 	}
 
-	time.Sleep(300 * time.Millisecond) // every request has reached the server
+	// Every request has reached the server: each connection not yet answered
+	// is established and accepted (none waits in the listen queue, where the
+	// listener's close at SIGTERM would reset it).
+	waitAccepted(t, p.Addr, func() int { return uploads + logins - int(answered.Load()) })
 	sent := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -424,5 +433,50 @@ func TestShutdownWebSocket(t *testing.T) {
 	}
 	if code := p.wait(t, 20*time.Second); code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+}
+
+// waitAccepted waits until the server listening on addr (127.0.0.1:PORT) has
+// accepted at least want() connections that are still open: it reads the
+// kernel's table of TCP sockets (Linux's /proc/net/tcp), counting the
+// established ones on that port and checking that none waits in the listen
+// queue. Without that table it waits a second instead.
+func waitAccepted(t *testing.T, addr string, want func() int) {
+	t.Helper()
+	_, portText, _ := net.SplitHostPort(addr)
+	var port int
+	fmt.Sscan(portText, &port)
+	local := fmt.Sprintf("0100007F:%04X", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		table, err := os.ReadFile("/proc/net/tcp")
+		if err != nil {
+			time.Sleep(time.Second)
+			return
+		}
+		established, queued := 0, -1
+		for _, line := range strings.Split(string(table), "\n")[1:] {
+			// sl local_address rem_address st tx_queue:rx_queue ...
+			f := strings.Fields(line)
+			if len(f) < 5 || f[1] != local {
+				continue
+			}
+			switch f[3] {
+			case "01": // ESTABLISHED
+				established++
+			case "0A": // LISTEN: rx_queue is the accept queue's length
+				var rx int
+				if _, err := fmt.Sscanf(f[4][strings.IndexByte(f[4], ':')+1:], "%x", &rx); err == nil {
+					queued = rx
+				}
+			}
+		}
+		if queued == 0 && established >= want() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30s: %d connections established on %s, %d in the accept queue, want %d accepted", established, addr, queued, want())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
