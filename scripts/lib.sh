@@ -161,7 +161,9 @@ check_tidy() {
   return $bad
 }
 
-# check_vet runs go vet in every module but those named in KEEL_VET_SKIP.
+# check_vet runs go vet in every module but those named in KEEL_VET_SKIP, and
+# notes each module it vetted in vetted_modules.
+vetted_modules=""
 check_vet() {
   local m
   for m in $(modules); do
@@ -170,6 +172,7 @@ check_vet() {
       continue
     fi
     echo "-- go vet ($m)"
+    vetted_modules+=" $m "
     in_module "$m" go vet ./...
   done
 }
@@ -197,12 +200,17 @@ check_staticcheck() {
   done
 }
 
+# vet_flag DIR prints -vet=off when check_vet has vetted module DIR in this
+# run: go test's own vet (a subset of go vet's checks, over the package and,
+# for their facts, every dependency) would repeat it.
+vet_flag() { [[ " $vetted_modules " != *" $1 "* ]] || echo -vet=off; }
+
 # go_test DIR ARGS...: go test ARGS ./... in module DIR.
 go_test() {
   local dir=$1
   shift
   echo "-- go test $* ($dir)"
-  in_module "$dir" go test "$@" ./...
+  in_module "$dir" go test $(vet_flag "$dir") "$@" ./...
 }
 
 # valkey_server prints the path of a valkey-server binary: the one on PATH, or

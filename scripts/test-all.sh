@@ -167,7 +167,7 @@ provider_bin() {
 # -c): test_example and instances run it.
 example_test_bin() {
   if [ ! -x "$bin_dir/example.test" ]; then
-    in_module cmd/example go test -c -o "$bin_dir/example.test" .
+    in_module cmd/example go test $(vet_flag cmd/example) -c -o "$bin_dir/example.test" .
   fi
 }
 # run_example_tests ARGS...: runs the example's test binary in its package
@@ -206,7 +206,7 @@ step_test_example() {
   example_bin
   echo "-- go test -count=1 (cmd/example: the package's test binary, built once)"
   KEEL_FULL=1 quiet github.com/keelgo/keel/cmd/example run_example_tests
-  in_module cmd/example go test -count=1 $(in_module cmd/example go list ./... | grep -vx github.com/keelgo/keel/cmd/example)
+  in_module cmd/example go test $(vet_flag cmd/example) -count=1 $(in_module cmd/example go list ./... | grep -vx github.com/keelgo/keel/cmd/example)
 }
 # keelotel's tests run here: the guides' blocks (docs/observability.md) have
 # just compiled the OpenTelemetry packages they need, so they cost seconds.
@@ -232,12 +232,23 @@ step_test_bench() {
 # The same tests run again against Valkey (issue 13: Redis 7 and Valkey):
 # Debian's valkey-server from the release's backports (bookworm has none in
 # main), unpacked into a cache directory without installing it (valkey_server,
-# scripts/lib.sh); no -race the second time, the code under test is the same.
+# scripts/lib.sh), fetched in the background by step_tools. One test binary
+# runs both. It is built without -race: redisstore's own code starts no
+# goroutine and shares no memory (no sync, no atomic, no go statement outside
+# its tests); its concurrency is go-redis's and Redis's, and the conformance
+# tables' concurrent cases check the outcome either way, while go-redis's race
+# build cost about 50 s of CPU on a fresh machine. The framework's code is
+# race-tested in test_core. KEEL_RACE_REDIS=1 adds -race (both runs).
 valkey_pid=""
 valkey_log=""
 step_test_redis() {
   apt_wait
-  KEEL_REDIS_REQUIRED=1 go_test redisstore -race -count=1
+  local race=() bin=$bin_dir/redisstore.test
+  [ "${KEEL_RACE_REDIS:-}" = 1 ] && race=(-race)
+  echo "-- go test ${race[*]} -count=1 (redisstore: one test binary, against Redis then Valkey)"
+  in_module redisstore go test $(vet_flag redisstore) "${race[@]}" -c -o "$bin" .
+  KEEL_REDIS_REQUIRED=1 quiet "github.com/keelgo/keel/redisstore (redis-server)" \
+    bash -c 'cd redisstore && "$1" -test.timeout=10m -test.count=1' _ "$bin"
   local valkey
   if [ -n "$valkey_pid" ]; then
     wait "$valkey_pid" || { cat "$valkey_log"; echo "fetching valkey-server failed"; return 1; }
@@ -245,7 +256,8 @@ step_test_redis() {
   fi
   valkey=$(valkey_server)
   echo "Valkey: $("$valkey" --version)"
-  KEEL_REDIS_REQUIRED=1 KEEL_REDIS_SERVER="$valkey" go_test redisstore -count=1
+  KEEL_REDIS_REQUIRED=1 KEEL_REDIS_SERVER="$valkey" quiet "github.com/keelgo/keel/redisstore (valkey-server)" \
+    bash -c 'cd redisstore && "$1" -test.timeout=10m -test.count=1' _ "$bin"
 }
 # step_instances runs TestInstances and TestDeploymentGuide against real
 # processes: the example binary, redis-server and nginx on free loopback
@@ -300,11 +312,16 @@ step_e2e() {
   fi
 }
 
-# fuzz_packages prints one line per package with fuzz targets:
-# MODULE|PACKAGE|DIR|TARGET TARGET...
+# fuzz_packages prints one line per package with fuzz targets, in every
+# module but those named in KEEL_FUZZ_SKIP: MODULE|PACKAGE|DIR|TARGET TARGET...
+# CI skips bench: its targets check the benchmark's hand-written floor, and
+# instrumenting the six web frameworks its package imports cost more than all
+# of Keel's fuzzing binaries together; their seeds run in test_bench.
+export KEEL_FUZZ_SKIP=${KEEL_FUZZ_SKIP-bench}
 fuzz_packages() {
   local m pkg dir targets
   for m in $(modules); do
+    [[ " $KEEL_FUZZ_SKIP " != *" $m "* ]] || continue
     while IFS='|' read -r pkg dir; do
       targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' || true)
       [ -n "$targets" ] && echo "$m|$pkg|$dir|$(echo $targets)"
@@ -365,18 +382,25 @@ build_ahead_wait() {
   grep -- '^-- ' "$build_ahead_log" || true
 }
 
-# step_fuzz runs every fuzz target of every module, FUZZ_BUDGET seconds in all
-# (default 48: 2 s each for 24 targets), shared equally, at least 2 s each (a
-# smoke run: the seed corpus first, then a random search; the seed corpora
-# also run as tests in the test steps); FUZZTIME=5m gives each target 5
-# minutes instead, for a real search (KEEL_STEPS=fuzz FUZZTIME=5m
-# scripts/test-all.sh). The binaries come from build_fuzz (built ahead);
-# each target runs in its package's directory (so that a crasher lands in its
-# testdata/fuzz), with the go command's corpus cache.
+# step_fuzz runs every fuzz target (but KEEL_FUZZ_SKIP's), FUZZ_BUDGET seconds
+# in all (default 48), shared equally, at least 2 s each (a smoke run: the
+# seed corpus first, then a random search; the seed corpora also run as tests
+# in the test steps); FUZZTIME=5m gives each target 5 minutes instead, for a
+# real search (KEEL_STEPS=fuzz FUZZTIME=5m scripts/test-all.sh). The binaries
+# come from build_fuzz (built ahead); each target runs in its package's
+# directory (so that a crasher lands in its testdata/fuzz), with the go
+# command's corpus cache. In the full run each target fuzzes with one worker
+# (-test.parallel=1) while bodyload runs beside it (its server and clients
+# take the other core, about half of it); FUZZ_WORKERS sets the workers.
 step_fuzz() {
-  local m pkg dir f bin log targets n=0 all=() each
+  local m pkg dir f bin log targets n=0 all=() each workers=${FUZZ_WORKERS:-}
   build_ahead_wait
   build_fuzz
+  if [ -z "${KEEL_STEPS:-}" ] || [[ " $KEEL_STEPS " == *" bodyload "* ]]; then
+    bodyload_start
+    workers=${workers:-1}
+  fi
+  workers=${workers:-$(nproc)}
   log=$(mktemp)
   local cache
   cache="$(go env GOCACHE)/fuzz"
@@ -386,14 +410,14 @@ step_fuzz() {
   done < <(fuzz_packages)
   each=${FUZZTIME:-$(( ${FUZZ_BUDGET:-48} / (n > 0 ? n : 1) ))s}
   [ -n "${FUZZTIME:-}" ] || [ "${each%s}" -ge 2 ] || each=2s
-  echo "$n fuzz targets, $each each"
+  echo "$n fuzz targets, $each each, $workers worker(s)"
   local entry
   for entry in "${all[@]}"; do
     IFS='|' read -r m pkg dir targets <<<"$entry"
     bin=$(fuzz_bin "$pkg")
     for f in $targets; do
       if ! (cd "$dir" && "$bin" -test.run='^$' -test.fuzz="^$f\$" -test.fuzztime="$each" \
-        -test.fuzzcachedir="$cache/$pkg") >"$log" 2>&1; then
+        -test.parallel="$workers" -test.fuzzcachedir="$cache/$pkg") >"$log" 2>&1; then
         # Go's fuzz coordinator can report its own stop at the end of
         # -fuzztime as "context deadline exceeded" (go.dev/issue/75804, fixed
         # in Go 1.27): no input failed, none was written. Not a failure.
@@ -415,17 +439,26 @@ step_fuzz() {
 # step_bodyload is the large-body load test (bench/bodyload_test.go): it builds
 # bench/cmd/bodyserver, runs it on a free loopback port (stopping it by its
 # PID), and checks every answer and the server's VmHWM; about a minute.
+bodyload_pid=""
+bodyload_log=""
+# bodyload_start runs TestBodyLoad in the background (its own process group,
+# stopped as a whole if the run ends first); step_bodyload waits for it.
+bodyload_start() {
+  bench_test_bin
+  bodyload_log=$(mktemp)
+  remove_at_exit "$bodyload_log"
+  echo "-- bodyload started (beside the fuzzing)"
+  KEEL_BODY_LOAD=1 setsid bash -c 'cd bench && exec "$1" -test.timeout=10m -test.count=1 -test.run "^TestBodyLoad\$" -test.v' _ "$bin_dir/bench.test" >"$bodyload_log" 2>&1 &
+  bodyload_pid=$!
+  stop_group_at_exit "$bodyload_pid"
+}
 step_bodyload() {
   apt_wait
-  local log
-  log=$(mktemp)
-  bench_test_bin
-  if (cd bench && KEEL_BODY_LOAD=1 "$bin_dir/bench.test" -test.timeout=10m -test.count=1 -test.run '^TestBodyLoad$' -test.v) >"$log" 2>&1; then
-    grep -E 'bodyload_test|^(--- |ok |PASS)' "$log" || true
-    rm -f "$log"
+  [ -n "$bodyload_pid" ] || bodyload_start
+  if wait "$bodyload_pid"; then
+    grep -E 'bodyload_test|^(--- |ok |PASS)' "$bodyload_log" || true
   else
-    cat "$log"
-    rm -f "$log"
+    cat "$bodyload_log"
     return 1
   fi
 }
