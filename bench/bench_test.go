@@ -1,10 +1,15 @@
 package bench
 
 import (
+	"flag"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"testing"
 )
+
+var idleHeapProfile = flag.String("idleheapprofile", "", "BenchmarkIdleHeap: write the live heap of the last application built, by allocation site, to this file (with -memprofilerate=1)")
 
 // BenchmarkEndpoints times each endpoint in each implementation: one
 // pre-built request, one reusable ResponseWriter. Names are
@@ -78,7 +83,10 @@ func BenchmarkOpenAPI(b *testing.B) {
 
 // BenchmarkIdleHeap reports the live heap of an idle 1,000-route application
 // (after GC) as the metric heap-B; its ns/op means nothing. Run it with a
-// small -benchtime such as 3x.
+// small -benchtime such as 3x. With -idleheapprofile=FILE (and
+// -memprofilerate=1) it writes the heap profile while the application is
+// alive, for go tool pprof -sample_index=inuse_space (-memprofile is written
+// when the benchmarks end, after the applications are gone).
 func BenchmarkIdleHeap(b *testing.B) {
 	for _, impl := range Impls() {
 		if impl.Routes == nil {
@@ -94,9 +102,21 @@ func BenchmarkIdleHeap(b *testing.B) {
 				h := impl.Routes(routeCount)
 				runtime.GC()
 				runtime.ReadMemStats(&after)
-				runtime.KeepAlive(h)
 				total += after.HeapAlloc - before.HeapAlloc
 				n++
+				if *idleHeapProfile != "" {
+					f, err := os.Create(*idleHeapProfile)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+						b.Fatal(err)
+					}
+					if err := f.Close(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.KeepAlive(h)
 			}
 			b.ReportMetric(float64(total)/float64(n), "heap-B")
 		})

@@ -117,7 +117,7 @@ type App struct {
 	overrides  map[*resolve.Provider]*resolve.Provider
 	overrideMu sync.Mutex // serializes Override and ResetOverrides
 	schemes    map[string]schemeEntry
-	opIDs      map[string]string
+	opIDs      map[string]*route
 
 	json     jsonenc.Encoders                   // the routes' result encoders, compiled once per type
 	adapters map[reflect.Type]resolve.Adapter   // by function type without a name (WithAdapters)
@@ -152,7 +152,7 @@ func New(info Info, opts ...Option) *App {
 	c.params.Validate = c.validate
 	a := &App{cfg: c, mux: http.NewServeMux(), providers: map[reflect.Type]resolve.Dependency{},
 		binders: map[binderKey]*resolve.Provider{}, overrides: map[*resolve.Provider]*resolve.Provider{},
-		schemes: map[string]schemeEntry{}, opIDs: map[string]string{}}
+		schemes: map[string]schemeEntry{}, opIDs: map[string]*route{}}
 	a.registrar = registrar{app: a}
 	a.initAdapters()
 	a.tasks = newTaskSet()

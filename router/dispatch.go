@@ -79,8 +79,8 @@ func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if mr != nil {
 		if strings.HasPrefix(p, "/") {
 			var buf [8]string
-			if e, vals, quirk := mr.root.match(p, 1, buf[:0]); e != nil {
-				d.serve(w, r, e, p, vals, quirk)
+			if e, vals := mr.root.match(p, 1, buf[:0]); e != nil {
+				d.serve(w, r, e, vals)
 				return
 			}
 		}
@@ -88,50 +88,16 @@ func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.unmatched(w, r, p)
 }
 
-// serve calls the route e matched with the wildcard values vals. The values
-// are set on the request so that r.PathValue reads them. When a ServeMux
-// would match the path the same way (a clean path without escapes that net/http
-// keeps apart), the route's own one-pattern ServeMux sets them, which costs no
-// allocation beyond ServeMux's own; otherwise they are set one by one.
-func (d *dispatcher) serve(w http.ResponseWriter, r *http.Request, e *entry, p string, vals []string, quirk bool) {
-	if len(e.names) == 0 {
-		r.Pattern = e.pattern
-		e.h.ServeHTTP(w, r)
-		return
-	}
-	if e.setter != nil && !quirk && r.URL.RawPath == "" && p == r.URL.Path && r.Method != http.MethodConnect && isClean(p) {
-		e.setter.ServeHTTP(w, r)
-		return
-	}
-	setValues(r, e, vals)
-	e.h.ServeHTTP(w, r)
-}
-
-func setValues(r *http.Request, e *entry, vals []string) {
+// serve calls the route e matched with the wildcard values vals, set on the
+// request so that r.PathValue reads them (and r.Pattern, as ServeMux sets it).
+func (d *dispatcher) serve(w http.ResponseWriter, r *http.Request, e *entry, vals []string) {
 	r.Pattern = e.pattern
 	for i, name := range e.names {
 		if name != "" && i < len(vals) {
 			r.SetPathValue(name, vals[i])
 		}
 	}
-}
-
-// setterFallback answers a request the route's one-pattern ServeMux did not
-// match, which would mean that its rules and Keel's disagree on this path:
-// Keel's match is the one that counts.
-func (d *dispatcher) setterFallback(e *entry) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := wire.Path(r)
-		if mr := d.routes(r.Method); mr != nil && strings.HasPrefix(p, "/") {
-			var buf [8]string
-			if got, vals, _ := mr.root.match(p, 1, buf[:0]); got == e {
-				setValues(r, e, vals)
-				e.h.ServeHTTP(w, r)
-				return
-			}
-		}
-		d.unmatched(w, r, p)
-	})
+	e.h.ServeHTTP(w, r)
 }
 
 // firstMatch returns the first route, in registration order, whose pattern
@@ -196,7 +162,7 @@ func (d *dispatcher) preflightFor(r *http.Request, p string) *entry {
 		return nil
 	}
 	var buf [8]string
-	e, _, _ := mr.root.match(p, 1, buf[:0])
+	e, _ := mr.root.match(p, 1, buf[:0])
 	if e == nil || e.preflight == nil {
 		return nil
 	}

@@ -12,9 +12,8 @@ type entry struct {
 	pattern  string   // r.Pattern: "GET /items/{id}" (the ServeMux form)
 	names    []string // wildcard names, in order ("" for the pages' subtree)
 	h        http.Handler
-	order    int            // registration order
-	implicit bool           // HEAD of a documentation page: a HEAD route replaces it
-	setter   *http.ServeMux // sets the path values (see dispatcher.serve); nil without named wildcards
+	order    int  // registration order
+	implicit bool // HEAD of a documentation page: a HEAD route replaces it
 	// preflight is the route's middleware around a 405, for a CORS preflight
 	// for this route that no middleware outside the App answered (see
 	// dispatcher.unmatched); nil for a route without middleware.
@@ -76,63 +75,61 @@ func (n *node) insert(segs []string, rest bool, e *entry) *entry {
 // match finds the route for the path p (without its leading '/', decoded),
 // and appends its wildcard values to vals. Of the patterns that match, the
 // most specific wins, as in http.ServeMux: a literal segment before a
-// wildcard, a wildcard before a rest wildcard. quirk reports a match that
-// relies on the trailing-newline rule below (the caller cannot hand such a
-// path to a ServeMux).
+// wildcard, a wildcard before a rest wildcard.
 //
 // Matching follows Starlette's regular expressions: {name} is one non-empty
 // segment ([^/]+, which may hold a newline), {name...} is the rest (.*, which
 // may not), and a pattern may also match the path without one final "\n"
 // (Python's $), so "/users/me\n" is "/users/me".
-func (n *node) match(p string, start int, vals []string) (e *entry, out []string, quirk bool) {
+func (n *node) match(p string, start int, vals []string) (*entry, []string) {
 	seg, last := p[start:], true
 	if j := strings.IndexByte(seg, '/'); j >= 0 {
 		seg, last = seg[:j], false
 	}
 	if last {
 		if c := n.lit.get(seg); c != nil && c.end != nil {
-			return c.end, vals, false
+			return c.end, vals
 		}
 		if trimmed, ok := strings.CutSuffix(seg, "\n"); ok {
 			if c := n.lit.get(trimmed); c != nil && c.end != nil {
-				return c.end, vals, true
+				return c.end, vals
 			}
 		}
 		if seg != "" && n.wild != nil && n.wild.end != nil {
-			return n.wild.end, append(vals, seg), false
+			return n.wild.end, append(vals, seg)
 		}
 	} else {
 		next := start + len(seg) + 1
 		if c := n.lit.get(seg); c != nil {
-			if e, out, q := c.match(p, next, vals); e != nil {
-				return e, out, q
+			if e, out := c.match(p, next, vals); e != nil {
+				return e, out
 			}
 		}
 		if seg != "" && n.wild != nil {
-			if e, out, q := n.wild.match(p, next, append(vals, seg)); e != nil {
-				return e, out, q
+			if e, out := n.wild.match(p, next, append(vals, seg)); e != nil {
+				return e, out
 			}
 		}
 	}
 	if n.rest != nil {
-		if v, q, ok := restValue(p[start:]); ok {
-			return n.rest, append(vals, v), q
+		if v, ok := restValue(p[start:]); ok {
+			return n.rest, append(vals, v)
 		}
 	}
-	return nil, vals, false
+	return nil, vals
 }
 
 // restValue is the value of a rest wildcard for s: s without newlines, or
 // with one final newline, which is left out.
-func restValue(s string) (v string, quirk, ok bool) {
+func restValue(s string) (v string, ok bool) {
 	i := strings.IndexByte(s, '\n')
 	switch {
 	case i < 0:
-		return s, false, true
+		return s, true
 	case i == len(s)-1:
-		return s[:i], true, true
+		return s[:i], true
 	}
-	return "", false, false
+	return "", false
 }
 
 // each calls f for every route whose pattern matches p, in no particular
@@ -164,45 +161,31 @@ func (n *node) each(p string, start int, f func(*entry)) {
 		}
 	}
 	if n.rest != nil {
-		if _, _, ok := restValue(p[start:]); ok {
+		if _, ok := restValue(p[start:]); ok {
 			f(n.rest)
 		}
 	}
 }
 
-// isClean reports whether p has no empty, "." or ".." segment before its end
-// (what http.ServeMux would redirect).
-func isClean(p string) bool {
-	for i := 1; i <= len(p); {
-		j := strings.IndexByte(p[i:], '/')
-		if j < 0 {
-			j = len(p) - i
-		}
-		seg := p[i : i+j]
-		last := i+j == len(p)
-		if seg == "." || seg == ".." || seg == "" && !last {
-			return false
-		}
-		i += j + 1
-	}
-	return true
-}
-
 // children are a node's literal children: a short list, searched in order,
 // until there are many, then a map.
 type children struct {
-	keys  []string
-	nodes []*node
-	m     map[string]*node
+	list []child
+	m    map[string]*node
+}
+
+type child struct {
+	key string
+	n   *node
 }
 
 func (c *children) get(s string) *node {
 	if c.m != nil {
 		return c.m[s]
 	}
-	for i, k := range c.keys {
-		if k == s {
-			return c.nodes[i]
+	for i := range c.list {
+		if c.list[i].key == s {
+			return c.list[i].n
 		}
 	}
 	return nil
@@ -213,12 +196,12 @@ func (c *children) add(s string, n *node) {
 		c.m[s] = n
 		return
 	}
-	c.keys, c.nodes = append(c.keys, s), append(c.nodes, n)
-	if len(c.keys) > 8 {
-		c.m = make(map[string]*node, len(c.keys))
-		for i, k := range c.keys {
-			c.m[k] = c.nodes[i]
+	c.list = append(c.list, child{s, n})
+	if len(c.list) > 8 {
+		c.m = make(map[string]*node, len(c.list))
+		for _, ch := range c.list {
+			c.m[ch.key] = ch.n
 		}
-		c.keys, c.nodes = nil, nil
+		c.list = nil
 	}
 }

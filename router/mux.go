@@ -34,17 +34,11 @@ func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Han
 	a.addEntry(method, muxPattern, &entry{methods: []string{method}, pattern: pattern, names: names, h: h, preflight: preflight})
 }
 
-// addEntry files e in the dispatcher, with its registration order, and gives
-// a route with named wildcards its one-pattern ServeMux (see dispatcher.serve).
+// addEntry files e in the dispatcher, with its registration order.
 func (a *App) addEntry(method, muxPattern string, e *entry) {
 	d := a.dispatch
 	e.order = d.n
 	d.n++
-	if len(e.names) > 0 && e.names[0] != "" && !strings.Contains(muxPattern, "%") {
-		e.setter = http.NewServeMux()
-		e.setter.Handle(e.pattern, e.h)
-		e.setter.Handle("/", d.setterFallback(e))
-	}
 	if old := d.add(method, muxPattern, e); old != nil {
 		panic(fmt.Sprintf("keel: %s is already registered", e.pattern))
 	}

@@ -299,9 +299,9 @@ func (a *App) checkOperationID(rt *route) error {
 	}
 	id := openapi.OperationID(openapi.Route{Method: rt.method, Path: rt.docPath, Name: rt.fnName, OperationID: rt.cfg.operationID})
 	if prev, ok := a.opIDs[id]; ok {
-		return fmt.Errorf("its OpenAPI operationId %q is already used by %s; give one of them router.OperationID(...) or router.Name(...)", id, prev)
+		return fmt.Errorf("its OpenAPI operationId %q is already used by %s %s; give one of them router.OperationID(...) or router.Name(...)", id, prev.method, prev.pattern)
 	}
-	a.opIDs[id] = rt.method + " " + rt.pattern
+	a.opIDs[id] = rt
 	return nil
 }
 

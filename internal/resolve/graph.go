@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unique"
 	"unsafe"
 
 	"github.com/keelgo/keel/internal/names"
@@ -525,7 +526,9 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 			}
 		}
 		o.key = id
-		node.Key = key
+		// Interned: the same provider under the same scopes has the same
+		// key in every route's graph, and an app keeps every graph.
+		node.Key = unique.Make(key).Value()
 	}
 	return o, node, nil
 }
