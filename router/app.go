@@ -172,6 +172,7 @@ func New(info Info, opts ...Option) *App {
 		})
 	a.dispatch = newDispatcher(a)
 	a.handler = a.dispatch
+	a.mux.HandleFunc("/", a.dispatch.muxFallback) // see dispatcher.serve
 	a.mountDocs()
 	return a
 }

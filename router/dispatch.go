@@ -27,6 +27,10 @@ type dispatcher struct {
 	app     *App
 	methods []*methodRoutes // a few: a slice is faster than a map
 	n       int             // entries registered so far
+	// escapes is set once some pattern holds a '%': the App's ServeMux reads
+	// such a pattern otherwise than Keel does, so it no longer sets path
+	// values (see serve).
+	escapes bool
 }
 
 type methodRoutes struct {
@@ -80,7 +84,7 @@ func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(p, "/") {
 			var buf [8]string
 			if e, vals := mr.root.match(p, 1, buf[:0]); e != nil {
-				d.serve(w, r, e, vals)
+				d.serve(w, r, e, p, vals)
 				return
 			}
 		}
@@ -90,14 +94,65 @@ func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve calls the route e matched with the wildcard values vals, set on the
 // request so that r.PathValue reads them (and r.Pattern, as ServeMux sets it).
-func (d *dispatcher) serve(w http.ResponseWriter, r *http.Request, e *entry, vals []string) {
+//
+// When http.ServeMux reads the path as Keel does (a clean path without escapes
+// that net/http keeps apart and without a newline), the App's ServeMux, which
+// holds every route's pattern, routes the request again to the same route and
+// sets the values: then net/http keeps them in one small slice. r.SetPathValue
+// would have net/http allocate a map for them on every request (336 bytes),
+// which costs more time than ServeMux's match saves. Where ServeMux and Keel
+// could disagree, the values are set one by one.
+func (d *dispatcher) serve(w http.ResponseWriter, r *http.Request, e *entry, p string, vals []string) {
+	if len(e.names) > 0 && e.names[0] != "" && !d.escapes && r.URL.RawPath == "" && p == r.URL.Path &&
+		r.Method != http.MethodConnect && strings.IndexByte(p, '\n') < 0 && isClean(p) {
+		d.app.mux.ServeHTTP(w, r)
+		return
+	}
+	setValues(r, e, vals)
+	e.h.ServeHTTP(w, r)
+}
+
+func setValues(r *http.Request, e *entry, vals []string) {
 	r.Pattern = e.pattern
 	for i, name := range e.names {
 		if name != "" && i < len(vals) {
 			r.SetPathValue(name, vals[i])
 		}
 	}
-	e.h.ServeHTTP(w, r)
+}
+
+// muxFallback answers a request the App's ServeMux routed to no route, which
+// would mean that its rules and Keel's disagree on this path: Keel's match is
+// the one that counts.
+func (d *dispatcher) muxFallback(w http.ResponseWriter, r *http.Request) {
+	p := wire.Path(r)
+	if mr := d.routes(r.Method); mr != nil && strings.HasPrefix(p, "/") {
+		var buf [8]string
+		if e, vals := mr.root.match(p, 1, buf[:0]); e != nil {
+			setValues(r, e, vals)
+			e.h.ServeHTTP(w, r)
+			return
+		}
+	}
+	d.unmatched(w, r, p)
+}
+
+// isClean reports whether p has no empty, "." or ".." segment before its end
+// (what http.ServeMux would redirect).
+func isClean(p string) bool {
+	for i := 1; i <= len(p); {
+		j := strings.IndexByte(p[i:], '/')
+		if j < 0 {
+			j = len(p) - i
+		}
+		seg := p[i : i+j]
+		last := i+j == len(p)
+		if seg == "." || seg == ".." || seg == "" && !last {
+			return false
+		}
+		i += j + 1
+	}
+	return true
 }
 
 // firstMatch returns the first route, in registration order, whose pattern

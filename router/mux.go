@@ -28,8 +28,13 @@ func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Han
 				panic(fmt.Sprintf("%s: %v", rt.describe(), p))
 			}
 		}()
-		a.mux.Handle(pattern, http.NotFoundHandler())
+		// The App's ServeMux refuses conflicts and, for a request Keel
+		// matched to this route, sets its path values (dispatcher.serve).
+		a.mux.Handle(pattern, h)
 	}()
+	if strings.Contains(muxPattern, "%") {
+		a.dispatch.escapes = true
+	}
 	_, names := shape(muxPattern)
 	a.addEntry(method, muxPattern, &entry{methods: []string{method}, pattern: pattern, names: names, h: h, preflight: preflight})
 }
