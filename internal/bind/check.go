@@ -208,16 +208,25 @@ func (e *elem) set(p unsafe.Pointer, s string) *failure {
 		}
 		*(*bool)(p) = v
 	case kText:
-		if f := e.checkString(s); f != nil {
+		if f := e.setText(p, s); f != nil {
 			return f
-		}
-		u := reflect.NewAt(e.sc.typ, p).Interface().(interface{ UnmarshalText([]byte) error })
-		if err := u.UnmarshalText([]byte(s)); err != nil {
-			return textFailure(e.sc.typ, err)
 		}
 	}
 	if e.other != "" {
 		return e.runValidator(p)
+	}
+	return nil
+}
+
+// setText stores s in the encoding.TextUnmarshaler at p after the string
+// constraints; the parameter and the JSON body paths share it.
+func (e *elem) setText(p unsafe.Pointer, s string) *failure {
+	if f := e.checkString(s); f != nil {
+		return f
+	}
+	u := reflect.NewAt(e.sc.typ, p).Interface().(interface{ UnmarshalText([]byte) error })
+	if err := u.UnmarshalText([]byte(s)); err != nil {
+		return textFailure(e.sc.typ, err)
 	}
 	return nil
 }

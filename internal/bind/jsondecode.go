@@ -393,12 +393,8 @@ func (e *elem) decodeJSON(d *dstate, p unsafe.Pointer) *failure {
 			return fail("string_type", msgStringType)
 		}
 		s, _ := d.readStr()
-		if f := e.checkString(s); f != nil {
+		if f := e.setText(p, s); f != nil {
 			return f
-		}
-		u := reflect.NewAt(e.sc.typ, p).Interface().(interface{ UnmarshalText([]byte) error })
-		if err := u.UnmarshalText([]byte(s)); err != nil {
-			return textFailure(e.sc.typ, err)
 		}
 	}
 	if e.other != "" {
