@@ -132,6 +132,91 @@ type elem struct {
 	validate  *validator.Validate
 	omitEmpty bool
 	finite    bool // floats must be finite (body values): inf and nan are finite_number
+
+	// fastInt: an integer field whose checks are all integer bounds. A plain
+	// decimal (plainInt) within [fastLo, fastHi] passes every check of the
+	// general path (type range, bounds); anything else takes that path, which
+	// also produces the errors. Set by compileFast.
+	fastInt        bool
+	fastLo, fastHi int64
+	// lenUncounted: a string of at most this many bytes meets the length
+	// constraints without counting its runes (it has no more runes than
+	// bytes, and there is no minimum); -1 when every string is counted.
+	lenUncounted int
+}
+
+// compileFast settles set's fast paths: lenUncounted, and for an integer the
+// type's range and the elem's integer bounds folded into one interval, when
+// nothing else (an enum, multiple_of, a bound that is not an integer) has to
+// be checked.
+func (e *elem) compileFast() {
+	e.lenUncounted = -1
+	if !e.omitEmpty && e.minLen <= 0 && e.maxLen >= 0 {
+		e.lenUncounted = e.maxLen
+	}
+	if e.sc.kind != kInt || e.hasEnum() {
+		return
+	}
+	lo, hi := intRange(e.sc.bits)
+	for _, c := range e.nums {
+		if !c.isInt {
+			return
+		}
+		switch c.op {
+		case opLe:
+			hi = min(hi, c.i)
+		case opLt:
+			if c.i == math.MinInt64 {
+				return
+			}
+			hi = min(hi, c.i-1)
+		case opGe:
+			lo = max(lo, c.i)
+		case opGt:
+			if c.i == math.MaxInt64 {
+				return
+			}
+			lo = max(lo, c.i+1)
+		default: // multiple_of
+			return
+		}
+	}
+	if lo > hi {
+		return // nothing passes: every value takes the general path to its error
+	}
+	e.fastInt, e.fastLo, e.fastHi = true, lo, hi
+}
+
+// plainInt parses s when it is a plain decimal integer of at most 18 digits
+// with an optional leading '-': a subset of parseLaxInt's grammar that it
+// reads to the same value, and that cannot overflow int64.
+func plainInt(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 19 {
+		return 0, false
+	}
+	neg := s[0] == '-'
+	d := s
+	if neg {
+		d = s[1:]
+		if len(d) == 0 {
+			return 0, false
+		}
+	}
+	if len(d) > 18 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(d); i++ {
+		c := d[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(c)
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func (e *elem) hasEnum() bool {
@@ -155,6 +240,12 @@ func (e *elem) set(p unsafe.Pointer, s string) *failure {
 		}
 		*(*string)(p) = s
 	case kInt:
+		if e.fastInt {
+			if v, ok := plainInt(s); ok && v >= e.fastLo && v <= e.fastHi {
+				storeInt(p, e.sc.bits, v)
+				break
+			}
+		}
 		neg, mag, big, ok := parseLaxInt(s)
 		if !ok {
 			if e.hasEnum() {
@@ -247,7 +338,7 @@ func valueError(reason string) *failure {
 }
 
 func (e *elem) checkString(s string) *failure {
-	if e.minLen >= 0 || e.maxLen >= 0 {
+	if (e.minLen >= 0 || e.maxLen >= 0) && len(s) > e.lenUncounted {
 		n := utf8.RuneCountInString(s)
 		if e.omitEmpty && n == 0 {
 			return nil

@@ -358,6 +358,7 @@ func parseExample(v string) any {
 func (c *Compiler) buildElem(sc scalar, cons params.Constraints, omitEmpty, isSlice bool) (*elem, error) {
 	e := &elem{sc: sc, minLen: -1, maxLen: -1, validate: c.opts.Validate, omitEmpty: omitEmpty}
 	if isSlice {
+		e.compileFast()
 		return e, nil
 	}
 	if cons.Other != "" {
@@ -436,6 +437,7 @@ func (c *Compiler) buildElem(sc scalar, cons params.Constraints, omitEmpty, isSl
 		add(opGe, cons.Ge)
 		add(opGt, cons.Gt)
 	}
+	e.compileFast()
 	return e, nil
 }
 

@@ -469,20 +469,43 @@ func validNumber(s string) bool {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
+// safeASCII[c] is 1 for the bytes appendString copies as they are: printable
+// ASCII except '"' and '\\'.
+const safeASCII = "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
 // appendString appends s as a JSON string: '"', '\\' and control characters
 // escaped, U+2028 and U+2029 too, each byte of invalid UTF-8 as \ufffd; '<',
 // '>' and '&' as they are.
 func appendString(b []byte, s string) []byte {
+	return appendStringTail(append(b, '"'), s)
+}
+
+// appendStringTail is appendString after the opening quote: the escaped
+// contents and the closing quote. A string of safe bytes only (the common
+// case) is copied at once.
+func appendStringTail(b []byte, s string) []byte {
+	i := 0
+	for i < len(s) && safeASCII[s[i]] != 0 {
+		i++
+	}
+	if i == len(s) {
+		return append(append(b, s...), '"')
+	}
+	return appendEscaped(b, s, i)
+}
+
+// appendEscaped appends s, whose bytes before i are safe, escaped, and the
+// closing quote.
+func appendEscaped(b []byte, s string, i int) []byte {
 	const hex = "0123456789abcdef"
-	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
+		if safeASCII[c] != 0 {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -532,39 +555,9 @@ type field struct {
 
 // structFn encodes a struct's fields in order, as objects.
 func (cp *compiler) structFn(t reflect.Type, addr bool) encFn {
-	jf := jsonfields.Of(t)
-	fields := make([]field, 0, len(jf))
-	for _, f := range jf {
-		ft := f.Go.Type
-		// A field is addressable when its struct is, or when it is reached
-		// through an embedded pointer.
-		faddr := addr
-		if _, direct := f.Direct(); !direct {
-			faddr = true
-		}
-		fe := field{key: `"` + f.Name + `":`}
-		if off, ok := f.Direct(); ok {
-			fe.off = off
-		} else {
-			fe.steps = f.Steps
-		}
-		if jm, tm, _ := usesMarshaler(ft, faddr); !jm && !tm && !f.Quoted && scalarOf(ft) != 0 && scalarOf(ft) != sNumber {
-			fe.scalar = scalarOf(ft)
-		} else if f.Quoted {
-			fe.fn = cp.quotedField(ft, faddr)
-		} else {
-			fe.fn = cp.call(ft, faddr)
-		}
-		switch {
-		case f.OmitEmpty && f.OmitZero:
-			empty, zero := emptyFn(ft), zeroFn(ft, faddr)
-			fe.omit = func(p unsafe.Pointer) bool { return empty(p) || zero(p) }
-		case f.OmitEmpty:
-			fe.omit = emptyFn(ft)
-		case f.OmitZero:
-			fe.omit = zeroFn(ft, faddr)
-		}
-		fields = append(fields, fe)
+	fields := cp.fieldsOf(t, addr)
+	if fixed := fixedFields(fields); fixed != nil {
+		return fixed
 	}
 	return func(b []byte, p unsafe.Pointer, depth int) ([]byte, error) {
 		n := len(b)
@@ -609,6 +602,95 @@ func (cp *compiler) structFn(t reflect.Type, addr bool) encFn {
 			}
 			var err error
 			if b, err = f.fn(b, fp, depth); err != nil {
+				return b[:n], err
+			}
+		}
+		return append(b, '}'), nil
+	}
+}
+
+// fieldsOf compiles the fields of struct type t, in order.
+func (cp *compiler) fieldsOf(t reflect.Type, addr bool) []field {
+	jf := jsonfields.Of(t)
+	fields := make([]field, 0, len(jf))
+	for _, f := range jf {
+		ft := f.Go.Type
+		// A field is addressable when its struct is, or when it is reached
+		// through an embedded pointer.
+		faddr := addr
+		if _, direct := f.Direct(); !direct {
+			faddr = true
+		}
+		fe := field{key: `"` + f.Name + `":`}
+		if off, ok := f.Direct(); ok {
+			fe.off = off
+		} else {
+			fe.steps = f.Steps
+		}
+		if jm, tm, _ := usesMarshaler(ft, faddr); !jm && !tm && !f.Quoted && scalarOf(ft) != 0 && scalarOf(ft) != sNumber {
+			fe.scalar = scalarOf(ft)
+		} else if f.Quoted {
+			fe.fn = cp.quotedField(ft, faddr)
+		} else {
+			fe.fn = cp.call(ft, faddr)
+		}
+		switch {
+		case f.OmitEmpty && f.OmitZero:
+			empty, zero := emptyFn(ft), zeroFn(ft, faddr)
+			fe.omit = func(p unsafe.Pointer) bool { return empty(p) || zero(p) }
+		case f.OmitEmpty:
+			fe.omit = emptyFn(ft)
+		case f.OmitZero:
+			fe.omit = zeroFn(ft, faddr)
+		}
+		fields = append(fields, fe)
+	}
+	return fields
+}
+
+// fixedFields is structFn's encoder for a struct whose fields are all written
+// (none omitted, none behind an embedded pointer), or nil: what precedes each
+// value is then known at compilation, '{' or ',' with the key, and the opening
+// quote of a string.
+func fixedFields(fields []field) encFn {
+	if len(fields) == 0 {
+		return nil
+	}
+	for i := range fields {
+		if fields[i].omit != nil || fields[i].steps != nil {
+			return nil
+		}
+	}
+	fixed := make([]field, len(fields))
+	copy(fixed, fields)
+	for i := range fixed {
+		lead := ","
+		if i == 0 {
+			lead = "{"
+		}
+		fixed[i].key = lead + fixed[i].key
+		if fixed[i].scalar == sString {
+			fixed[i].key += `"`
+		}
+	}
+	return func(b []byte, p unsafe.Pointer, depth int) ([]byte, error) {
+		n := len(b)
+		for i := range fixed {
+			f := &fixed[i]
+			fp := unsafe.Add(p, f.off)
+			b = append(b, f.key...)
+			var err error
+			switch f.scalar {
+			case sString:
+				b = appendStringTail(b, *(*string)(fp))
+			case sInt:
+				b = strconv.AppendInt(b, int64(*(*int)(fp)), 10)
+			case 0:
+				b, err = f.fn(b, fp, depth)
+			default:
+				b, err = appendScalar(b, f.scalar, fp)
+			}
+			if err != nil {
 				return b[:n], err
 			}
 		}
