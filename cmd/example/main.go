@@ -307,8 +307,9 @@ func defaultMaxConns(dbConns int) int {
 }
 
 // run serves until ctx is done, then shuts down gracefully: it stops accepting
-// connections, closes idle ones, and waits up to cfg.shutdownTimeout for the
-// requests in flight. stopSignals is called when the shutdown starts, so that a
+// connections, lets those it accepted send their first request (newConns),
+// closes idle ones, and waits up to cfg.shutdownTimeout for the requests in
+// flight. stopSignals is called when the shutdown starts, so that a
 // second signal ends the process at once.
 func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logger) error {
 	if cfg.redisURL != "" {
@@ -333,8 +334,10 @@ func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logge
 	if cfg.maxConns > 0 {
 		ln = netutil.LimitListener(ln, cfg.maxConns)
 	}
+	conns := newNewConns()
 	srv := &http.Server{
 		Handler:           a,
+		ConnState:         conns.connState,
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
 		ReadTimeout:       cfg.readTimeout,
 		WriteTimeout:      cfg.writeTimeout,
@@ -355,6 +358,19 @@ func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logge
 	logger.Info("shutting down: no new connections; waiting for the requests in flight", "timeout", cfg.shutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
+	// The listener closes first, and the connections it accepted get their
+	// first request read before Shutdown begins: Shutdown would close them
+	// unanswered (newConns). Serve returns once it has handed over the last
+	// connection it accepted.
+	if err := ln.Close(); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	if n := conns.wait(shutdownCtx, newConnGrace); n > 0 {
+		logger.Info("shutting down: connections that sent no request yet will be closed", "connections", n, "waited", newConnGrace)
+	}
 	// The WebSockets are told to close (1001) as the requests in flight finish.
 	socketsClosed := make(chan error, 1)
 	go func() { socketsClosed <- a.Shutdown(shutdownCtx) }()
@@ -364,9 +380,6 @@ func run(ctx context.Context, stopSignals func(), cfg config, logger *slog.Logge
 	}
 	if err := <-socketsClosed; err != nil {
 		return fmt.Errorf("shutdown: WebSockets still open after %v: %w", cfg.shutdownTimeout, err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
 	}
 	logger.Info("stopped")
 	return nil

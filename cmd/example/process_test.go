@@ -300,10 +300,25 @@ func TestGracefulShutdown(t *testing.T) {
 		}()
 	}
 
+	// Connections that send their request only after the SIGTERM: accepted
+	// before it, they are answered (the example waits up to 5 s for their
+	// first request, where net/http's Shutdown alone would close them
+	// unanswered as soon as it read it).
+	const late = 4
+	lateConns := make([]net.Conn, late)
+	for i := range lateConns {
+		conn, err := net.Dial("tcp", p.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		lateConns[i] = conn
+	}
+
 	// Every request has reached the server: each connection not yet answered
 	// is established and accepted (none waits in the listen queue, where the
 	// listener's close at SIGTERM would reset it).
-	waitAccepted(t, p.Addr, func() int { return uploads + logins - int(answered.Load()) })
+	waitAccepted(t, p.Addr, func() int { return uploads + logins + late - int(answered.Load()) })
 	sent := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -326,6 +341,22 @@ func TestGracefulShutdown(t *testing.T) {
 	case <-p.exited:
 		t.Fatalf("the example exited with requests in flight: %v", p.cmd.ProcessState)
 	default:
+	}
+	for _, conn := range lateConns {
+		fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", p.Addr)
+	}
+	for _, conn := range lateConns {
+		a := answer{}
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err == nil {
+			b, rerr := io.ReadAll(res.Body)
+			a = answer{status: res.StatusCode, body: string(b), err: rerr}
+		} else {
+			a.err = err
+		}
+		if a.err != nil || a.status != 200 || a.body != `{"status":"ok"}` {
+			t.Errorf("request sent after SIGTERM on a connection accepted before: %v, want 200 {\"status\":\"ok\"}", a)
+		}
 	}
 
 	time.Sleep(inFlight - time.Since(sent))
