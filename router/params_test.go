@@ -316,3 +316,47 @@ func TestProblemDetailsDocumented(t *testing.T) {
 		t.Fatalf("document: %s", s)
 	}
 }
+
+// reuseParams has a field of every kind a binder fills without zeroing first
+// (its binder's FillsAll): the pooled value of one request is the next
+// request's starting point, so each field must be written on every request.
+type reuseParams struct {
+	ID   int      `path:"id"`
+	N    int      `query:"n" default:"7"`
+	Z    int      `query:"z" default:"0"`
+	P    *int     `query:"p"`
+	S    []string `query:"s"`
+	D    []string `query:"d" default:"[\"x\"]"`
+	H    string   `header:"x-h" default:""`
+	C    *string  `cookie:"c"`
+}
+
+// TestParamsNotCarriedOver: values, and a failed request's partial values,
+// never reach a later request of the same route (docs/performance.md: the
+// binder writes every field, so the resolver does not zero the pooled value).
+func TestParamsNotCarriedOver(t *testing.T) {
+	app, _ := quietApp()
+	app.Get("/r/{id}", func(p reuseParams) (reuseParams, error) { return p, nil })
+	app.Get("/w/{id}", func(p struct {
+		ID   int    `path:"id"`
+		N    int    `query:"n" validate:"gte=1"`
+		Z    int    `query:"z" default:"0"`
+		Left string `param:"-"` // unbound: this binder's value is zeroed before binding
+	}) (map[string]int, error) {
+		if p.Left != "" {
+			t.Errorf("unbound field set: %q", p.Left)
+		}
+		return map[string]int{"id": p.ID, "n": p.N, "z": p.Z}, nil
+	})
+	full := testutil.Request{URL: "/r/1?n=2&z=3&p=4&s=a&s=b&d=y", Headers: map[string]string{"X-H": "h", "Cookie": "c=v"}}
+	const empty = `{"ID":5,"N":7,"Z":0,"P":null,"S":null,"D":["x"],"H":"","C":null}`
+	for range 3 {
+		testutil.Do(app, full).Expect(t, 200, `{"ID":1,"N":2,"Z":3,"P":4,"S":["a","b"],"D":["y"],"H":"h","C":"v"}`)
+		testutil.Get(app, "/r/5").Expect(t, 200, empty)
+		testutil.Get(app, "/r/x?p=1&n=z").Expect(t, 422, `{"detail":[{"type":"int_parsing","loc":["path","id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"x"},{"type":"int_parsing","loc":["query","n"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"z"}]}`)
+		testutil.Get(app, "/r/5").Expect(t, 200, empty)
+		testutil.Get(app, "/w/1?n=2&z=3").Expect(t, 200, `{"id":1,"n":2,"z":3}`)
+		testutil.Get(app, "/w/9?n=0&z=4").Expect(t, 422, `{"detail":[{"type":"greater_than_equal","loc":["query","n"],"msg":"Input should be greater than or equal to 1","input":"0","ctx":{"ge":1}}]}`)
+		testutil.Get(app, "/w/1?n=1").Expect(t, 200, `{"id":1,"n":1,"z":0}`)
+	}
+}

@@ -492,13 +492,17 @@ func (a *App) binderProvider(b *bind.Binder) *resolve.Provider {
 		in = append(in, reflect.TypeFor[*bind.Body]())
 		deps = append(deps, a.body.Dependency())
 	}
-	return resolve.NewRaw(b, name, t, in, func(in []unsafe.Pointer, dst unsafe.Pointer) (resolve.Cleanup, error) {
+	p := resolve.NewRaw(b, name, t, in, func(in []unsafe.Pointer, dst unsafe.Pointer) (resolve.Cleanup, error) {
 		var body *bind.Body
 		if len(in) > 1 {
 			body = *(**bind.Body)(in[1])
 		}
 		return resolve.Cleanup{}, b.BindPtr(*(**http.Request)(in[0]), body, dst)
 	}, deps...)
+	if b.FillsAll() {
+		p.Fills() // no zeroing before binding
+	}
+	return p
 }
 
 // decl is the resolver's declaration of a dependency given to the App.

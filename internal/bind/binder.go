@@ -73,6 +73,7 @@ type Binder struct {
 	embed       bool
 	isBody      bool // compiled by Compiler.Body: the value is the body
 	media       string
+	unbound     bool // some field is not bound (param:"-", unexported)
 }
 
 // add files a binding under its location.
@@ -133,6 +134,15 @@ func (b *Binder) finish() error {
 		b.queryFields = wire.NewQueryFields(names...)
 	}
 	return nil
+}
+
+// FillsAll reports whether BindPtr, when it succeeds, has written every field
+// of the value, so that the value need not be zeroed before binding: every
+// field is a path, query, header or cookie parameter (each written with its
+// value, default or zero value), none is left unbound (param:"-",
+// unexported) and no body is read.
+func (b *Binder) FillsAll() bool {
+	return !b.isBody && !b.unbound && len(b.body) == 0 && len(b.form) == 0
 }
 
 // Type returns the bound type.

@@ -165,6 +165,7 @@ func (c *Compiler) collect(b *Binder, root, t reflect.Type, prefix []int, base u
 		}
 		if n == 0 {
 			if f.Tag.Get("param") == "-" {
+				b.unbound = true
 				continue
 			}
 			if f.Anonymous && f.Type.Kind() == reflect.Struct {
@@ -174,6 +175,7 @@ func (c *Compiler) collect(b *Binder, root, t reflect.Type, prefix []int, base u
 				continue
 			}
 			if !f.IsExported() {
+				b.unbound = true
 				continue
 			}
 			return regError(root, f.Name, "has no location tag; add one of path, query, header, cookie, form, file or body (for example query:\"\"), or param:\"-\" to leave it unbound")

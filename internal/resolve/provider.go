@@ -117,6 +117,14 @@ func NewRaw(meta any, name string, out reflect.Type, in []reflect.Type, call Cal
 	return &Provider{meta: meta, name: name, out: out, shape: retValueErr, call: call, zero: true, in: in, deps: deps}
 }
 
+// Fills marks p, made by NewRaw, as writing every field of its value when it
+// succeeds (a parameter binder's FillsAll): the resolver then calls it with
+// dst as the previous request left it instead of zeroed. It returns p.
+func (p *Provider) Fills() *Provider {
+	p.zero = false
+	return p
+}
+
 // WithMeta returns a copy of p, a new provider with its own identity, carrying
 // meta: a security scheme (a Scheme) or a parameter binder.
 func (p *Provider) WithMeta(meta any) *Provider {

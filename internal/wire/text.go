@@ -36,7 +36,18 @@ func Text(b []byte) string {
 }
 
 // TextString is Text for a string; it returns s itself when s is valid UTF-8.
+// A short ASCII string (a path segment, a number) is recognised by a plain
+// loop, cheaper than utf8.ValidString's setup at that length.
 func TextString(s string) string {
+	if len(s) <= 16 {
+		i := 0
+		for i < len(s) && s[i] < utf8.RuneSelf {
+			i++
+		}
+		if i == len(s) {
+			return s
+		}
+	}
 	if utf8.ValidString(s) {
 		return s
 	}

@@ -27,6 +27,12 @@ func TestText(t *testing.T) {
 		"\xf0\x9f\x98":      "\uFFFD",
 		"\xff\xfe":          "\uFFFD\uFFFD",
 		"a\xf0\x9f\x98\x80": "a😀",
+		// around TextString's short ASCII loop (16 bytes)
+		"0123456789abcdef":       "0123456789abcdef",
+		"0123456789abcde\xff":    "0123456789abcde\uFFFD",
+		"0123456789abcdef\xff":   "0123456789abcdef\uFFFD",
+		"0123456789abcdefg":      "0123456789abcdefg",
+		"0123456789abcd\xc3\xa9": "0123456789abcdé",
 	} {
 		if got := Text([]byte(in)); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
