@@ -26,6 +26,13 @@ func FuzzParseAuthorization(f *testing.F) {
 		if pycompat.Strip(cred) != cred {
 			t.Fatalf("credentials %q not trimmed", cred)
 		}
+		// The definition: split at the first space, the rest stripped of
+		// Python's ASCII white space.
+		wantScheme, rest, _ := strings.Cut(s, " ")
+		wantCred := strings.TrimFunc(rest, func(r rune) bool { return r == ' ' || r >= '\t' && r <= '\r' || r >= 0x1c && r <= 0x1f })
+		if scheme != wantScheme || cred != wantCred {
+			t.Fatalf("ParseAuthorization(%q) = %q, %q; want %q, %q", s, scheme, cred, wantScheme, wantCred)
+		}
 		if s != "" && !strings.HasPrefix(s, scheme) {
 			t.Fatalf("scheme %q is not a prefix of %q", scheme, s)
 		}

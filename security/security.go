@@ -64,8 +64,11 @@ func ParseAuthorization(value string) (scheme, credentials string) {
 	if value == "" {
 		return "", ""
 	}
-	scheme, rest, _ := strings.Cut(value, " ")
-	return scheme, pycompat.Strip(rest)
+	i := strings.IndexByte(value, ' ')
+	if i < 0 {
+		return value, ""
+	}
+	return value[:i], pycompat.Strip(value[i+1:])
 }
 
 // asciiEqualFold compares s with lower, an ASCII lower-case word, ignoring ASCII

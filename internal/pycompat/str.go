@@ -41,6 +41,15 @@ func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x
 // strings they continue a character ("à" ends with 0xA0). StripLatin1 is the
 // Latin-1 reading.
 func Strip(s string) string {
+	// Every byte Strip removes is at most ' ': a string whose ends are above
+	// it is returned at once.
+	if s == "" || s[0] > ' ' && s[len(s)-1] > ' ' {
+		return s
+	}
+	return strip(s)
+}
+
+func strip(s string) string {
 	i, j := 0, len(s)
 	for i < j && isSpace(s[i]) {
 		i++

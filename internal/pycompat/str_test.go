@@ -15,6 +15,20 @@ func TestTitle(t *testing.T) {
 	}
 }
 
+// TestStripFastPath: Strip's early return gives what the full loop gives, for
+// every byte at either end.
+func TestStripFastPath(t *testing.T) {
+	for a := range 256 {
+		for b := range 256 {
+			for _, s := range []string{string([]byte{byte(a), byte(b)}), string([]byte{byte(a)}) + " x " + string([]byte{byte(b)})} {
+				if got, want := Strip(s), strip(s); got != want {
+					t.Fatalf("Strip(%q) = %q, the loop gives %q", s, got, want)
+				}
+			}
+		}
+	}
+}
+
 func TestStripSplitRepr(t *testing.T) {
 	for in, want := range map[string]string{
 		" \t\n\v\f\r\x1c\x1d\x1e\x1fabc \x1f": "abc", "\xa0x\x85": "\xa0x\x85", "": "", "a b": "a b",
