@@ -321,14 +321,14 @@ func TestProblemDetailsDocumented(t *testing.T) {
 // (its binder's FillsAll): the pooled value of one request is the next
 // request's starting point, so each field must be written on every request.
 type reuseParams struct {
-	ID   int      `path:"id"`
-	N    int      `query:"n" default:"7"`
-	Z    int      `query:"z" default:"0"`
-	P    *int     `query:"p"`
-	S    []string `query:"s"`
-	D    []string `query:"d" default:"[\"x\"]"`
-	H    string   `header:"x-h" default:""`
-	C    *string  `cookie:"c"`
+	ID int      `path:"id"`
+	N  int      `query:"n" default:"7"`
+	Z  int      `query:"z" default:"0"`
+	P  *int     `query:"p"`
+	S  []string `query:"s"`
+	D  []string `query:"d" default:"[\"x\"]"`
+	H  string   `header:"x-h" default:""`
+	C  *string  `cookie:"c"`
 }
 
 // TestParamsNotCarriedOver: values, and a failed request's partial values,
