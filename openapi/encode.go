@@ -1,10 +1,17 @@
 package openapi
 
 import (
+	"encoding"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
+	"sort"
+	"strconv"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/keelgo/keel/internal/jsonenc"
 )
 
 // kinPkg is the package of kin-openapi's document types.
@@ -17,114 +24,364 @@ type yamlMarshaler interface {
 // marshalDoc encodes a kin-openapi document exactly as json.Marshal does,
 // faster. kin-openapi's MarshalJSON methods each marshal their subtree to
 // bytes that the parent then re-validates and compacts, so encoding costs
-// grow with the depth of the document. Here every kin-openapi value is first
-// turned into plain maps and slices through its MarshalYAML (which its
-// MarshalJSON encodes), and the tree is encoded once. TestMarshalDocMatches
-// checks the bytes are the same.
+// grow with the depth of the document. Here every kin-openapi value is
+// turned into a map through its MarshalYAML (which its MarshalJSON encodes),
+// and that map is written straight into one buffer, keys sorted as
+// encoding/json sorts them; schemas, most of the document, are written
+// keyword by keyword without a map. TestMarshalDocMatches, every Build in the
+// tests (helpers_test.go) and FuzzMarshalDoc check the bytes are
+// json.Marshal's.
 func marshalDoc(doc any) ([]byte, error) {
-	tree, err := plain(doc)
-	if err != nil {
+	e := docEncoder{b: make([]byte, 0, 64<<10)}
+	if err := e.value(doc); err != nil {
 		return nil, err
 	}
-	return json.Marshal(tree)
+	return slices.Clone(e.b), nil
 }
 
-func plain(v any) (any, error) {
+// docEncoder appends JSON to b. keys is a stack of the keys of the maps being
+// written, reused from map to map.
+type docEncoder struct {
+	b    []byte
+	keys []string
+}
+
+// marshal appends json.Marshal's encoding of v.
+func (e *docEncoder) marshal(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	e.b = append(e.b, data...)
+	return nil
+}
+
+func (e *docEncoder) str(s string) { e.b = jsonenc.AppendStringHTML(e.b, s) }
+
+func (e *docEncoder) float(f float64) error {
+	var err error
+	e.b, err = jsonenc.AppendFloat(e.b, f)
+	return err
+}
+
+// value appends json.Marshal's encoding of v, a document or a part of one:
+// kin-openapi values are written as the maps their MarshalYAML returns (what
+// their MarshalJSON encodes), schemas keyword by keyword, other values as
+// encoding/json writes them.
+func (e *docEncoder) value(v any) error {
 	switch x := v.(type) {
-	case nil, string, bool, float64, int, int64, uint64, []string, json.RawMessage, json.Number:
-		return v, nil
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			p, err := plain(e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = p
+	case nil:
+		e.b = append(e.b, "null"...)
+		return nil
+	case string:
+		e.str(x)
+		return nil
+	case bool:
+		e.b = strconv.AppendBool(e.b, x)
+		return nil
+	case float64:
+		return e.float(x)
+	case int:
+		e.b = strconv.AppendInt(e.b, int64(x), 10)
+		return nil
+	case int64:
+		e.b = strconv.AppendInt(e.b, x, 10)
+		return nil
+	case uint64:
+		e.b = strconv.AppendUint(e.b, x, 10)
+		return nil
+	case []string:
+		if x == nil {
+			e.b = append(e.b, "null"...)
+			return nil
 		}
-		return out, nil
+		e.b = append(e.b, '[')
+		for i, s := range x {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.str(s)
+		}
+		e.b = append(e.b, ']')
+		return nil
+	case json.RawMessage, json.Number:
+		return e.marshal(x)
+	case map[string]any:
+		if x == nil {
+			e.b = append(e.b, "null"...)
+			return nil
+		}
+		return e.object(x)
+	case []any:
+		if x == nil {
+			e.b = append(e.b, "null"...)
+			return nil
+		}
+		e.b = append(e.b, '[')
+		for i, el := range x {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			if err := e.value(el); err != nil {
+				return err
+			}
+		}
+		e.b = append(e.b, ']')
+		return nil
 	case *openapi3.SchemaRef:
 		if x == nil {
-			return nil, nil
+			e.b = append(e.b, "null"...)
+			return nil
 		}
 		if x.Ref == "" && x.Value != nil {
-			return plainSchema(x.Value)
+			return e.schema(x.Value)
 		}
 	case *openapi3.Schema:
 		if x == nil {
-			return nil, nil
+			e.b = append(e.b, "null"...)
+			return nil
 		}
-		return plainSchema(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			p, err := plain(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = p
-		}
-		return out, nil
+		return e.schema(x)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return nil, nil // as json.Marshal writes a nil pointer, Marshaler or not
+		e.b = append(e.b, "null"...) // as json.Marshal writes a nil pointer, Marshaler or not
+		return nil
 	}
 	if m, ok := v.(yamlMarshaler); ok && deref(rv.Type()).PkgPath() == kinPkg {
 		y, err := m.MarshalYAML()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return plain(y)
+		return e.value(y)
 	}
-	if _, ok := v.(json.Marshaler); ok {
-		return v, nil
+	switch v.(type) {
+	case json.Marshaler, encoding.TextMarshaler:
+		return e.marshal(v)
 	}
 	switch rv.Kind() {
 	case reflect.Pointer, reflect.Interface:
-		return plain(rv.Elem().Interface())
+		return e.value(rv.Elem().Interface())
 	case reflect.Slice:
 		if rv.IsNil() {
-			return nil, nil
+			e.b = append(e.b, "null"...)
+			return nil
 		}
 		if rv.Type().Elem().Kind() == reflect.Uint8 {
-			return v, nil
+			return e.marshal(v)
 		}
 		fallthrough
 	case reflect.Array:
-		out := make([]any, rv.Len())
-		for i := range out {
-			p, err := plain(rv.Index(i).Interface())
-			if err != nil {
-				return nil, err
+		e.b = append(e.b, '[')
+		for i := range rv.Len() {
+			if i > 0 {
+				e.b = append(e.b, ',')
 			}
-			out[i] = p
+			if err := e.value(rv.Index(i).Interface()); err != nil {
+				return err
+			}
 		}
-		return out, nil
+		e.b = append(e.b, ']')
+		return nil
 	case reflect.Map:
 		if rv.IsNil() {
-			return nil, nil
+			e.b = append(e.b, "null"...)
+			return nil
 		}
 		if rv.Type().Key().Kind() != reflect.String {
-			return v, nil
+			return e.marshal(v)
 		}
-		out := make(map[string]any, rv.Len())
+		type entry struct {
+			k string
+			v reflect.Value
+		}
+		entries := make([]entry, 0, rv.Len())
 		for it := rv.MapRange(); it.Next(); {
-			p, err := plain(it.Value().Interface())
-			if err != nil {
-				return nil, err
-			}
-			out[it.Key().String()] = p
+			entries = append(entries, entry{it.Key().String(), it.Value()})
 		}
-		return out, nil
+		slices.SortFunc(entries, func(a, b entry) int {
+			if a.k < b.k {
+				return -1
+			}
+			return 1 // keys are distinct
+		})
+		e.b = append(e.b, '{')
+		for i, en := range entries {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.str(en.k)
+			e.b = append(e.b, ':')
+			if err := e.value(en.v.Interface()); err != nil {
+				return err
+			}
+		}
+		e.b = append(e.b, '}')
+		return nil
 	}
-	return v, nil
+	return e.marshal(v)
 }
 
-// plainSchema is Schema.MarshalYAML for the keywords Build writes, with a
-// map sized to them rather than to every keyword of JSON Schema. A schema
-// using any other keyword (from a SchemaProvider) goes through kin-openapi.
-func plainSchema(s *openapi3.Schema) (any, error) {
+// object writes m with its keys sorted.
+func (e *docEncoder) object(m map[string]any) error {
+	base := len(e.keys)
+	e.keys = slices.AppendSeq(e.keys, maps.Keys(m))
+	keys := e.keys[base:]
+	sort.Strings(keys)
+	e.b = append(e.b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.str(k)
+		e.b = append(e.b, ':')
+		if err := e.value(m[k]); err != nil {
+			return err
+		}
+	}
+	e.b = append(e.b, '}')
+	clear(e.keys[base:])
+	e.keys = e.keys[:base]
+	return nil
+}
+
+// schemaKeywords are the keywords the schema encoder writes, sorted as
+// encoding/json sorts a map's keys (TestSchemaKeywordsSorted).
+var schemaKeywords = [...]string{
+	"additionalProperties", "anyOf", "contentEncoding", "default", "deprecated",
+	"description", "enum", "example", "examples", "exclusiveMaximum",
+	"exclusiveMinimum", "format", "items", "maxItems", "maxLength",
+	"maxProperties", "maximum", "minItems", "minLength", "minProperties",
+	"minimum", "multipleOf", "pattern", "properties", "required", "title", "type",
+}
+
+// keyword reports whether s has the keyword schemaKeywords[k] and, when
+// write is set, appends its value.
+func (e *docEncoder) keyword(s *openapi3.Schema, k int, write bool) (bool, error) {
+	switch schemaKeywords[k] {
+	case "additionalProperties":
+		ap := s.AdditionalProperties
+		if ap.Has == nil && ap.Schema == nil {
+			return false, nil
+		}
+		if !write {
+			return true, nil
+		}
+		if ap.Has != nil {
+			e.b = strconv.AppendBool(e.b, *ap.Has)
+			return true, nil
+		}
+		return true, e.value(ap.Schema)
+	case "anyOf":
+		return e.some(len(s.AnyOf) != 0, write, s.AnyOf)
+	case "contentEncoding":
+		return e.text(s.ContentEncoding, write)
+	case "default":
+		return e.some(s.Default != nil, write, s.Default)
+	case "deprecated":
+		if s.Deprecated && write {
+			e.b = append(e.b, "true"...)
+		}
+		return s.Deprecated, nil
+	case "description":
+		return e.text(s.Description, write)
+	case "enum":
+		return e.some(len(s.Enum) != 0, write, s.Enum)
+	case "example":
+		return e.some(s.Example != nil, write, s.Example)
+	case "examples":
+		return e.some(len(s.Examples) != 0, write, s.Examples)
+	case "exclusiveMaximum":
+		return e.some(s.ExclusiveMax.IsSet(), write, s.ExclusiveMax)
+	case "exclusiveMinimum":
+		return e.some(s.ExclusiveMin.IsSet(), write, s.ExclusiveMin)
+	case "format":
+		return e.text(s.Format, write)
+	case "items":
+		return e.some(s.Items != nil, write, s.Items)
+	case "maxItems":
+		n, ok := set(s.MaxItems)
+		return e.count(n, ok, write)
+	case "maxLength":
+		n, ok := set(s.MaxLength)
+		return e.count(n, ok, write)
+	case "maxProperties":
+		n, ok := set(s.MaxProps)
+		return e.count(n, ok, write)
+	case "maximum":
+		return e.number(s.Max, write)
+	case "minItems":
+		n, ok := nonZero(s.MinItems)
+		return e.count(n, ok, write)
+	case "minLength":
+		n, ok := nonZero(s.MinLength)
+		return e.count(n, ok, write)
+	case "minProperties":
+		n, ok := nonZero(s.MinProps)
+		return e.count(n, ok, write)
+	case "minimum":
+		return e.number(s.Min, write)
+	case "multipleOf":
+		return e.number(s.MultipleOf, write)
+	case "pattern":
+		return e.text(s.Pattern, write)
+	case "properties":
+		if len(s.Properties) == 0 || !write {
+			return len(s.Properties) != 0, nil
+		}
+		return true, e.properties(s.Properties)
+	case "required":
+		return e.some(len(s.Required) != 0, write, s.Required)
+	case "title":
+		return e.text(s.Title, write)
+	case "type":
+		return e.some(s.Type != nil && len(*s.Type) != 0, write, s.Type)
+	}
+	return false, nil
+}
+
+func nonZero(n uint64) (uint64, bool) { return n, n != 0 }
+
+func set(n *uint64) (uint64, bool) {
+	if n == nil {
+		return 0, false
+	}
+	return *n, true
+}
+
+func (e *docEncoder) some(present, write bool, v any) (bool, error) {
+	if !present || !write {
+		return present, nil
+	}
+	return true, e.value(v)
+}
+
+func (e *docEncoder) text(s string, write bool) (bool, error) {
+	if s != "" && write {
+		e.str(s)
+	}
+	return s != "", nil
+}
+
+func (e *docEncoder) count(n uint64, present, write bool) (bool, error) {
+	if present && write {
+		e.b = strconv.AppendUint(e.b, n, 10)
+	}
+	return present, nil
+}
+
+func (e *docEncoder) number(f *float64, write bool) (bool, error) {
+	if f == nil || !write {
+		return f != nil, nil
+	}
+	return true, e.float(*f)
+}
+
+// schema writes s as Schema.MarshalYAML's map would be written, for the
+// keywords of schemaKeywords (a keyword overrides an extension of the same
+// name, as it does in that map). A schema using any other keyword (from a
+// SchemaProvider) goes through kin-openapi.
+func (e *docEncoder) schema(s *openapi3.Schema) error {
 	rest := *s
 	rest.Extensions, rest.Origin = nil, nil
 	rest.AnyOf, rest.Type, rest.Title, rest.Format, rest.Description = nil, nil, "", "", ""
@@ -135,112 +392,79 @@ func plainSchema(s *openapi3.Schema) (any, error) {
 	rest.MinItems, rest.MaxItems, rest.Items = 0, nil, nil
 	rest.Required, rest.Properties, rest.MinProps, rest.MaxProps = nil, nil, 0, nil
 	rest.AdditionalProperties, rest.ContentEncoding = openapi3.AdditionalProperties{}, ""
-	if !reflect.ValueOf(rest).IsZero() {
+	if !reflect.ValueOf(&rest).Elem().IsZero() {
 		y, err := s.MarshalYAML()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return plain(y)
+		return e.value(y)
 	}
 
-	m := make(map[string]any, 4+len(s.Extensions))
-	var err error
-	set := func(k string, v any) {
-		if err == nil {
-			m[k], err = plain(v)
+	base := len(e.keys)
+	e.keys = slices.AppendSeq(e.keys, maps.Keys(s.Extensions))
+	ext := e.keys[base:]
+	sort.Strings(ext)
+	e.b = append(e.b, '{')
+	first := true
+	sep := func(name string) {
+		if !first {
+			e.b = append(e.b, ',')
 		}
+		first = false
+		e.str(name)
+		e.b = append(e.b, ':')
 	}
-	for k, v := range s.Extensions {
-		set(k, v)
-	}
-	if len(s.AnyOf) != 0 {
-		set("anyOf", s.AnyOf)
-	}
-	if s.Type != nil && len(*s.Type) != 0 {
-		set("type", s.Type)
-	}
-	if s.Title != "" {
-		m["title"] = s.Title
-	}
-	if s.Format != "" {
-		m["format"] = s.Format
-	}
-	if s.Description != "" {
-		m["description"] = s.Description
-	}
-	if len(s.Enum) != 0 {
-		set("enum", s.Enum)
-	}
-	if s.Default != nil {
-		set("default", s.Default)
-	}
-	if s.Example != nil {
-		set("example", s.Example)
-	}
-	if s.ExclusiveMin.IsSet() {
-		set("exclusiveMinimum", s.ExclusiveMin)
-	}
-	if s.ExclusiveMax.IsSet() {
-		set("exclusiveMaximum", s.ExclusiveMax)
-	}
-	if s.Deprecated {
-		m["deprecated"] = true
-	}
-	if s.Min != nil {
-		m["minimum"] = *s.Min
-	}
-	if s.Max != nil {
-		m["maximum"] = *s.Max
-	}
-	if s.MultipleOf != nil {
-		m["multipleOf"] = *s.MultipleOf
-	}
-	if s.MinLength != 0 {
-		m["minLength"] = s.MinLength
-	}
-	if s.MaxLength != nil {
-		m["maxLength"] = *s.MaxLength
-	}
-	if s.Pattern != "" {
-		m["pattern"] = s.Pattern
-	}
-	if s.MinItems != 0 {
-		m["minItems"] = s.MinItems
-	}
-	if s.MaxItems != nil {
-		m["maxItems"] = *s.MaxItems
-	}
-	if s.Items != nil {
-		set("items", s.Items)
-	}
-	if len(s.Required) != 0 {
-		m["required"] = s.Required
-	}
-	if len(s.Properties) != 0 {
-		props := make(map[string]any, len(s.Properties))
-		for k, v := range s.Properties {
-			if err == nil {
-				props[k], err = plain(v)
+	var err error
+	i := 0
+	for k, name := range schemaKeywords {
+		for ; i < len(ext) && ext[i] < name; i++ {
+			sep(ext[i])
+			if err = e.value(s.Extensions[ext[i]]); err != nil {
+				return err
 			}
 		}
-		m["properties"] = props
+		if present, _ := e.keyword(s, k, false); !present {
+			continue
+		}
+		if i < len(ext) && ext[i] == name {
+			i++ // the keyword wins
+		}
+		sep(name)
+		if _, err = e.keyword(s, k, true); err != nil {
+			return err
+		}
 	}
-	if s.MinProps != 0 {
-		m["minProperties"] = s.MinProps
+	for ; i < len(ext); i++ {
+		sep(ext[i])
+		if err = e.value(s.Extensions[ext[i]]); err != nil {
+			return err
+		}
 	}
-	if s.MaxProps != nil {
-		m["maxProperties"] = *s.MaxProps
+	e.b = append(e.b, '}')
+	clear(e.keys[base:])
+	e.keys = e.keys[:base]
+	return nil
+}
+
+// properties writes a schema's properties, sorted by name.
+func (e *docEncoder) properties(props openapi3.Schemas) error {
+	base := len(e.keys)
+	e.keys = slices.AppendSeq(e.keys, maps.Keys(props))
+	keys := e.keys[base:]
+	sort.Strings(keys)
+	e.b = append(e.b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.str(k)
+		e.b = append(e.b, ':')
+		if err := e.value(props[k]); err != nil {
+			return err
+		}
 	}
-	if ap := s.AdditionalProperties; ap.Has != nil {
-		m["additionalProperties"] = *ap.Has
-	} else if ap.Schema != nil {
-		set("additionalProperties", ap.Schema)
-	}
-	if len(s.Examples) != 0 {
-		set("examples", s.Examples)
-	}
-	if s.ContentEncoding != "" {
-		m["contentEncoding"] = s.ContentEncoding
-	}
-	return m, err
+	e.b = append(e.b, '}')
+	clear(e.keys[base:])
+	e.keys = e.keys[:base]
+	return nil
 }
