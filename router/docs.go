@@ -73,13 +73,19 @@ func (a *App) checkSchemes(rt *route) error {
 				}
 			}
 		}
+		prev, seen := a.schemes[name]
+		if seen && prev.scheme == s {
+			// The scheme the name was first seen with: nothing to compare,
+			// and its component was encoded then (a scheme is encoded once,
+			// not once per route using it).
+			return
+		}
 		comp, merr := json.Marshal(s.OpenAPISecurityScheme())
 		if merr != nil {
 			err = fmt.Errorf("security scheme %s: %v", name, merr)
 			return
 		}
-		prev, seen := a.schemes[name]
-		if seen && prev.scheme != s && !bytes.Equal(prev.component, comp) {
+		if seen && !bytes.Equal(prev.component, comp) {
 			err = fmt.Errorf("two different security schemes are named %q (one is used by %s); give one of them another Name", name, prev.route)
 			return
 		}

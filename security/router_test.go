@@ -270,6 +270,41 @@ func TestRouterDuplicateSchemeName(t *testing.T) {
 	do(t, app, getWith("/openapi.json", ""))
 }
 
+// TestRouterSchemeNameCompared: a scheme is compared with the one its name
+// was first seen with however many routes used either before, and only the
+// first one's own routes skip the comparison (the registrar encodes a
+// scheme's component once, not per route).
+func TestRouterSchemeNameCompared(t *testing.T) {
+	a := &security.APIKeyHeader{Header: "X-A"}
+	equal := &security.APIKeyHeader{Header: "X-A"} // another value, the same component
+	other := &security.APIKeyHeader{Header: "X-B"}
+	h := func(security.APIKey) (string, error) { return "", nil }
+	for _, tc := range []struct {
+		name    string
+		schemes []*security.APIKeyHeader
+		fails   bool
+	}{
+		{"one scheme on many routes", []*security.APIKeyHeader{a, a, a}, false},
+		{"equal schemes", []*security.APIKeyHeader{a, a, equal, equal, a}, false},
+		{"a different one after many", []*security.APIKeyHeader{a, a, a, other}, true},
+		{"a different one after an equal one", []*security.APIKeyHeader{a, equal, equal, other}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := router.New(router.Info{Title: "x", Version: "1"})
+			var failed any
+			func() {
+				defer func() { failed = recover() }()
+				for i, s := range tc.schemes {
+					app.Get(fmt.Sprintf("/r%d", i), h, di.Depends(s))
+				}
+			}()
+			if tc.fails != (failed != nil) || failed != nil && !strings.Contains(fmt.Sprint(failed), `two different security schemes are named "APIKeyHeader"`) {
+				t.Errorf("registration recovered %v, want a duplicate-name error: %v", failed, tc.fails)
+			}
+		})
+	}
+}
+
 // countingKey is a KeyFunc returning jwtSecret that counts its calls: one per
 // verification.
 func countingKey(n *atomic.Int64) func(context.Context, *jwt.Token) (any, error) {
