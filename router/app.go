@@ -169,7 +169,7 @@ func New(info Info, opts ...Option) *App {
 			}
 			*(**bind.Body)(dst) = b
 			return resolve.Cleanup{}, nil
-		})
+		}).WithoutPathValues()
 	a.dispatch = newDispatcher(a)
 	a.handler = a.dispatch
 	a.mux.HandleFunc("/", a.dispatch.muxFallback) // see dispatcher.serve
@@ -184,6 +184,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // The first middleware given is the outermost.
 func (a *App) Use(mw ...func(http.Handler) http.Handler) {
 	a.middleware = append(a.middleware, mw...)
+	a.dispatch.wrapped = len(a.middleware) > 0
 	var h http.Handler = a.dispatch
 	for i := len(a.middleware) - 1; i >= 0; i-- {
 		h = a.middleware[i](h)

@@ -31,6 +31,10 @@ type dispatcher struct {
 	// such a pattern otherwise than Keel does, so it no longer sets path
 	// values (see serve).
 	escapes bool
+	// wrapped is set once the App has middleware of its own (App.Use): it
+	// sees the request, also after the route has served it, so every route
+	// then sets its path values on it.
+	wrapped bool
 }
 
 type methodRoutes struct {
@@ -92,17 +96,37 @@ func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.unmatched(w, r, p)
 }
 
-// serve calls the route e matched with the wildcard values vals, set on the
-// request so that r.PathValue reads them (and r.Pattern, as ServeMux sets it).
+// serve calls the route e matched with the wildcard values vals, and sets
+// r.Pattern, as ServeMux does.
 //
-// When http.ServeMux reads the path as Keel does (a clean path without escapes
-// that net/http keeps apart and without a newline), the App's ServeMux, which
-// holds every route's pattern, routes the request again to the same route and
-// sets the values: then net/http keeps them in one small slice. r.SetPathValue
-// would have net/http allocate a map for them on every request (336 bytes),
-// which costs more time than ServeMux's match saves. Where ServeMux and Keel
-// could disagree, the values are set one by one.
+// Whether the values are also set on the request, for r.PathValue, was
+// decided when the route was registered (entry.direct) and, for the plan in
+// effect, when it was compiled (compiled.readsPath; an override recompiles
+// it): only where code that sees the request can read them. Otherwise the
+// route is called directly with vals, which its binders read (in the state's
+// wire.PathValues): one match, nothing allocated.
+//
+// Where the values are set, and http.ServeMux reads the path as Keel does (a
+// clean path without escapes that net/http keeps apart and without a
+// newline), the App's ServeMux, which holds every route's pattern, routes the
+// request again to the same route and sets the values: then net/http keeps
+// them in one small slice. r.SetPathValue would have net/http allocate a map
+// for them on every request (336 bytes). Where ServeMux and Keel could
+// disagree, the values are set one by one.
 func (d *dispatcher) serve(w http.ResponseWriter, r *http.Request, e *entry, p string, vals []string) {
+	if rt := e.direct; rt != nil && !d.wrapped {
+		if c := rt.plan.Load(); !c.readsPath {
+			r.Pattern = e.pattern
+			// Concrete calls, not through an interface: vals stays on the
+			// caller's stack.
+			if rt.kind == kindJSON {
+				rt.serveWith(w, r, c, vals)
+			} else {
+				rt.serveOther(w, r, c, vals)
+			}
+			return
+		}
+	}
 	if len(e.names) > 0 && e.names[0] != "" && !d.escapes && r.URL.RawPath == "" && p == r.URL.Path &&
 		r.Method != http.MethodConnect && strings.IndexByte(p, '\n') < 0 && isClean(p) {
 		d.app.mux.ServeHTTP(w, r)

@@ -178,3 +178,15 @@ func isWrapped(err error) bool {
 	var se *resolve.SwallowedError
 	return errors.As(err, &se)
 }
+
+// ownErrors reports whether the App's ErrorFormat is one of Keel's, which
+// never read the request's path values. A format of the application's
+// receives the request (and may log r.PathValue): then every route sets them
+// on it (dispatcher.serve).
+func (a *App) ownErrors() bool {
+	switch a.cfg.errors.(type) {
+	case FastAPIErrors, ProblemDetails, *FastAPIErrors, *ProblemDetails:
+		return true
+	}
+	return false
+}

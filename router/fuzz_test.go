@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/keelgo/keel/internal/wire"
+	"github.com/keelgo/keel/router"
 )
 
 // FuzzRequest sends arbitrary paths, queries, headers and bodies through an app
@@ -106,7 +107,7 @@ func FuzzRouting(f *testing.F) {
 		f.Add(uint8(0), p)
 		f.Add(uint8(4), p)
 	}
-	app := routingApp(f)
+	apps := []*router.App{routingApp(f), routingAppPlain(f)}
 	routes := []oracleRoute{
 		oracle("GET,HEAD", "/openapi.json", ""), oracle("GET,HEAD", "/docs", ""), oracle("GET,HEAD", "/docs/swagger-ui/{...}", ""),
 		oracle("GET,HEAD", "/docs/oauth2-redirect", ""), oracle("GET,HEAD", "/redoc", ""),
@@ -119,73 +120,80 @@ func FuzzRouting(f *testing.F) {
 		if !strings.HasPrefix(target, "/") || strings.ContainsAny(target, "?#") {
 			return
 		}
-		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n")))
-		if err != nil {
-			return // net/http refuses it before any handler
+		for _, app := range apps { // the values through the request, and straight from Keel's match
+			fuzzRoute(t, app, routes, method, target)
 		}
-		w := httptest.NewRecorder()
-		app.ServeHTTP(w, r)
-		p := wire.TextString(r.URL.Path)
-		if w.Code == 405 && slices.Contains(strings.Split(w.Header().Get("Allow"), ", "), method) {
-			t.Fatalf("%s %s: 405 with Allow %q", method, target, w.Header().Get("Allow"))
+	})
+}
+
+// fuzzRoute checks one request to app against Starlette (the routes).
+func fuzzRoute(t *testing.T, app *router.App, routes []oracleRoute, method, target string) {
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n")))
+	if err != nil {
+		return // net/http refuses it before any handler
+	}
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, r)
+	p := wire.TextString(r.URL.Path)
+	if w.Code == 405 && slices.Contains(strings.Split(w.Header().Get("Allow"), ", "), method) {
+		t.Fatalf("%s %s: 405 with Allow %q", method, target, w.Header().Get("Allow"))
+	}
+	// Starlette.
+	var partial *oracleRoute
+	for i := range routes {
+		rt := &routes[i]
+		sub := rt.re.FindStringSubmatch(p)
+		if sub == nil {
+			continue
 		}
-		// Starlette.
-		var partial *oracleRoute
-		for i := range routes {
-			rt := &routes[i]
-			sub := rt.re.FindStringSubmatch(p)
-			if sub == nil {
-				continue
+		if !slices.Contains(rt.methods, method) {
+			if partial == nil {
+				partial = rt
 			}
-			if !slices.Contains(rt.methods, method) {
-				if partial == nil {
-					partial = rt
-				}
-				continue
+			continue
+		}
+		if rt.name == "" { // a documentation page answers as it likes
+			if w.Code == 405 || w.Code == 307 {
+				t.Fatalf("%s %s: %d from the page %s", method, target, w.Code, rt.pattern)
 			}
-			if rt.name == "" { // a documentation page answers as it likes
-				if w.Code == 405 || w.Code == 307 {
-					t.Fatalf("%s %s: %d from the page %s", method, target, w.Code, rt.pattern)
+			return
+		}
+		if w.Code != 200 {
+			t.Fatalf("%s %s: %d, want 200 from %s", method, target, w.Code, rt.pattern)
+		}
+		var got map[string]string
+		json.Unmarshal(w.Body.Bytes(), &got)
+		want := ""
+		if len(sub) > 1 {
+			want = sub[1]
+		}
+		if got[rt.name] != want || got["pattern"] != rt.muxPat {
+			t.Fatalf("%s %s: %s, want %s=%q from %s", method, target, w.Body, rt.name, want, rt.muxPat)
+		}
+		return
+	}
+	if partial != nil {
+		if w.Code != 405 || w.Header().Get("Allow") != strings.Join(partial.methods, ", ") {
+			t.Fatalf("%s %s: %d Allow %q, want 405 Allow %v", method, target, w.Code, w.Header().Get("Allow"), partial.methods)
+		}
+		return
+	}
+	if p != "/" {
+		other := p + "/"
+		if strings.HasSuffix(p, "/") {
+			other = strings.TrimRight(p, "/")
+		}
+		for _, rt := range routes {
+			if rt.re.MatchString(other) {
+				loc, err := url.Parse(w.Header().Get("Location"))
+				if w.Code != 307 || err != nil || loc.Host != "example.com" || loc.Path != other {
+					t.Fatalf("%s %s: %d Location %q, want 307 to %q", method, target, w.Code, w.Header().Get("Location"), other)
 				}
 				return
 			}
-			if w.Code != 200 {
-				t.Fatalf("%s %s: %d, want 200 from %s", method, target, w.Code, rt.pattern)
-			}
-			var got map[string]string
-			json.Unmarshal(w.Body.Bytes(), &got)
-			want := ""
-			if len(sub) > 1 {
-				want = sub[1]
-			}
-			if got[rt.name] != want || got["pattern"] != rt.muxPat {
-				t.Fatalf("%s %s: %s, want %s=%q from %s", method, target, w.Body, rt.name, want, rt.muxPat)
-			}
-			return
 		}
-		if partial != nil {
-			if w.Code != 405 || w.Header().Get("Allow") != strings.Join(partial.methods, ", ") {
-				t.Fatalf("%s %s: %d Allow %q, want 405 Allow %v", method, target, w.Code, w.Header().Get("Allow"), partial.methods)
-			}
-			return
-		}
-		if p != "/" {
-			other := p + "/"
-			if strings.HasSuffix(p, "/") {
-				other = strings.TrimRight(p, "/")
-			}
-			for _, rt := range routes {
-				if rt.re.MatchString(other) {
-					loc, err := url.Parse(w.Header().Get("Location"))
-					if w.Code != 307 || err != nil || loc.Host != "example.com" || loc.Path != other {
-						t.Fatalf("%s %s: %d Location %q, want 307 to %q", method, target, w.Code, w.Header().Get("Location"), other)
-					}
-					return
-				}
-			}
-		}
-		if w.Code != 404 {
-			t.Fatalf("%s %s: %d, want 404", method, target, w.Code)
-		}
-	})
+	}
+	if w.Code != 404 {
+		t.Fatalf("%s %s: %d, want 404", method, target, w.Code)
+	}
 }

@@ -18,6 +18,14 @@ type entry struct {
 	// for this route that no middleware outside the App answered (see
 	// dispatcher.unmatched); nil for a route without middleware.
 	preflight http.Handler
+	// direct is the route to serve straight from Keel's match, with the
+	// wildcard values handed to its binders and not set on the request, when
+	// no code that sees the request could read them: nil for a route with
+	// middleware, a WebSocket route, the documentation pages, and every route
+	// of an App whose ErrorFormat is not Keel's own; the plan in effect
+	// (direct.plan, which an override changes) decides per request
+	// (dispatcher.serve).
+	direct *route
 }
 
 // node is a trie node: the routes of one method, by path segment.

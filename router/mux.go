@@ -17,7 +17,7 @@ func errMethodNotAllowed() *keel.HTTPError { return keel.NewHTTPError(405, "Meth
 // handle adds a route to the routing table. A pattern that http.ServeMux
 // would refuse (two patterns that overlap with neither more specific) panics,
 // as ServeMux does.
-func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Handler) {
+func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Handler, direct *route) {
 	pattern := method + " " + muxPattern
 	func() {
 		defer func() {
@@ -36,7 +36,11 @@ func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Han
 		a.dispatch.escapes = true
 	}
 	_, names := shape(muxPattern)
-	a.addEntry(method, muxPattern, &entry{methods: []string{method}, pattern: pattern, names: names, h: h, preflight: preflight})
+	e := &entry{methods: []string{method}, pattern: pattern, names: names, h: h, preflight: preflight}
+	if direct != nil && a.ownErrors() {
+		e.direct = direct
+	}
+	a.addEntry(method, muxPattern, e)
 }
 
 // addEntry files e in the dispatcher, with its registration order.

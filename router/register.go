@@ -224,7 +224,14 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 		h = rt.cfg.middleware[i](h)
 		preflight = rt.cfg.middleware[i](preflight)
 	}
-	a.handle(rt, method, muxPattern, h, preflight)
+	// Served straight from Keel's match (dispatcher.serve) unless code
+	// around the plan sees the request: the route's middleware, or a WebSocket
+	// route's handshake (kept simple: it is per connection).
+	var direct *route
+	if len(rt.cfg.middleware) == 0 && !rt.cfg.websocket {
+		direct = rt
+	}
+	a.handle(rt, method, muxPattern, h, preflight, direct)
 	a.routes = append(a.routes, rt)
 	a.docOnce = sync.Once{}
 }
@@ -235,9 +242,13 @@ type compiled struct {
 	// body is set when some binder reads the request body: the router reads it
 	// before resolving, as FastAPI does, so that an unreadable body or a JSON
 	// syntax error answers first (docs/fastapi-compat.md §4.5).
-	body  bool
-	jsons []*bind.Binder   // binders whose JSON syntax is checked up front
-	enc   *jsonenc.Encoder // the handler's result, nil when it returns only an error
+	body bool
+	// readsPath: some function of the plan may read r.PathValue
+	// (resolve.Plan.ReadsPathValues): the dispatcher then sets the values
+	// on the request (dispatcher.serve).
+	readsPath bool
+	jsons     []*bind.Binder   // binders whose JSON syntax is checked up front
+	enc       *jsonenc.Encoder // the handler's result, nil when it returns only an error
 }
 
 func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provider) (*compiled, error) {
@@ -269,7 +280,7 @@ func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provid
 		}
 		bodies = bodyBinders(plan)
 	}
-	c := &compiled{plan: plan, body: len(bodies) > 0}
+	c := &compiled{plan: plan, body: len(bodies) > 0, readsPath: plan.ReadsPathValues()}
 	if out := plan.Output(); out != nil {
 		c.enc = a.json.For(out)
 	}
@@ -486,19 +497,32 @@ func (a *App) resolveBody(t reflect.Type) (*resolve.Provider, resolve.Kind, erro
 func (a *App) binderProvider(b *bind.Binder) *resolve.Provider {
 	t := b.Type()
 	name := "params(" + t.String() + ")"
+	// The inputs: the request, then the path values Keel's match found
+	// (dispatcher.serve) when the struct has path fields, then the body when
+	// it reads it.
 	in := []reflect.Type{reflect.TypeFor[*http.Request]()}
+	path, body := -1, -1
+	if b.HasPath() {
+		path = len(in)
+		in = append(in, reflect.TypeFor[*wire.PathValues]())
+	}
 	var deps []resolve.Dependency
 	if b.NeedsBody() {
+		body = len(in)
 		in = append(in, reflect.TypeFor[*bind.Body]())
 		deps = append(deps, a.body.Dependency())
 	}
 	p := resolve.NewRaw(b, name, t, in, func(in []unsafe.Pointer, dst unsafe.Pointer) (resolve.Cleanup, error) {
-		var body *bind.Body
-		if len(in) > 1 {
-			body = *(**bind.Body)(in[1])
+		var pv *wire.PathValues
+		if path >= 0 {
+			pv = *(**wire.PathValues)(in[path])
 		}
-		return resolve.Cleanup{}, b.BindPtr(*(**http.Request)(in[0]), body, dst)
-	}, deps...)
+		var bd *bind.Body
+		if body >= 0 {
+			bd = *(**bind.Body)(in[body])
+		}
+		return resolve.Cleanup{}, b.BindPtr(*(**http.Request)(in[0]), pv, bd, dst)
+	}, deps...).WithoutPathValues() // it reads them from the *wire.PathValues
 	if b.FillsAll() {
 		p.Fills() // no zeroing before binding
 	}

@@ -164,15 +164,19 @@ func (s *stream) write(b []byte) bool {
 var errClientGone = fmt.Errorf("keel: the client went away during the stream: %w", context.Canceled)
 
 func (or *otherRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt := or.rt
+	or.rt.serveOther(w, r, or.rt.plan.Load(), nil)
+}
+
+// serveOther is serveWith for a result that is not JSON.
+func (rt *route) serveOther(w http.ResponseWriter, r *http.Request, c *compiled, vals []string) {
 	a := rt.app
-	c := rt.plan.Load()
 	plan := c.plan
 	body, ok := rt.readBody(w, r, c)
 	if !ok {
 		return
 	}
 	st := plan.Acquire(r)
+	rt.setPath(st, vals)
 	if body != nil {
 		st.Preset(a.body, reflect.ValueOf(body))
 	}

@@ -42,6 +42,19 @@ func static(r *http.Request) (map[string]string, error) {
 	return map[string]string{"pattern": r.Pattern, "-": ""}, nil
 }
 
+// plainEcho is echo without the request: no code of the route sees it, so
+// Keel's match hands the values to the binder and sets none on the request;
+// the answer is the same, with the pattern the route is registered under.
+func plainEcho[P idParam | pathParam | xParam | pParam](pattern, name string) func(p P) (map[string]string, error) {
+	return func(p P) (map[string]string, error) {
+		return map[string]string{"pattern": pattern, name: struct{ V string }(p).V}, nil
+	}
+}
+
+func plainStatic(pattern string) func() (map[string]string, error) {
+	return func() (map[string]string, error) { return map[string]string{"pattern": pattern, "-": ""}, nil }
+}
+
 // routingApp has routes of every shape, registered so that Starlette's
 // registration order and ServeMux's "most specific" agree.
 func routingApp(t testing.TB) *router.App {
@@ -57,8 +70,30 @@ func routingApp(t testing.TB) *router.App {
 	return app
 }
 
+// routingAppPlain is routingApp with handlers that do not take the request.
+func routingAppPlain(t testing.TB) *router.App {
+	app, _ := quietApp()
+	app.Get("/ping", plainStatic("GET /ping"))
+	app.Get("/users/me/", plainStatic("GET /users/me/{$}"))
+	app.Get("/items/{id}", plainEcho[idParam]("GET /items/{id}", "id"))
+	app.Post("/items/", plainStatic("POST /items/{$}"))
+	app.Put("/items/{id}", plainEcho[idParam]("PUT /items/{id}", "id"))
+	app.Get("/files/{path...}", plainEcho[pathParam]("GET /files/{path...}", "path"))
+	app.Get("/a/{x}/b", plainEcho[xParam]("GET /a/{x}/b", "x"))
+	app.Delete("/a/{x}/b", plainEcho[xParam]("DELETE /a/{x}/b", "x"))
+	return app
+}
+
 func TestDecodedPathRouting(t *testing.T) {
-	app := routingApp(t)
+	for name, app := range map[string]*router.App{"request": routingApp(t), "plain": routingAppPlain(t)} {
+		t.Run(name, func(t *testing.T) { testDecodedPathRouting(t, app) })
+	}
+}
+
+// testDecodedPathRouting runs the routing table against app, routingApp or
+// routingAppPlain: whether the values reach the binder through the request
+// or straight from Keel's match, the answers are the same.
+func testDecodedPathRouting(t *testing.T, app *router.App) {
 	nf := `{"detail":"Not Found"}`
 	mna := `{"detail":"Method Not Allowed"}`
 	for _, c := range []struct {

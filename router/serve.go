@@ -19,8 +19,15 @@ var jsonCT = []string{"application/json"}[:1:1]
 // dependencies and call the handler, encode the result, run function-scope
 // cleanups, write the response, then run request-scope cleanups (docs/fastapi-compat.md §3.5).
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt.serveWith(w, r, rt.plan.Load(), nil)
+}
+
+// serveWith serves r with the plan c. vals are the wildcard values of
+// Keel's match when the dispatcher calls the route directly (matched), for
+// the binders; nil when r came through ServeMux or middleware, where the
+// values are set on r and the binders read r.PathValue.
+func (rt *route) serveWith(w http.ResponseWriter, r *http.Request, c *compiled, vals []string) {
 	a := rt.app
-	c := rt.plan.Load()
 	plan := c.plan
 	// FastAPI reads and parses the body before resolving anything (docs/fastapi-compat.md §4.5):
 	// 413, 400 and json_invalid answer first, before authentication.
@@ -29,6 +36,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := plan.Acquire(r)
+	rt.setPath(st, vals)
 	if body != nil {
 		st.Preset(a.body, reflect.ValueOf(body))
 	}
@@ -106,4 +114,13 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.cfg.logger.ErrorContext(r.Context(), "keel: request-scope cleanup failed after the response", "method", r.Method, "path", r.URL.Path, "error", cerr.Error())
 	}
 	done = true
+}
+
+// setPath hands the wildcard values of Keel's match, if any, to the binders.
+func (rt *route) setPath(st *resolve.State, vals []string) {
+	if vals != nil {
+		if pv := st.Path(); pv != nil {
+			pv.Set(rt.wild, vals)
+		}
+	}
 }

@@ -277,15 +277,21 @@ func provideValue[T any](meta Scheme, authenticate func(*http.Request) (T, error
 // scheme and return the provider's Dependency from s.Dependency every time:
 // the provider's identity is the scheme's.
 func Provide(s Scheme, fn any, deps ...di.Source) *di.Provider {
-	return schemeProvider(s, di.Provide(fn, deps...))
+	// Not schemeProvider: fn is the application's, and may read the
+	// request's path values.
+	return (*di.Provider)((*resolve.Provider)(di.Provide(fn, deps...)).WithMeta(s))
 }
 
 // schemeProvider returns a copy of p (a provider of its own identity) that
 // stands for the scheme s: the resolver treats it as a security scheme (it
 // uses scopes for caching, docs/fastapi-compat.md §2.4, and is named after the
-// scheme), and the router documents s in OpenAPI.
+// scheme), and the router documents s in OpenAPI. p is one of this package's
+// functions, which read the request's headers, never its path values: it is
+// marked so (resolve.Provider.WithoutPathValues), and a route whose other
+// functions do not take the request gets its path values without setting
+// them on the request (DESIGN.md, Routing).
 func schemeProvider(s Scheme, p *di.Provider) *di.Provider {
-	return (*di.Provider)((*resolve.Provider)(p).WithMeta(s))
+	return (*di.Provider)((*resolve.Provider)(p).WithMeta(s).WithoutPathValues())
 }
 
 func configError(scheme any, format string, args ...any) error {

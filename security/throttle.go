@@ -151,7 +151,7 @@ func (t *LoginThrottle) Dependency() di.Dependency {
 		// The throttle as the provider's meta: the router checks its
 		// configuration (ConfigChecker) and documents its answers
 		// (OpenAPIResponses).
-		return (*di.Provider)(p.WithMeta(t))
+		return (*di.Provider)(p.WithMeta(t).WithoutPathValues()) // Begin reads the client address, not the path
 	})
 	return d.InScope(di.ScopeFunction)
 }

@@ -161,6 +161,9 @@ func (b *Binder) PathNames() []string {
 	return names
 }
 
+// HasPath reports whether the binder has path fields.
+func (b *Binder) HasPath() bool { return len(b.path) > 0 }
+
 // NeedsBody reports whether the binder reads the request body (body, form or
 // file fields).
 func (b *Binder) NeedsBody() bool { return b.whole != nil || len(b.body) > 0 || len(b.form) > 0 }
@@ -219,11 +222,14 @@ func (b *Binder) Bind(r *http.Request, body *Body, dst reflect.Value) error {
 	if dst.Type() != b.typ || !dst.CanAddr() {
 		panic("params: Bind needs an addressable " + b.typ.String() + ", got " + dst.Type().String())
 	}
-	return b.BindPtr(r, body, dst.Addr().UnsafePointer())
+	return b.BindPtr(r, nil, body, dst.Addr().UnsafePointer())
 }
 
-// BindPtr is Bind into the value base points to, which must be of Type().
-func (b *Binder) BindPtr(r *http.Request, body *Body, base unsafe.Pointer) error {
+// BindPtr is Bind into the value base points to, which must be of Type(),
+// with the path fields read from path, the values the router's match found,
+// or from r.PathValue when path is nil or was not set for this request (a
+// route whose code sees the request: there the router sets them on r).
+func (b *Binder) BindPtr(r *http.Request, path *wire.PathValues, body *Body, base unsafe.Pointer) error {
 	var errs []keel.ErrorDetail
 	if b.isBody {
 		// Compiler.Body: the value is the body.
@@ -234,7 +240,13 @@ func (b *Binder) BindPtr(r *http.Request, body *Body, base unsafe.Pointer) error
 	}
 	for _, bd := range b.path {
 		p := fieldPtr(base, bd.offset)
-		v := wire.TextString(r.PathValue(bd.name))
+		var v string
+		if path != nil && path.Matched() {
+			v = path.Get(bd.name)
+		} else {
+			v = r.PathValue(bd.name)
+		}
+		v = wire.TextString(v)
 		if f := bd.el.set(p, v); f != nil {
 			errs = append(errs, detail(f, []any{"path", bd.name}, v))
 		}

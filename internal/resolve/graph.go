@@ -154,6 +154,10 @@ type Plan struct {
 	usesConn bool                  // the handler takes the connection
 	connType reflect.Type
 	tracer   Tracer
+	usesPath bool // some function takes the *wire.PathValues (a binder with path fields)
+	// readsPath: some function may read r.PathValue: it takes the
+	// *http.Request and is not marked WithoutPathValues.
+	readsPath bool
 }
 
 // Slots of State.ptrs after the occurrences' (nOcc + …).
@@ -163,6 +167,7 @@ const (
 	slotResponse
 	slotBackground
 	slotConn
+	slotPath
 	nBuiltinSlots
 )
 
@@ -204,6 +209,18 @@ func (p *Plan) UsesBackground() bool { return p.usesBg }
 
 // UsesConn reports whether the handler takes the connection (Builtins.Conn).
 func (p *Plan) UsesConn() bool { return p.usesConn }
+
+// UsesPath reports whether some function of the plan takes the request's
+// path values as a *wire.PathValues (a binder with path fields): the caller
+// sets them with State.Path before running it.
+func (p *Plan) UsesPath() bool { return p.usesPath }
+
+// ReadsPathValues reports whether some function of the plan, overrides
+// applied, may read the request's path values through r.PathValue: it takes
+// the *http.Request and was not made WithoutPathValues. The router sets them
+// on the request only for such plans (and where other code it runs sees the
+// request).
+func (p *Plan) ReadsPathValues() bool { return p.readsPath }
 
 // CompileError is a registration error: it names the function, the parameter and
 // its type, and says how to fix it.
@@ -263,6 +280,7 @@ const (
 	inScopes
 	inBackground
 	inConn
+	inPath
 )
 
 type input struct {
@@ -281,6 +299,7 @@ type compiler struct {
 	usesRsp  bool
 	usesBg   bool
 	usesConn bool
+	usesPath bool
 	stack    []*Provider
 	uses     map[*Provider]bool // memo: provider uses scopes below (docs/fastapi-compat.md §2.4)
 	resolved map[reflect.Type]resolution
@@ -311,7 +330,7 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 	}
 	p := &Plan{root: root, nOcc: c.nOcc, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
 		out: handler.out, handler: handler, tree: tree, usesBg: c.usesBg, usesConn: c.usesConn,
-		connType: cfg.Builtins.Conn, tracer: cfg.Tracer}
+		connType: cfg.Builtins.Conn, tracer: cfg.Tracer, usesPath: c.usesPath}
 	c.finish(p)
 	p.pool.plan = p
 	return p, nil
@@ -398,8 +417,6 @@ func (c *compiler) finish(p *Plan) {
 					next++
 					o.convert = true
 				}
-			case inRequest:
-				in.slot = base + slotRequest
 			case inContext:
 				in.slot = base + slotContext
 			case inResponse:
@@ -408,6 +425,13 @@ func (c *compiler) finish(p *Plan) {
 				in.slot = base + slotBackground
 			case inConn:
 				in.slot = base + slotConn
+			case inPath:
+				in.slot = base + slotPath
+			case inRequest:
+				in.slot = base + slotRequest
+				if !o.p.noPath {
+					p.readsPath = true
+				}
 			case inScopes:
 				in.slot = next
 				p.consts = append(p.consts, constSlot{slot: next, ptr: c.scopesValue(o.scopes)})
@@ -588,7 +612,7 @@ func (p *Provider) inTypes() []reflect.Type { return p.in }
 // request, its context, Config.Builtins).
 func (c *compiler) isBuiltin(t reflect.Type) bool {
 	b := c.cfg.Builtins
-	return t == requestType || t == ctxType || t == b.Response || t == b.Scopes || t == b.Background || t == b.Conn
+	return t == requestType || t == ctxType || t == pathType || t == b.Response || t == b.Scopes || t == b.Background || t == b.Conn
 }
 
 type childDecl struct {
@@ -716,6 +740,10 @@ func (c *compiler) signature(p *Provider, explicit []Dependency, root bool, path
 			continue
 		case ctxType:
 			sig.inputs[i] = input{kind: inContext}
+			continue
+		case pathType:
+			sig.inputs[i] = input{kind: inPath}
+			c.usesPath = true
 			continue
 		case c.cfg.Builtins.Response:
 			sig.inputs[i] = input{kind: inResponse}

@@ -25,6 +25,7 @@ import (
 	"unsafe"
 
 	"github.com/keelgo/keel/internal/names"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // Provider is a function registered as a dependency. It is immutable once
@@ -40,6 +41,9 @@ type Provider struct {
 	in    []reflect.Type // the parameter types
 	call  Call           // the typed call (di.Func*, NewRaw); nil: fn is called by reflection or an adapter
 	zero  bool           // call expects dst zeroed (NewRaw)
+	// noPath: the function takes the *http.Request but never reads its path
+	// values (WithoutPathValues): Keel's own binders, body reader, schemes.
+	noPath bool
 }
 
 type returnShape uint8
@@ -58,6 +62,7 @@ var (
 	funcType    = reflect.TypeFor[func()]()
 	ctxType     = reflect.TypeFor[context.Context]()
 	requestType = reflect.TypeFor[*http.Request]()
+	pathType    = reflect.TypeFor[*wire.PathValues]()
 )
 
 // NewProvider makes a provider of fn, with its explicit dependencies (di.Provide).
@@ -130,6 +135,19 @@ func (p *Provider) Fills() *Provider {
 func (p *Provider) WithMeta(meta any) *Provider {
 	c := *p
 	c.meta = meta
+	return &c
+}
+
+// WithoutPathValues returns a copy of p, a new provider with its own identity,
+// marked as never reading the request's path values (r.PathValue) although
+// it takes the *http.Request: Plan.ReadsPathValues leaves it out. Only Keel's
+// own functions are marked (the parameter binders, which read the values
+// from the *wire.PathValues the state holds, the body reader, the built-in
+// security schemes); a function of the application that takes the request
+// is never marked, whatever it does with it.
+func (p *Provider) WithoutPathValues() *Provider {
+	c := *p
+	c.noPath = true
 	return &c
 }
 

@@ -26,6 +26,7 @@ import (
 	"unsafe"
 
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/wire"
 )
 
 // State is one request's resolution: values, cache, collected validation errors
@@ -41,6 +42,10 @@ type State struct {
 	respP *Response
 	bgP   *Background
 	conn  unsafe.Pointer // Builtins.Conn's memory, when the plan takes it
+	// path is the request's path values, injected as *wire.PathValues
+	// (pathP) into the binders of path fields; the caller sets them (Path).
+	path  wire.PathValues
+	pathP *wire.PathValues
 
 	ptrs     []unsafe.Pointer // slots (see Plan.nSlots); an occurrence's may point at another's after a cache hit
 	own      []unsafe.Pointer // each occurrence's own memory, to undo cache hits at Release
@@ -90,7 +95,7 @@ func (p *Plan) newState() *State {
 		bad:   make([]bool, p.nOcc),
 		args:  make([]unsafe.Pointer, p.maxArgs),
 	}
-	st.respP, st.bgP = &st.resp, &st.bg
+	st.respP, st.bgP, st.pathP = &st.resp, &st.bg, &st.path
 	for _, o := range p.occs {
 		if t := o.p.out; t != nil {
 			st.own[o.id] = reflect.New(t).UnsafePointer()
@@ -102,6 +107,7 @@ func (p *Plan) newState() *State {
 	st.ptrs[base+slotContext] = unsafe.Pointer(&st.ctx)
 	st.ptrs[base+slotResponse] = unsafe.Pointer(&st.respP)
 	st.ptrs[base+slotBackground] = unsafe.Pointer(&st.bgP)
+	st.ptrs[base+slotPath] = unsafe.Pointer(&st.pathP)
 	if p.usesConn && p.connType != nil {
 		st.conn = reflect.New(p.connType).UnsafePointer()
 		st.ptrs[base+slotConn] = st.conn
@@ -138,6 +144,9 @@ func (p *Plan) Release(st *State) {
 	if st.conn != nil {
 		reflect.NewAt(p.connType, st.conn).Elem().SetZero()
 	}
+	if p.usesPath {
+		st.path.Reset()
+	}
 	if cap(st.buf) > 64<<10 {
 		st.buf = nil // let a huge buffer go rather than keep it alive
 	}
@@ -157,6 +166,16 @@ func (st *State) Preset(p *Provider, v reflect.Value) bool {
 	reflect.NewAt(p.out, st.ptrs[k.occ]).Elem().Set(v)
 	st.cache[k.key] = int32(k.occ)
 	return true
+}
+
+// Path returns the request's path values for the plan's functions to read,
+// for the caller to set before running the plan, or nil when no function
+// takes them (Plan.UsesPath).
+func (st *State) Path() *wire.PathValues {
+	if !st.plan.usesPath {
+		return nil
+	}
+	return &st.path
 }
 
 // Response returns the response handle providers and the handler wrote to (docs/fastapi-compat.md

@@ -11,6 +11,43 @@ import (
 // percent-decoded path (so %2F is a '/'), read with TextString.
 func Path(r *http.Request) string { return TextString(r.URL.Path) }
 
+// PathValues are one request's path wildcard values, by name: what the
+// router's match of Path found, for the binders' path fields, without
+// r.SetPathValue (which has net/http allocate a map per request). The
+// router keeps one per pooled request state; the zero value holds none, and
+// then the binders read r.PathValue.
+type PathValues struct {
+	names []string // the route's wildcard names, shared by its requests
+	vals  []string // vals[i] is names[i]'s value; buf's memory up to len(buf)
+	buf   [8]string
+}
+
+// Set holds vals[i] as the value of names[i]. names is kept (it must not
+// change), vals copied.
+func (pv *PathValues) Set(names, vals []string) {
+	pv.names = names
+	pv.vals = append(pv.buf[:0], vals...)
+}
+
+// Matched reports whether the values were set (Set) for this request.
+func (pv *PathValues) Matched() bool { return pv.names != nil }
+
+// Get returns name's value, "" when there is none (as r.PathValue does).
+func (pv *PathValues) Get(name string) string {
+	for i, n := range pv.names {
+		if n == name && i < len(pv.vals) {
+			return pv.vals[i]
+		}
+	}
+	return ""
+}
+
+// Reset forgets the values, so that a pooled state keeps no request's path.
+func (pv *PathValues) Reset() {
+	clear(pv.vals)
+	pv.names, pv.vals = nil, nil
+}
+
 // Python's urllib.parse.quote: bytes outside these, and outside the safe set
 // given to it, are written as %XX.
 const alwaysSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
