@@ -58,15 +58,14 @@ func TestDown(t *testing.T) {
 		t.Fatalf("UseNonce: %v %v", ok, err)
 	}
 	srv.Stop()
+	var took []time.Duration
 	for range 3 {
 		start := time.Now()
 		ok, err := s.UseNonce(ctx, "n", 2, exp)
 		if err == nil || ok {
 			t.Fatalf("UseNonce with the server down: %v %v", ok, err)
 		}
-		if d := time.Since(start); d > 500*time.Millisecond {
-			t.Fatalf("UseNonce took %v with the server down", d)
-		}
+		took = append(took, time.Since(start))
 		if _, err := s.Attempt(ctx, "a", time.Minute, security.AttemptLimit{Key: "k", Limit: 1}); err == nil {
 			t.Fatal("Attempt with the server down: no error")
 		}
@@ -74,6 +73,7 @@ func TestDown(t *testing.T) {
 			t.Fatal("Ping with the server down: no error")
 		}
 	}
+	checkTimeouts(t, "UseNonce with the server down", took, 0)
 	srv.Restart()
 	// The client dials again at once, or, once its dials have failed as many
 	// times as its pool has connections, within a second (go-redis probes a
@@ -119,8 +119,8 @@ func TestTLS(t *testing.T) {
 }
 
 // TestTimeout: with a server that hangs (stopped with SIGSTOP), every call
-// fails within the default timeout, 100 ms, give or take the scheduling of a
-// loaded machine; when it resumes, calls succeed again.
+// fails after the default timeout, 100 ms, give or take the scheduling of a
+// loaded machine (checkTimeouts); when it resumes, calls succeed again.
 func TestTimeout(t *testing.T) {
 	srv := redistest.Start(t)
 	s, err := redisstore.Open(srv.URL, redisstore.Options{})
@@ -136,6 +136,7 @@ func TestTimeout(t *testing.T) {
 		}
 	}
 	srv.Pause()
+	var took []time.Duration
 	for i := range 3 {
 		start := time.Now()
 		_, err := s.UseNonce(ctx, "n", uint64(i+1), exp)
@@ -143,10 +144,9 @@ func TestTimeout(t *testing.T) {
 		if err == nil {
 			t.Fatal("UseNonce answered with the server stopped")
 		}
-		if d < redisstore.DefaultTimeout || d > 5*redisstore.DefaultTimeout {
-			t.Errorf("UseNonce failed after %v, want about %v", d, redisstore.DefaultTimeout)
-		}
+		took = append(took, d)
 	}
+	checkTimeouts(t, "UseNonce with the server stopped", took, redisstore.DefaultTimeout)
 	srv.Resume()
 	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
 		if ok, err := s.UseNonce(ctx, "n", 10, exp); err == nil {
@@ -158,6 +158,27 @@ func TestTimeout(t *testing.T) {
 		if time.Since(start) > 5*time.Second {
 			t.Fatal("no answer 5 s after the resume")
 		}
+	}
+}
+
+// checkTimeouts checks how long calls that failed took, with the default
+// timeout: each after least at least, none 2 s or more, and the fastest within 5
+// times the timeout. The bounds leave room for a loaded machine, where a
+// goroutine can wait hundreds of milliseconds for a core, and still tell a
+// call bounded by the timeout from one that is not: go-redis's own read
+// timeout is 3 s, its dial timeout 5 s, and a call with none waits as long
+// as the server hangs.
+func checkTimeouts(t *testing.T, what string, took []time.Duration, least time.Duration) {
+	t.Helper()
+	fastest := time.Hour
+	for _, d := range took {
+		fastest = min(fastest, d)
+		if d < least || d >= 2*time.Second {
+			t.Errorf("%s failed after %v, want between %v and 2s (the timeout: %v)", what, d, least, redisstore.DefaultTimeout)
+		}
+	}
+	if fastest > 5*redisstore.DefaultTimeout {
+		t.Errorf("%s failed after %v, the fastest of %d: want about %v", what, fastest, len(took), redisstore.DefaultTimeout)
 	}
 }
 

@@ -141,18 +141,31 @@ func TestForgedTokenCost(t *testing.T) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
 	const n = 100
 	for range n {
 		if _, err := b.Authenticate(r, nil); err == nil {
 			t.Fatal("accepted")
 		}
 	}
-	elapsed := time.Since(start) / n
 	runtime.ReadMemStats(&after)
 	perCall := (after.TotalAlloc - before.TotalAlloc) / n
 	if perCall > 2<<10 {
 		t.Errorf("%d bytes allocated per forged token", perCall)
+	}
+	// The time: the fastest of five rounds, so that a loaded machine, which
+	// can stall any one round, does not decide the outcome. Refused by its
+	// length, a token costs about 7 µs; decoded and verified (no limit), about
+	// 1.7 ms (BenchmarkForgedToken, 2 cores); the allocations above are the
+	// sharper check.
+	elapsed := time.Hour
+	for range 5 {
+		start := time.Now()
+		for range n {
+			if _, err := b.Authenticate(r, nil); err == nil {
+				t.Fatal("accepted")
+			}
+		}
+		elapsed = min(elapsed, time.Since(start)/n)
 	}
 	if elapsed > time.Millisecond {
 		t.Errorf("%v per forged token", elapsed)

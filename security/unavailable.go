@@ -24,7 +24,8 @@ const incidentQuiet = time.Second
 // no incident.
 type incidents struct {
 	failing atomic.Bool
-	quiet   time.Duration // 0: incidentQuiet
+	quiet   time.Duration    // 0: incidentQuiet
+	now     func() time.Time // nil: time.Now (tests set a clock of their own)
 
 	mu       sync.Mutex
 	since    time.Time // the first failure of the incident
@@ -36,7 +37,7 @@ type incidents struct {
 // fail records a failure of the store named what, logging it if it starts an
 // incident.
 func (in *incidents) fail(ctx context.Context, logger *slog.Logger, what string, err error) {
-	now := time.Now()
+	now := in.clock()
 	in.mu.Lock()
 	start := !in.failing.Load()
 	if start {
@@ -62,7 +63,7 @@ func (in *incidents) ok(ctx context.Context, logger *slog.Logger, what string) {
 	if quiet == 0 {
 		quiet = incidentQuiet
 	}
-	now := time.Now()
+	now := in.clock()
 	in.mu.Lock()
 	if !in.failing.Load() || now.Sub(in.lastFail) < quiet {
 		in.mu.Unlock()
@@ -73,6 +74,13 @@ func (in *incidents) ok(ctx context.Context, logger *slog.Logger, what string) {
 	in.mu.Unlock()
 	logger.InfoContext(ctx, "keel/security: "+what+" is available again",
 		"failed_checks", failures, "down_for", now.Sub(since).Round(time.Millisecond).String(), "last_error", last)
+}
+
+func (in *incidents) clock() time.Time {
+	if in.now != nil {
+		return in.now()
+	}
+	return time.Now()
 }
 
 func loggerOr(l *slog.Logger) *slog.Logger {

@@ -454,23 +454,34 @@ func TestLoginSlots(t *testing.T) {
 // TestTokenTiming checks that an unknown user costs a password verification
 // too (against the dummy hash), so timing does not reveal which users exist.
 func TestTokenTiming(t *testing.T) {
-	f := newFixture(t)
 	// The fastest of five of each, the two users alternating: a burst of load
-	// from the machine's other work slows both alike.
-	known, unknown := time.Hour, time.Hour
+	// from the machine's other work slows both alike. A timing is statistical:
+	// a loaded machine can still stall every login of one user in a round, so
+	// the test fails only when three rounds all find the unknown user answered
+	// in less than a third of the time (without the dummy verification it is
+	// answered about 100 times faster: 0.3 ms against 25 to 65 ms, on 2 cores).
+	// Each round has an app of its own: the login throttle allows five
+	// failures per user.
+	var known, unknown time.Duration
+	var f *fixture
 	timed := func(user string, best *time.Duration) {
 		start := time.Now()
 		r := f.do(t, form("/token", url.Values{"username": {user}, "password": {"wrong"}}))
 		*best = min(*best, time.Since(start))
 		r.ExpectStatus(400)
 	}
-	for range 5 {
-		timed("johndoe", &known)
-		timed("nobody", &unknown)
+	for round := 1; round <= 3; round++ {
+		f, known, unknown = newFixture(t), time.Hour, time.Hour
+		for range 5 {
+			timed("johndoe", &known)
+			timed("nobody", &unknown)
+		}
+		if unknown >= known/3 {
+			return
+		}
+		t.Logf("round %d: unknown user answered in %v, known user with a wrong password in %v", round, unknown, known)
 	}
-	if unknown < known/3 {
-		t.Errorf("unknown user answered in %v, known user with a wrong password in %v: no dummy verification?", unknown, known)
-	}
+	t.Errorf("unknown user answered in %v, known user with a wrong password in %v, in three rounds: no dummy verification?", unknown, known)
 }
 
 // TestOAuth2Routes covers /users/me/, /users/me/items/ and /status/ (FastAPI
