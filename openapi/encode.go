@@ -142,6 +142,15 @@ func (e *docEncoder) value(v any) error {
 			return nil
 		}
 		return e.schema(x)
+	case *openapi3.ParameterRef:
+		// ParameterRef.MarshalYAML is its Value's without a $ref.
+		if x != nil && x.Ref == "" && x.Value != nil {
+			return e.parameter(x.Value)
+		}
+	case *openapi3.Parameter:
+		if x != nil {
+			return e.parameter(x)
+		}
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && rv.IsNil() {
@@ -279,10 +288,7 @@ func (e *docEncoder) keyword(s *openapi3.Schema, k int, write bool) (bool, error
 	case "default":
 		return e.some(s.Default != nil, write, s.Default)
 	case "deprecated":
-		if s.Deprecated && write {
-			e.b = append(e.b, "true"...)
-		}
-		return s.Deprecated, nil
+		return e.flag(s.Deprecated, write)
 	case "description":
 		return e.text(s.Description, write)
 	case "enum":
@@ -400,10 +406,19 @@ func (e *docEncoder) schema(s *openapi3.Schema) error {
 		return e.value(y)
 	}
 
+	return e.fields(s.Extensions, schemaKeywords[:], func(k int, write bool) (bool, error) {
+		return e.keyword(s, k, write)
+	})
+}
+
+// fields writes an object as the map a kin-openapi MarshalYAML returns: ext
+// copied in first, then each of names (sorted) that field reports present,
+// over an extension of the same name; keys sorted as encoding/json sorts them.
+func (e *docEncoder) fields(ext map[string]any, names []string, field func(k int, write bool) (bool, error)) error {
 	base := len(e.keys)
-	e.keys = slices.AppendSeq(e.keys, maps.Keys(s.Extensions))
-	ext := e.keys[base:]
-	sort.Strings(ext)
+	e.keys = slices.AppendSeq(e.keys, maps.Keys(ext))
+	keys := e.keys[base:]
+	sort.Strings(keys)
 	e.b = append(e.b, '{')
 	first := true
 	sep := func(name string) {
@@ -414,29 +429,28 @@ func (e *docEncoder) schema(s *openapi3.Schema) error {
 		e.str(name)
 		e.b = append(e.b, ':')
 	}
-	var err error
 	i := 0
-	for k, name := range schemaKeywords {
-		for ; i < len(ext) && ext[i] < name; i++ {
-			sep(ext[i])
-			if err = e.value(s.Extensions[ext[i]]); err != nil {
+	for k, name := range names {
+		for ; i < len(keys) && keys[i] < name; i++ {
+			sep(keys[i])
+			if err := e.value(ext[keys[i]]); err != nil {
 				return err
 			}
 		}
-		if present, _ := e.keyword(s, k, false); !present {
+		if present, _ := field(k, false); !present {
 			continue
 		}
-		if i < len(ext) && ext[i] == name {
-			i++ // the keyword wins
+		if i < len(keys) && keys[i] == name {
+			i++ // the field wins
 		}
 		sep(name)
-		if _, err = e.keyword(s, k, true); err != nil {
+		if _, err := field(k, true); err != nil {
 			return err
 		}
 	}
-	for ; i < len(ext); i++ {
-		sep(ext[i])
-		if err = e.value(s.Extensions[ext[i]]); err != nil {
+	for ; i < len(keys); i++ {
+		sep(keys[i])
+		if err := e.value(ext[keys[i]]); err != nil {
 			return err
 		}
 	}
@@ -444,6 +458,59 @@ func (e *docEncoder) schema(s *openapi3.Schema) error {
 	clear(e.keys[base:])
 	e.keys = e.keys[:base]
 	return nil
+}
+
+// parameterFields are the keys of Parameter.MarshalYAML, sorted
+// (TestSchemaKeywordsSorted).
+var parameterFields = [...]string{
+	"allowEmptyValue", "allowReserved", "content", "deprecated", "description",
+	"example", "examples", "explode", "in", "name", "required", "schema", "style",
+}
+
+// parameter writes p as Parameter.MarshalYAML's map would be written.
+func (e *docEncoder) parameter(p *openapi3.Parameter) error {
+	return e.fields(p.Extensions, parameterFields[:], func(k int, write bool) (bool, error) {
+		switch parameterFields[k] {
+		case "allowEmptyValue":
+			return e.flag(p.AllowEmptyValue, write)
+		case "allowReserved":
+			return e.flag(p.AllowReserved, write)
+		case "content":
+			return e.some(len(p.Content) != 0, write, p.Content)
+		case "deprecated":
+			return e.flag(p.Deprecated, write)
+		case "description":
+			return e.text(p.Description, write)
+		case "example":
+			return e.some(p.Example != nil, write, p.Example)
+		case "examples":
+			return e.some(len(p.Examples) != 0, write, p.Examples)
+		case "explode":
+			if p.Explode == nil || !write {
+				return p.Explode != nil, nil
+			}
+			e.b = strconv.AppendBool(e.b, *p.Explode)
+			return true, nil
+		case "in":
+			return e.text(p.In, write)
+		case "name":
+			return e.text(p.Name, write)
+		case "required":
+			return e.flag(p.Required, write)
+		case "schema":
+			return e.some(p.Schema != nil, write, p.Schema)
+		case "style":
+			return e.text(p.Style, write)
+		}
+		return false, nil
+	})
+}
+
+func (e *docEncoder) flag(b, write bool) (bool, error) {
+	if b && write {
+		e.b = append(e.b, "true"...)
+	}
+	return b, nil
 }
 
 // properties writes a schema's properties, sorted by name.

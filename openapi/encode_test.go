@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"net"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +18,18 @@ import (
 func TestSchemaKeywordsSorted(t *testing.T) {
 	if !slices.IsSorted(schemaKeywords[:]) {
 		t.Errorf("schemaKeywords not sorted: %q", schemaKeywords)
+	}
+	if !slices.IsSorted(parameterFields[:]) {
+		t.Errorf("parameterFields not sorted: %q", parameterFields)
+	}
+	// Every field kin-openapi's Parameter has (with a JSON name) is one the
+	// parameter encoder writes: a kin-openapi upgrade adding one fails here.
+	pt := reflect.TypeFor[openapi3.Parameter]()
+	for i := range pt.NumField() {
+		name, _, _ := strings.Cut(pt.Field(i).Tag.Get("json"), ",")
+		if name != "-" && !slices.Contains(parameterFields[:], name) {
+			t.Errorf("openapi3.Parameter.%s (%q) is not written by the parameter encoder", pt.Field(i).Name, name)
+		}
 	}
 	s := &openapi3.Schema{}
 	for k, name := range schemaKeywords {
@@ -257,6 +270,45 @@ func (g *gen) schema(depth int) *openapi3.Schema {
 	return s
 }
 
+func (g *gen) parameter() *openapi3.Parameter {
+	p := &openapi3.Parameter{Name: g.str(), In: "query", Schema: g.schemaRef(0), Extensions: g.ext(0)}
+	if p.Extensions != nil && g.byte()%2 == 0 {
+		p.Extensions[parameterFields[int(g.byte())%len(parameterFields)]] = g.value(1)
+	}
+	for range g.byte() % 6 {
+		switch g.byte() % 13 {
+		case 0:
+			p.Name = ""
+		case 1:
+			p.In = g.str()
+		case 2:
+			p.Description = g.str()
+		case 3:
+			p.Style = g.str()
+		case 4:
+			b := g.byte()%2 == 0
+			p.Explode = &b
+		case 5:
+			p.AllowEmptyValue = true
+		case 6:
+			p.AllowReserved = true
+		case 7:
+			p.Deprecated = true
+		case 8:
+			p.Required = true
+		case 9:
+			p.Example = g.value(1)
+		case 10:
+			p.Examples = openapi3.Examples{g.str(): {Value: &openapi3.Example{Summary: g.str(), Value: g.value(1)}}}
+		case 11:
+			p.Content = openapi3.NewContentWithJSONSchemaRef(g.schemaRef(1))
+		case 12:
+			p.Schema = nil
+		}
+	}
+	return p
+}
+
 // doc is a document around generated schemas and extension values.
 func (g *gen) doc() *openapi3.T {
 	paths := openapi3.NewPaths()
@@ -266,9 +318,7 @@ func (g *gen) doc() *openapi3.T {
 			OperationID: g.str() + string(rune('a'+i)),
 			Summary:     g.str(),
 			Extensions:  map[string]any{"x-" + g.str(): g.value(0)},
-			Parameters: openapi3.Parameters{{Value: &openapi3.Parameter{
-				Name: g.str(), In: "query", Schema: g.schemaRef(0), Extensions: g.ext(0),
-			}}},
+			Parameters:  openapi3.Parameters{{Value: g.parameter()}, {Value: g.parameter()}, {Ref: "#/components/parameters/" + g.str()}},
 			Responses: openapi3.NewResponses(openapi3.WithStatus(200, &openapi3.ResponseRef{Value: &openapi3.Response{
 				Description: &desc,
 				Content:     openapi3.NewContentWithJSONSchemaRef(g.schemaRef(0)),
