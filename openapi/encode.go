@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"unsafe"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -398,7 +399,7 @@ func (e *docEncoder) schema(s *openapi3.Schema) error {
 	rest.MinItems, rest.MaxItems, rest.Items = 0, nil, nil
 	rest.Required, rest.Properties, rest.MinProps, rest.MaxProps = nil, nil, 0, nil
 	rest.AdditionalProperties, rest.ContentEncoding = openapi3.AdditionalProperties{}, ""
-	if !reflect.ValueOf(&rest).Elem().IsZero() {
+	if !allZero(&rest) {
 		y, err := s.MarshalYAML()
 		if err != nil {
 			return err
@@ -511,6 +512,14 @@ func (e *docEncoder) flag(b, write bool) (bool, error) {
 		e.b = append(e.b, "true"...)
 	}
 	return b, nil
+}
+
+// allZero reports whether every byte of *s is zero, and so every field (a
+// cheaper test than reflect's IsZero; padding that is not zero would only
+// send the schema through kin-openapi, whose output is the same).
+func allZero(s *openapi3.Schema) bool {
+	type raw [unsafe.Sizeof(openapi3.Schema{})]byte
+	return *(*raw)(unsafe.Pointer(s)) == raw{}
 }
 
 // properties writes a schema's properties, sorted by name.

@@ -53,3 +53,12 @@ func TestAppendFloat(t *testing.T) {
 		}
 	}
 }
+
+func TestSafeHTML(t *testing.T) {
+	for c := range 256 {
+		want := safeASCII[c] != 0 && c != '<' && c != '>' && c != '&'
+		if got := safeHTML[c] != 0; got != want {
+			t.Errorf("safeHTML[%#x] = %v, want %v", c, got, want)
+		}
+	}
+}
