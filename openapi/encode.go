@@ -152,6 +152,29 @@ func (e *docEncoder) value(v any) error {
 		if x != nil {
 			return e.parameter(x)
 		}
+	case *openapi3.Operation:
+		if x != nil {
+			return e.operation(x)
+		}
+	case *openapi3.ResponseRef:
+		// ResponseRef.MarshalYAML is its Value's without a $ref.
+		if x != nil && x.Ref == "" && x.Value != nil {
+			return e.response(x.Value)
+		}
+	case *openapi3.Response:
+		if x != nil {
+			return e.response(x)
+		}
+	case *openapi3.MediaType:
+		if x != nil {
+			return e.mediaType(x)
+		}
+	case openapi3.Content:
+		if x == nil {
+			e.b = append(e.b, "null"...)
+			return nil
+		}
+		return e.content(x)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && rv.IsNil() {
@@ -256,7 +279,7 @@ func (e *docEncoder) object(m map[string]any) error {
 }
 
 // schemaKeywords are the keywords the schema encoder writes, sorted as
-// encoding/json sorts a map's keys (TestSchemaKeywordsSorted).
+// encoding/json sorts a map's keys (TestFieldsSorted).
 var schemaKeywords = [...]string{
 	"additionalProperties", "anyOf", "contentEncoding", "default", "deprecated",
 	"description", "enum", "example", "examples", "exclusiveMaximum",
@@ -462,7 +485,7 @@ func (e *docEncoder) fields(ext map[string]any, names []string, field func(k int
 }
 
 // parameterFields are the keys of Parameter.MarshalYAML, sorted
-// (TestSchemaKeywordsSorted).
+// (TestFieldsSorted).
 var parameterFields = [...]string{
 	"allowEmptyValue", "allowReserved", "content", "deprecated", "description",
 	"example", "examples", "explode", "in", "name", "required", "schema", "style",
@@ -505,6 +528,111 @@ func (e *docEncoder) parameter(p *openapi3.Parameter) error {
 		}
 		return false, nil
 	})
+}
+
+// operationFields are the keys of Operation.MarshalYAML, sorted
+// (TestFieldsSorted).
+var operationFields = [...]string{
+	"callbacks", "deprecated", "description", "externalDocs", "operationId", "parameters",
+	"requestBody", "responses", "security", "servers", "summary", "tags",
+}
+
+// operation writes o as Operation.MarshalYAML's map would be written.
+func (e *docEncoder) operation(o *openapi3.Operation) error {
+	return e.fields(o.Extensions, operationFields[:], func(k int, write bool) (bool, error) {
+		switch operationFields[k] {
+		case "callbacks":
+			return e.some(len(o.Callbacks) != 0, write, o.Callbacks)
+		case "deprecated":
+			return e.flag(o.Deprecated, write)
+		case "description":
+			return e.text(o.Description, write)
+		case "externalDocs":
+			return e.some(o.ExternalDocs != nil, write, o.ExternalDocs)
+		case "operationId":
+			return e.text(o.OperationID, write)
+		case "parameters":
+			return e.some(len(o.Parameters) != 0, write, o.Parameters)
+		case "requestBody":
+			return e.some(o.RequestBody != nil, write, o.RequestBody)
+		case "responses":
+			return e.some(o.Responses != nil, write, o.Responses)
+		case "security":
+			return e.some(o.Security != nil, write, o.Security)
+		case "servers":
+			return e.some(o.Servers != nil, write, o.Servers)
+		case "summary":
+			return e.text(o.Summary, write)
+		case "tags":
+			return e.some(len(o.Tags) != 0, write, o.Tags)
+		}
+		return false, nil
+	})
+}
+
+// responseFields are the keys of Response.MarshalYAML, sorted.
+var responseFields = [...]string{"content", "description", "headers", "links"}
+
+// response writes r as Response.MarshalYAML's map would be written.
+func (e *docEncoder) response(r *openapi3.Response) error {
+	return e.fields(r.Extensions, responseFields[:], func(k int, write bool) (bool, error) {
+		switch responseFields[k] {
+		case "content":
+			return e.some(len(r.Content) != 0, write, r.Content)
+		case "description":
+			return e.some(r.Description != nil, write, r.Description)
+		case "headers":
+			return e.some(len(r.Headers) != 0, write, r.Headers)
+		case "links":
+			return e.some(len(r.Links) != 0, write, r.Links)
+		}
+		return false, nil
+	})
+}
+
+// mediaTypeFields are the keys of MediaType.MarshalYAML, sorted.
+var mediaTypeFields = [...]string{"encoding", "example", "examples", "itemSchema", "schema"}
+
+// mediaType writes m as MediaType.MarshalYAML's map would be written.
+func (e *docEncoder) mediaType(m *openapi3.MediaType) error {
+	return e.fields(m.Extensions, mediaTypeFields[:], func(k int, write bool) (bool, error) {
+		switch mediaTypeFields[k] {
+		case "encoding":
+			return e.some(len(m.Encoding) != 0, write, m.Encoding)
+		case "example":
+			return e.some(m.Example != nil, write, m.Example)
+		case "examples":
+			return e.some(len(m.Examples) != 0, write, m.Examples)
+		case "itemSchema":
+			return e.some(m.ItemSchema != nil, write, m.ItemSchema)
+		case "schema":
+			return e.some(m.Schema != nil, write, m.Schema)
+		}
+		return false, nil
+	})
+}
+
+// content writes a Content map, sorted by media type.
+func (e *docEncoder) content(c openapi3.Content) error {
+	base := len(e.keys)
+	e.keys = slices.AppendSeq(e.keys, maps.Keys(c))
+	keys := e.keys[base:]
+	sort.Strings(keys)
+	e.b = append(e.b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.str(k)
+		e.b = append(e.b, ':')
+		if err := e.value(c[k]); err != nil {
+			return err
+		}
+	}
+	e.b = append(e.b, '}')
+	clear(e.keys[base:])
+	e.keys = e.keys[:base]
+	return nil
 }
 
 func (e *docEncoder) flag(b, write bool) (bool, error) {

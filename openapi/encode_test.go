@@ -13,28 +13,35 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// TestSchemaKeywordsSorted: the schema encoder writes its keywords in this
+// TestFieldsSorted: the schema encoder writes its keywords in this
 // order, which must be encoding/json's order of a map's keys.
-func TestSchemaKeywordsSorted(t *testing.T) {
+func TestFieldsSorted(t *testing.T) {
 	if !slices.IsSorted(schemaKeywords[:]) {
 		t.Errorf("schemaKeywords not sorted: %q", schemaKeywords)
 	}
-	if !slices.IsSorted(parameterFields[:]) {
-		t.Errorf("parameterFields not sorted: %q", parameterFields)
-	}
-	// Every field kin-openapi's Parameter has (with a JSON name) is one the
-	// parameter encoder writes: a kin-openapi upgrade adding one fails here.
-	pt := reflect.TypeFor[openapi3.Parameter]()
-	for i := range pt.NumField() {
-		name, _, _ := strings.Cut(pt.Field(i).Tag.Get("json"), ",")
-		if name != "-" && !slices.Contains(parameterFields[:], name) {
-			t.Errorf("openapi3.Parameter.%s (%q) is not written by the parameter encoder", pt.Field(i).Name, name)
+	// Every field kin-openapi's types have (with a JSON name) is one their
+	// encoder writes: a kin-openapi upgrade adding one fails here.
+	for _, tc := range []struct {
+		t      reflect.Type
+		fields []string
+	}{
+		{reflect.TypeFor[openapi3.Parameter](), parameterFields[:]},
+		{reflect.TypeFor[openapi3.Operation](), operationFields[:]},
+		{reflect.TypeFor[openapi3.Response](), responseFields[:]},
+		{reflect.TypeFor[openapi3.MediaType](), mediaTypeFields[:]},
+	} {
+		if !slices.IsSorted(tc.fields) {
+			t.Errorf("the fields of %v are not sorted: %q", tc.t, tc.fields)
 		}
-	}
-	s := &openapi3.Schema{}
-	for k, name := range schemaKeywords {
-		if present, _ := (&docEncoder{}).keyword(s, k, false); present {
-			t.Errorf("the zero schema has %s", name)
+		var names []string
+		for i := range tc.t.NumField() {
+			if name, _, _ := strings.Cut(tc.t.Field(i).Tag.Get("json"), ","); name != "-" {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, tc.fields) {
+			t.Errorf("%v has the fields %q; its encoder writes %q", tc.t, names, tc.fields)
 		}
 	}
 }
@@ -309,23 +316,114 @@ func (g *gen) parameter() *openapi3.Parameter {
 	return p
 }
 
-// doc is a document around generated schemas and extension values.
+// extFor is ext, sometimes with an extension named like one of fields.
+func (g *gen) extFor(fields []string) map[string]any {
+	m := g.ext(1)
+	if m != nil && g.byte()%2 == 0 {
+		m[fields[int(g.byte())%len(fields)]] = g.value(1)
+	}
+	return m
+}
+
+func (g *gen) mediaType() *openapi3.MediaType {
+	m := &openapi3.MediaType{Schema: g.schemaRef(1), Extensions: g.extFor(mediaTypeFields[:])}
+	for range g.byte() % 4 {
+		switch g.byte() % 5 {
+		case 0:
+			m.Schema = nil
+		case 1:
+			m.ItemSchema = g.schemaRef(1)
+		case 2:
+			m.Example = g.value(1)
+		case 3:
+			m.Examples = openapi3.Examples{g.str(): {Value: &openapi3.Example{Value: g.value(1)}}}
+		case 4:
+			m.Encoding = map[string]*openapi3.Encoding{g.str(): {ContentType: g.str()}}
+		}
+	}
+	return m
+}
+
+func (g *gen) content() openapi3.Content {
+	switch g.byte() % 5 {
+	case 0:
+		return nil
+	case 1:
+		return openapi3.Content{}
+	}
+	c := openapi3.Content{}
+	for range 1 + g.byte()%3 {
+		c[g.str()] = g.mediaType()
+	}
+	if g.byte()%5 == 0 {
+		c["nil"] = nil
+	}
+	return c
+}
+
+func (g *gen) response() *openapi3.ResponseRef {
+	if g.byte()%6 == 0 {
+		return &openapi3.ResponseRef{Ref: "#/components/responses/" + g.str()}
+	}
+	r := &openapi3.Response{Content: g.content(), Extensions: g.extFor(responseFields[:])}
+	if g.byte()%4 != 0 {
+		d := g.str()
+		r.Description = &d
+	}
+	if g.byte()%4 == 0 {
+		r.Headers = openapi3.Headers{g.str(): {Value: &openapi3.Header{Parameter: openapi3.Parameter{Schema: g.schemaRef(1)}}}}
+	}
+	if g.byte()%6 == 0 {
+		r.Links = openapi3.Links{g.str(): {Value: &openapi3.Link{OperationID: g.str()}}}
+	}
+	return &openapi3.ResponseRef{Value: r}
+}
+
+func (g *gen) operation(i int) *openapi3.Operation {
+	op := &openapi3.Operation{
+		OperationID: g.str() + string(rune('a'+i)),
+		Summary:     g.str(),
+		Extensions:  g.extFor(operationFields[:]),
+		Parameters:  openapi3.Parameters{{Value: g.parameter()}, {Value: g.parameter()}, {Ref: "#/components/parameters/" + g.str()}},
+		Responses:   openapi3.NewResponses(openapi3.WithStatus(200, g.response()), openapi3.WithStatus(422, g.response())),
+	}
+	for range g.byte() % 8 {
+		switch g.byte() % 12 {
+		case 0:
+			op.Tags = []string{g.str(), g.str()}
+		case 1:
+			op.Description = g.str()
+		case 2:
+			op.Deprecated = true
+		case 3:
+			op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: true, Content: g.content()}}
+		case 4:
+			op.Security = &openapi3.SecurityRequirements{{g.str(): {}}, {"b": {g.str(), "x"}}}
+		case 5:
+			op.Servers = &openapi3.Servers{{URL: g.str()}}
+		case 6:
+			op.ExternalDocs = &openapi3.ExternalDocs{URL: "https://example.com/" + g.str()}
+		case 7:
+			op.Callbacks = openapi3.Callbacks{g.str(): {Ref: "#/components/callbacks/x"}}
+		case 8:
+			op.Parameters = nil
+		case 9:
+			op.Responses = nil
+		case 10:
+			op.OperationID, op.Summary = "", ""
+		case 11:
+			op.Responses = openapi3.NewResponses()
+		}
+	}
+	return op
+}
+
+// doc is a document around generated operations, schemas and extension values.
 func (g *gen) doc() *openapi3.T {
 	paths := openapi3.NewPaths()
 	for i := range 1 + g.byte()%3 {
-		desc := g.str()
-		op := &openapi3.Operation{
-			OperationID: g.str() + string(rune('a'+i)),
-			Summary:     g.str(),
-			Extensions:  map[string]any{"x-" + g.str(): g.value(0)},
-			Parameters:  openapi3.Parameters{{Value: g.parameter()}, {Value: g.parameter()}, {Ref: "#/components/parameters/" + g.str()}},
-			Responses: openapi3.NewResponses(openapi3.WithStatus(200, &openapi3.ResponseRef{Value: &openapi3.Response{
-				Description: &desc,
-				Content:     openapi3.NewContentWithJSONSchemaRef(g.schemaRef(0)),
-			}})),
-		}
 		item := &openapi3.PathItem{}
-		item.SetOperation([]string{"GET", "POST", "PUT"}[i], op)
+		item.SetOperation([]string{"GET", "POST", "PUT"}[i], g.operation(int(i)))
 		paths.Set("/p"+strings.Repeat("x", int(i)), item)
 	}
 	return &openapi3.T{
