@@ -77,3 +77,17 @@ func BenchmarkParseMultipart(b *testing.B) {
 		}
 	}
 }
+
+// TextString on ASCII paths of a few lengths (the usual input) and on one
+// with a multi-byte character.
+func BenchmarkTextString(b *testing.B) {
+	for _, s := range []string{"/items/42", "/api/v1/users/12345", "/api/v1/organisations/acme/projects/42/issues", "/items/café"} {
+		b.Run(fmt.Sprint(len(s)), func(b *testing.B) {
+			for b.Loop() {
+				if TextString(s) != s {
+					b.Fatal(s)
+				}
+			}
+		})
+	}
+}

@@ -36,22 +36,31 @@ func Text(b []byte) string {
 }
 
 // TextString is Text for a string; it returns s itself when s is valid UTF-8.
-// A short ASCII string (a path segment, a number) is recognised by a plain
-// loop, cheaper than utf8.ValidString's setup at that length.
+// An ASCII string (a path, a segment, a number: the usual case) is recognised
+// eight bytes at a time, several times cheaper than utf8.ValidString.
 func TextString(s string) string {
-	if len(s) <= 16 {
-		i := 0
-		for i < len(s) && s[i] < utf8.RuneSelf {
-			i++
-		}
-		if i == len(s) {
-			return s
-		}
-	}
-	if utf8.ValidString(s) {
+	if ascii(s) || utf8.ValidString(s) {
 		return s
 	}
 	return Text([]byte(s))
+}
+
+// ascii reports whether s holds only ASCII bytes: eight at a time (one load),
+// then the rest one by one.
+func ascii(s string) bool {
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	var b byte
+	for i := 0; i < len(s); i++ {
+		b |= s[i]
+	}
+	return b < utf8.RuneSelf
 }
 
 // validPrefix looks at the sequence starting at b[0] (a byte >= 0x80). It

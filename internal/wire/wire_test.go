@@ -27,7 +27,7 @@ func TestText(t *testing.T) {
 		"\xf0\x9f\x98":      "\uFFFD",
 		"\xff\xfe":          "\uFFFD\uFFFD",
 		"a\xf0\x9f\x98\x80": "a😀",
-		// around TextString's short ASCII loop (16 bytes)
+		// around TextString's ASCII words (8 bytes)
 		"0123456789abcdef":       "0123456789abcdef",
 		"0123456789abcde\xff":    "0123456789abcde\uFFFD",
 		"0123456789abcdef\xff":   "0123456789abcdef\uFFFD",
@@ -41,6 +41,51 @@ func TestText(t *testing.T) {
 			t.Errorf("TextString(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// ascii, TextString's fast path, finds a byte >= 0x80 wherever it is, in
+// the eight-byte words and in the tail.
+func TestASCII(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		s := strings.Repeat("a", n)
+		if !ascii(s) || TextString(s) != s {
+			t.Errorf("ascii(%q) = false", s)
+		}
+		for i := 0; i < n; i++ {
+			for _, c := range []byte{0x80, 0xC3, 0xFF} {
+				b := []byte(s)
+				b[i] = c
+				if ascii(string(b)) {
+					t.Errorf("ascii(%q) = true", b)
+				}
+				if got, want := TextString(string(b)), Text(b); got != want {
+					t.Errorf("TextString(%q) = %q, want %q", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// FuzzText: TextString and Text read a string alike, and ascii is true
+// exactly for ASCII.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"", "abc", "/items/42", "é€😀", "\xe2\x82A", "abcdefgh\xff", "/api/v1/users/12345/orders"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := TextString(s), Text([]byte(s)); got != want {
+			t.Fatalf("TextString(%q) = %q, Text %q", s, got, want)
+		}
+		isASCII := true
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				isASCII = false
+			}
+		}
+		if ascii(s) != isASCII {
+			t.Fatalf("ascii(%q) = %v", s, !isASCII)
+		}
+	})
 }
 
 // Python's unquote_plus (errors="replace"), as Starlette reads query strings
