@@ -245,8 +245,12 @@ func loginRequest(t *testing.T, base, user, password string) *http.Request {
 // 10s write timeout, 3s after. (The write timeout bounds each request from its
 // headers to its answer, the queued logins' included: with 4s, a machine
 // loaded 8 times over its cores hashed the 16 passwords too late, and the
-// example rightly closed their connections unanswered.)
+// example rightly closed their connections unanswered.) It runs in parallel
+// with TestLoginFlood: it mostly waits (12 s with KEEL_FULL=1) and the flood
+// keeps both cores busy, a load its margins allow for (it passed 50 runs in
+// a row beside two busy loops at a load average of 4 to 9).
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	// Many failed logins from one address: the throttle's limits raised.
 	env := []string{"KEEL_EXAMPLE_LOGIN_FAILURES_PER_USER=1000", "KEEL_EXAMPLE_LOGIN_FAILURES_PER_ADDRESS=1000"}
 	inFlight := 12 * time.Second // longer than a shutdown timeout of 10s would allow
@@ -390,6 +394,7 @@ func TestLoginFlood(t *testing.T) {
 	if os.Getenv("KEEL_FULL") != "1" {
 		t.Skip("a load test: set KEEL_FULL=1 (scripts/test-all.sh does)")
 	}
+	t.Parallel() // beside TestGracefulShutdown's waits
 	// A long write timeout: on a loaded 2-core machine the last of 300 argon2
 	// verifications may come long after the first.
 	// The throttle's limits raised: 300 failures from one address must all
