@@ -45,6 +45,31 @@ func marshalDoc(doc any) ([]byte, error) {
 type docEncoder struct {
 	b    []byte
 	keys []string
+	// siblings is the index of SchemaRef's unexported siblingExtras field
+	// (the keywords kin-openapi's loader read next to a $ref), found on first
+	// use; -1 when there is none.
+	siblings []int
+}
+
+// refFields is the key Ref.MarshalYAML writes for a SchemaRef.
+var refFields = [...]string{"$ref"}
+
+// noSiblings reports whether r holds no keywords read next to its $ref,
+// which SchemaRef.MarshalYAML would add: the fast path writes only its
+// extensions and $ref. It reads the length of an unexported field through
+// reflect; if kin-openapi renames the field, every $ref goes through
+// kin-openapi again (TestSchemaRefSiblings).
+func (e *docEncoder) noSiblings(r *openapi3.SchemaRef) bool {
+	if e.siblings == nil {
+		e.siblings = []int{-1}
+		if f, ok := reflect.TypeFor[openapi3.SchemaRef]().FieldByName("siblingExtras"); ok && f.Type.Kind() == reflect.Map {
+			e.siblings = f.Index
+		}
+	}
+	if e.siblings[0] < 0 {
+		return false
+	}
+	return reflect.ValueOf(r).Elem().FieldByIndex(e.siblings).Len() == 0
 }
 
 // marshal appends json.Marshal's encoding of v.
@@ -58,6 +83,18 @@ func (e *docEncoder) marshal(v any) error {
 }
 
 func (e *docEncoder) str(s string) { e.b = jsonenc.AppendStringHTML(e.b, s) }
+
+// strings writes a non-nil []string.
+func (e *docEncoder) strings(ss []string) {
+	e.b = append(e.b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.str(s)
+	}
+	e.b = append(e.b, ']')
+}
 
 func (e *docEncoder) float(f float64) error {
 	var err error
@@ -96,14 +133,7 @@ func (e *docEncoder) value(v any) error {
 			e.b = append(e.b, "null"...)
 			return nil
 		}
-		e.b = append(e.b, '[')
-		for i, s := range x {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.str(s)
-		}
-		e.b = append(e.b, ']')
+		e.strings(x)
 		return nil
 	case json.RawMessage, json.Number:
 		return e.marshal(x)
@@ -136,6 +166,16 @@ func (e *docEncoder) value(v any) error {
 		}
 		if x.Ref == "" && x.Value != nil {
 			return e.schema(x.Value)
+		}
+		if x.Ref != "" && e.noSiblings(x) {
+			// SchemaRef.MarshalYAML: its extensions and "$ref" (and the
+			// keywords read next to a $ref, when it was loaded with some).
+			return e.fields(x.Extensions, refFields[:], func(_ int, write bool) (bool, error) {
+				if write {
+					e.str(x.Ref)
+				}
+				return true, nil
+			})
 		}
 	case *openapi3.Schema:
 		if x == nil {
@@ -306,7 +346,20 @@ func (e *docEncoder) keyword(s *openapi3.Schema, k int, write bool) (bool, error
 		}
 		return true, e.value(ap.Schema)
 	case "anyOf":
-		return e.some(len(s.AnyOf) != 0, write, s.AnyOf)
+		if len(s.AnyOf) == 0 || !write {
+			return len(s.AnyOf) != 0, nil
+		}
+		e.b = append(e.b, '[')
+		for i, r := range s.AnyOf {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			if err := e.value(r); err != nil {
+				return true, err
+			}
+		}
+		e.b = append(e.b, ']')
+		return true, nil
 	case "contentEncoding":
 		return e.text(s.ContentEncoding, write)
 	case "default":
@@ -361,11 +414,22 @@ func (e *docEncoder) keyword(s *openapi3.Schema, k int, write bool) (bool, error
 		}
 		return true, e.properties(s.Properties)
 	case "required":
-		return e.some(len(s.Required) != 0, write, s.Required)
+		if len(s.Required) != 0 && write {
+			e.strings(s.Required)
+		}
+		return len(s.Required) != 0, nil
 	case "title":
 		return e.text(s.Title, write)
 	case "type":
-		return e.some(s.Type != nil && len(*s.Type) != 0, write, s.Type)
+		if s.Type == nil || len(*s.Type) == 0 || !write {
+			return s.Type != nil && len(*s.Type) != 0, nil
+		}
+		if ts := *s.Type; len(ts) == 1 { // Types.MarshalYAML: one type as a string
+			e.str(ts[0])
+		} else {
+			e.strings(ts)
+		}
+		return true, nil
 	}
 	return false, nil
 }

@@ -478,3 +478,38 @@ func FuzzMarshalDoc(f *testing.F) {
 		checkMarshalDoc(t, (&gen{data: data}).doc())
 	})
 }
+
+// TestSchemaRefSiblings: a $ref read by kin-openapi's loader with keywords
+// next to it (OpenAPI 3.1) is written with them, as json.Marshal writes it;
+// and the fast path finds the field that holds them.
+func TestSchemaRefSiblings(t *testing.T) {
+	data := `{"openapi":"3.1.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{
+		"parameters":[{"name":"q","in":"query","schema":{"$ref":"#/components/schemas/S","description":"<next to $ref>","x-a":1}}],
+		"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"$ref":"#/components/schemas/S","x-b":"&"}}}}}}}},
+		"components":{"schemas":{"S":{"type":"string","title":"S"}}}}`
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := marshalDoc(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("marshalDoc differs from json.Marshal:\n got %s\nwant %s", got, want)
+	}
+	if !bytes.Contains(got, []byte(`"description":"\u003cnext to $ref\u003e"`)) {
+		t.Errorf("the keyword next to $ref is lost: %s", got)
+	}
+	e := &docEncoder{}
+	if e.noSiblings(doc.Paths.Value("/a").Get.Parameters[0].Value.Schema) || e.siblings[0] < 0 {
+		t.Errorf("SchemaRef's siblingExtras field not found (index %v): kin-openapi changed; update noSiblings", e.siblings)
+	}
+	if !e.noSiblings(&openapi3.SchemaRef{Ref: "#/components/schemas/S"}) {
+		t.Error("a built $ref has siblings")
+	}
+}
