@@ -130,14 +130,41 @@ func readAll(src io.Reader, declared, limit int64) ([]byte, error) {
 // JSON: main type application and subtype json or *+json, parameters allowed.
 // Like Python's email.message, a value without exactly one '/' counts as
 // text/plain (docs/fastapi-compat.md §4.5).
+//
+// The words are compared ignoring ASCII case, without lower-casing the whole
+// value: no other character lower-cases to a letter of "application",
+// "json" or "+json" (U+212A KELVIN SIGN, the one non-ASCII character that
+// lower-cases to an ASCII letter, becomes 'k').
 func isJSONMedia(ct string) bool {
-	t, _, _ := strings.Cut(ct, ";")
-	t = strings.ToLower(strings.TrimSpace(t))
-	if strings.Count(t, "/") != 1 {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	t := strings.TrimSpace(ct)
+	i := strings.IndexByte(t, '/')
+	if i < 0 || strings.IndexByte(t[i+1:], '/') >= 0 {
 		return false
 	}
-	main, sub, _ := strings.Cut(t, "/")
-	return main == "application" && (sub == "json" || strings.HasSuffix(sub, "+json"))
+	main, sub := t[:i], t[i+1:]
+	return asciiFoldEqual(main, "application") &&
+		(asciiFoldEqual(sub, "json") || len(sub) >= 5 && asciiFoldEqual(sub[len(sub)-5:], "+json"))
+}
+
+// asciiFoldEqual reports whether s is lower, a lower-case ASCII word, ignoring
+// the case of ASCII letters only.
+func asciiFoldEqual(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonDoc returns the body as FastAPI hands it to validation: present is

@@ -320,7 +320,13 @@ func (st *State) exec(from, to int) error {
 				continue
 			}
 		}
-		if err := st.callTraced(o); err != nil {
+		var err error
+		if st.plan.tracer == nil { // callTraced, without a call's cost
+			err = st.call(o)
+		} else {
+			err = st.traced(o)
+		}
+		if err != nil {
 			var ve *keel.ValidationError
 			if errors.As(err, &ve) {
 				st.verrs = append(st.verrs, ve.Errors...)

@@ -46,11 +46,16 @@ type Event struct {
 	Err error
 }
 
+// callTraced calls o, telling the plan's Tracer when there is one.
 func (st *State) callTraced(o *occ) error {
-	t := st.plan.tracer
-	if t == nil {
+	if st.plan.tracer == nil {
 		return st.call(o)
 	}
+	return st.traced(o)
+}
+
+func (st *State) traced(o *occ) error {
+	t := st.plan.tracer
 	ev := Event{Provider: o.p, Handler: o.root}
 	saved := st.ctx
 	ctx := t.Start(saved, ev)
