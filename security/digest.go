@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // The Digest algorithms DigestAuth knows (RFC 7616 §6.1).
@@ -311,7 +312,7 @@ func (d *DigestAuth) Authenticate(r *http.Request) (*DigestUser, error) {
 		return nil, d.Challenge(false)
 	}
 	scheme, rest, _ := strings.Cut(h, " ")
-	if h == "" || !asciiEqualFold(scheme, "digest") {
+	if h == "" || !pycompat.EqualFoldASCII(scheme, "digest") {
 		if d.Optional {
 			return nil, nil
 		}
@@ -323,7 +324,7 @@ func (d *DigestAuth) Authenticate(r *http.Request) (*DigestUser, error) {
 	}
 	user, ok := p.user()
 	if !ok || p.realm != d.Realm || p.nonce == "" || p.response == "" || p.cnonce == "" ||
-		!asciiEqualFold(p.qop, "auth") || (p.userhash != "" && !asciiEqualFold(p.userhash, "false")) ||
+		!pycompat.EqualFoldASCII(p.qop, "auth") || (p.userhash != "" && !pycompat.EqualFoldASCII(p.userhash, "false")) ||
 		!CompareSecret(p.opaque, d.opq) || p.uri != requestTarget(r) {
 		return nil, d.Challenge(false)
 	}
@@ -389,7 +390,7 @@ func (d *DigestAuth) algorithm(name string) (digestAlg, bool) {
 		name = DigestMD5
 	}
 	for _, a := range d.algs {
-		if asciiEqualFold(name, strings.ToLower(a.name)) {
+		if pycompat.EqualFoldASCII(name, strings.ToLower(a.name)) {
 			return a, true
 		}
 	}

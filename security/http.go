@@ -184,7 +184,7 @@ func httpCredentials(r *http.Request, want string, max int, optional bool, custo
 		return nil, notAuthenticated(custom, challenge)
 	}
 	scheme, cred := ParseAuthorization(h)
-	if scheme == "" || cred == "" || (want != "" && !asciiEqualFold(scheme, want)) {
+	if scheme == "" || cred == "" || (want != "" && !pycompat.EqualFoldASCII(scheme, want)) {
 		if optional {
 			return nil, nil
 		}
@@ -236,7 +236,7 @@ func (s *HTTPBasic) Authenticate(r *http.Request) (*HTTPBasicCredentials, error)
 		return nil, notAuthenticated(s.NotAuthenticated, s.challenge())
 	}
 	scheme, cred := ParseAuthorization(h)
-	if h == "" || !asciiEqualFold(scheme, "basic") {
+	if h == "" || !pycompat.EqualFoldASCII(scheme, "basic") {
 		if s.Optional {
 			return nil, nil
 		}

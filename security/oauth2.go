@@ -7,6 +7,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/keelgo/keel"
 	"github.com/keelgo/keel/di"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // Token is what the OAuth2 schemes provide. For OAuth2PasswordBearer and
@@ -38,7 +39,7 @@ func bearerToken(r *http.Request, max int, optional bool, custom func() *keel.HT
 func bearerTokenValue(r *http.Request, max int, custom func() *keel.HTTPError) (Token, bool, error) {
 	h, tooLong := authorization(r, max)
 	scheme, cred := ParseAuthorization(h)
-	if tooLong || h == "" || !asciiEqualFold(scheme, "bearer") {
+	if tooLong || h == "" || !pycompat.EqualFoldASCII(scheme, "bearer") {
 		return "", false, notAuthenticated(custom, "Bearer")
 	}
 	return Token(cred), true, nil

@@ -71,25 +71,6 @@ func ParseAuthorization(value string) (scheme, credentials string) {
 	return value[:i], pycompat.Strip(value[i+1:])
 }
 
-// asciiEqualFold compares s with lower, an ASCII lower-case word, ignoring ASCII
-// case only. Python's str.lower() maps no non-ASCII character to an ASCII letter,
-// while strings.EqualFold would match "ſ" (U+017F) with "s" and "K" (U+212A) with "k".
-func asciiEqualFold(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // quote returns s as an RFC 9110 quoted-string.
 func quote(s string) string {
 	if !strings.ContainsAny(s, `"\`) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/keelgo/keel"
+	"github.com/keelgo/keel/internal/pycompat"
 )
 
 // RetryAfter is the Retry-After value, in seconds, of the 503 a scheme
@@ -83,7 +84,7 @@ func (v *tokenVerifier[C]) authenticate(r *http.Request, required []string) (*C,
 		return nil, v.invalidToken()
 	}
 	scheme, raw := ParseAuthorization(h)
-	if h == "" || !asciiEqualFold(scheme, "bearer") || raw == "" {
+	if h == "" || !pycompat.EqualFoldASCII(scheme, "bearer") || raw == "" {
 		if v.optional {
 			return nil, nil
 		}

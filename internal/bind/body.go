@@ -145,26 +145,8 @@ func isJSONMedia(ct string) bool {
 		return false
 	}
 	main, sub := t[:i], t[i+1:]
-	return asciiFoldEqual(main, "application") &&
-		(asciiFoldEqual(sub, "json") || len(sub) >= 5 && asciiFoldEqual(sub[len(sub)-5:], "+json"))
-}
-
-// asciiFoldEqual reports whether s is lower, a lower-case ASCII word, ignoring
-// the case of ASCII letters only.
-func asciiFoldEqual(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
+	return pycompat.EqualFoldASCII(main, "application") &&
+		(pycompat.EqualFoldASCII(sub, "json") || len(sub) >= 5 && pycompat.EqualFoldASCII(sub[len(sub)-5:], "+json"))
 }
 
 // jsonDoc returns the body as FastAPI hands it to validation: present is

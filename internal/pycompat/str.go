@@ -121,3 +121,24 @@ func Repr(s string) string {
 	b.WriteByte(quote)
 	return b.String()
 }
+
+// EqualFoldASCII reports whether s equals lower, an ASCII lower-case word,
+// ignoring the case of ASCII letters only: what comparing Python's str.lower()
+// of s with lower gives for the words Keel compares (schemes, media types), where
+// strings.EqualFold would also match "ſ" (U+017F) with "s" and "K" (U+212A) with
+// "k".
+func EqualFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}

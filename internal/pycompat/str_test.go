@@ -52,3 +52,19 @@ func TestStripSplitRepr(t *testing.T) {
 		}
 	}
 }
+
+func TestEqualFoldASCII(t *testing.T) {
+	for _, c := range []struct {
+		s, lower string
+		want     bool
+	}{
+		{"Bearer", "bearer", true}, {"BEARER", "bearer", true}, {"bearer", "bearer", true},
+		{"bearer ", "bearer", false}, {"bear", "bearer", false}, {"", "", true},
+		{"baſic", "basic", false}, {"\u212aey", "key", false}, {"B\u0131", "bi", false},
+		{"APPLICATION", "application", true}, {"+JSON", "+json", true}, {"[json", "{json", false},
+	} {
+		if got := EqualFoldASCII(c.s, c.lower); got != c.want {
+			t.Errorf("EqualFoldASCII(%q, %q) = %v, want %v", c.s, c.lower, got, c.want)
+		}
+	}
+}
