@@ -142,7 +142,7 @@ func (e *docEncoder) value(v any) error {
 			e.b = append(e.b, "null"...)
 			return nil
 		}
-		return e.object(x)
+		return writeMap(e, x)
 	case []any:
 		if x == nil {
 			e.b = append(e.b, "null"...)
@@ -214,7 +214,7 @@ func (e *docEncoder) value(v any) error {
 			e.b = append(e.b, "null"...)
 			return nil
 		}
-		return e.content(x)
+		return writeMap(e, x)
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && rv.IsNil() {
@@ -295,8 +295,9 @@ func (e *docEncoder) value(v any) error {
 	return e.marshal(v)
 }
 
-// object writes m with its keys sorted.
-func (e *docEncoder) object(m map[string]any) error {
+// writeMap writes a non-nil string-keyed map as encoding/json does, keys
+// sorted (on the encoder's reused key stack).
+func writeMap[V any](e *docEncoder, m map[string]V) error {
 	base := len(e.keys)
 	e.keys = slices.AppendSeq(e.keys, maps.Keys(m))
 	keys := e.keys[base:]
@@ -412,7 +413,7 @@ func (e *docEncoder) keyword(s *openapi3.Schema, k int, write bool) (bool, error
 		if len(s.Properties) == 0 || !write {
 			return len(s.Properties) != 0, nil
 		}
-		return true, e.properties(s.Properties)
+		return true, writeMap(e, s.Properties)
 	case "required":
 		if len(s.Required) != 0 && write {
 			e.strings(s.Required)
@@ -676,29 +677,6 @@ func (e *docEncoder) mediaType(m *openapi3.MediaType) error {
 	})
 }
 
-// content writes a Content map, sorted by media type.
-func (e *docEncoder) content(c openapi3.Content) error {
-	base := len(e.keys)
-	e.keys = slices.AppendSeq(e.keys, maps.Keys(c))
-	keys := e.keys[base:]
-	sort.Strings(keys)
-	e.b = append(e.b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.str(k)
-		e.b = append(e.b, ':')
-		if err := e.value(c[k]); err != nil {
-			return err
-		}
-	}
-	e.b = append(e.b, '}')
-	clear(e.keys[base:])
-	e.keys = e.keys[:base]
-	return nil
-}
-
 func (e *docEncoder) flag(b, write bool) (bool, error) {
 	if b && write {
 		e.b = append(e.b, "true"...)
@@ -712,27 +690,4 @@ func (e *docEncoder) flag(b, write bool) (bool, error) {
 func allZero(s *openapi3.Schema) bool {
 	type raw [unsafe.Sizeof(openapi3.Schema{})]byte
 	return *(*raw)(unsafe.Pointer(s)) == raw{}
-}
-
-// properties writes a schema's properties, sorted by name.
-func (e *docEncoder) properties(props openapi3.Schemas) error {
-	base := len(e.keys)
-	e.keys = slices.AppendSeq(e.keys, maps.Keys(props))
-	keys := e.keys[base:]
-	sort.Strings(keys)
-	e.b = append(e.b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.str(k)
-		e.b = append(e.b, ':')
-		if err := e.value(props[k]); err != nil {
-			return err
-		}
-	}
-	e.b = append(e.b, '}')
-	clear(e.keys[base:])
-	e.keys = e.keys[:base]
-	return nil
 }
