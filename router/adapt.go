@@ -92,7 +92,7 @@ func (a *App) logReflective(rt *route) {
 	if !a.cfg.withAdapters {
 		return
 	}
-	walkTree(rt.docPlan.Tree(), func(n *resolve.Node) {
+	walkTree(rt.doc.plan.Tree(), func(n *resolve.Node) {
 		t := n.Provider.FuncType()
 		if !n.Reflect || t == nil || a.logged[t] {
 			return

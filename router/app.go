@@ -285,7 +285,7 @@ func (a *App) ResetOverrides() {
 func (a *App) Graph(method, pattern string) string {
 	for _, rt := range a.routes {
 		if rt.method == strings.ToUpper(method) && rt.pattern == pattern {
-			return rt.docPlan.Tree().String()
+			return rt.doc.plan.Tree().String()
 		}
 	}
 	return ""

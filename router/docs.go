@@ -42,7 +42,7 @@ type schemeEntry struct {
 // refuses the second.
 func (a *App) checkSchemes(rt *route) error {
 	var err error
-	walkPath(rt.docPlan.Tree(), nil, func(n *resolve.Node, path []string) {
+	walkPath(rt.doc.plan.Tree(), nil, func(n *resolve.Node, path []string) {
 		if err != nil {
 			return
 		}
@@ -110,12 +110,12 @@ func walkPath(n *resolve.Node, path []string, f func(n *resolve.Node, path []str
 // parameters ordered and de-duplicated as docs/fastapi-compat.md §4.6, the body, and the security
 // requirement merged per scheme as docs/fastapi-compat.md §2.3.
 func (rt *route) openapiRoute() openapi.Route {
-	tree := rt.docPlan.Tree()
+	tree := rt.doc.plan.Tree()
 	or := openapi.Route{
 		Method: rt.method, Path: rt.docPath, Name: rt.fnName,
 		Summary: rt.cfg.summary, Description: rt.cfg.description, OperationID: rt.cfg.operationID,
 		Tags: rt.cfg.tags, Deprecated: rt.cfg.deprecated, Hidden: rt.cfg.hidden,
-		Status: rt.status, Response: rt.docPlan.Output(), ResponseDescription: rt.cfg.respDesc,
+		Status: rt.status, Response: rt.doc.plan.Output(), ResponseDescription: rt.cfg.respDesc,
 	}
 	rt.documentResult(&or)
 	if len(rt.cfg.responses) > 0 {
@@ -335,7 +335,7 @@ func (rt *route) documentResult(or *openapi.Route) {
 	case kindSSE:
 		or.ResponseMediaType, or.ResponseSchema = "text/event-stream", text()
 	case kindNDJSON:
-		item, _, _ := seqItem(rt.docPlan.Output())
+		item, _, _ := seqItem(rt.doc.plan.Output())
 		or.ResponseMediaType, or.Response = "application/x-ndjson", item
 		if or.ResponseDescription == "" {
 			or.ResponseDescription = "Successful Response: a stream of JSON values, one per line"

@@ -12,8 +12,8 @@ type entry struct {
 	pattern  string   // r.Pattern: "GET /items/{id}" (the ServeMux form)
 	names    []string // wildcard names, in order ("" for the pages' subtree)
 	h        http.Handler
-	order    int  // registration order
-	implicit bool // HEAD of a documentation page: a HEAD route replaces it
+	order    int32 // registration order
+	implicit bool  // HEAD of a documentation page: a HEAD route replaces it
 	// preflight is the route's middleware around a 405, for a CORS preflight
 	// for this route that no middleware outside the App answered (see
 	// dispatcher.unmatched); nil for a route without middleware.

@@ -35,8 +35,8 @@ func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Han
 	if strings.Contains(muxPattern, "%") {
 		a.dispatch.escapes = true
 	}
-	_, names := shape(muxPattern)
-	e := &entry{methods: []string{method}, pattern: pattern, names: names, h: h, preflight: preflight}
+	// The wildcard names, in order: translatePattern's, which the route keeps.
+	e := &entry{methods: []string{method}, pattern: pattern, names: rt.wild, h: h, preflight: preflight}
 	if direct != nil && a.ownErrors() {
 		e.direct = direct
 	}
@@ -46,31 +46,9 @@ func (a *App) handle(rt *route, method, muxPattern string, h, preflight http.Han
 // addEntry files e in the dispatcher, with its registration order.
 func (a *App) addEntry(method, muxPattern string, e *entry) {
 	d := a.dispatch
-	e.order = d.n
+	e.order = int32(d.n)
 	d.n++
 	if old := d.add(method, muxPattern, e); old != nil {
 		panic(fmt.Sprintf("keel: %s is already registered", e.pattern))
 	}
-}
-
-// shape returns the pattern with wildcard names removed ("/a/{}/{...}") and the
-// names in order.
-func shape(p string) (string, []string) {
-	if !strings.Contains(p, "{") {
-		return p, nil
-	}
-	segs := strings.Split(p, "/")
-	var names []string
-	for i, seg := range segs {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") && seg != "{$}" {
-			name := seg[1 : len(seg)-1]
-			rest := strings.HasSuffix(name, "...")
-			names = append(names, strings.TrimSuffix(name, "..."))
-			segs[i] = "{}"
-			if rest {
-				segs[i] = "{...}"
-			}
-		}
-	}
-	return strings.Join(segs, "/"), names
 }

@@ -39,6 +39,7 @@ type routeConfig struct {
 	tags        []string
 	deprecated  bool
 	hidden      bool
+	websocket   bool // registered by WebSocket
 	responses   map[string]ResponseDoc
 	respDesc    string
 	effects     []resolve.Dependency // always effects (Dependencies option, groups)
@@ -46,7 +47,6 @@ type routeConfig struct {
 	name        string
 	contentType string        // ContentType
 	keepAlive   time.Duration // KeepAlive
-	websocket   bool          // registered by WebSocket
 	wsOptions   *websocket.AcceptOptions
 }
 

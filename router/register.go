@@ -100,13 +100,11 @@ type route struct {
 	pattern  string // as given, with the group prefixes
 	docPath  string // OpenAPI path template
 	handler  *resolve.Provider
-	fnName   string // the handler's own Go name ("readItems"), "" for a closure
-	cfg      routeConfig
-	effects  []resolve.Dependency
+	fnName   string      // the handler's own Go name ("readItems"), "" for a closure
+	cfg      routeConfig // cfg.effects: the App's dependencies, then the groups' and the route's
 	explicit []resolve.Dependency
 	plan     atomic.Pointer[compiled] // what serves requests (overrides applied)
-	doc      *compiled                // as declared: documents the route
-	docPlan  *resolve.Plan
+	doc      *compiled                // as declared: documents the route (doc.plan)
 	status   int
 	wild     []string
 	kind     resultKind // what the handler's result makes of the response
@@ -163,7 +161,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 		rt.fnName = rt.cfg.name
 	}
 	// docs/fastapi-compat.md §3.2: app, then groups outer to inner, then the route's own.
-	rt.effects = append(slices.Clone(a.cfg.deps), rt.cfg.effects...)
+	rt.cfg.effects = append(slices.Clone(a.cfg.deps), rt.cfg.effects...)
 	muxPattern, docPath, wild, err := translatePattern(full)
 	if err != nil {
 		panic(rt.describe() + ": " + err.Error())
@@ -173,7 +171,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	if err != nil {
 		panic(rt.describe() + ": " + err.Error())
 	}
-	rt.doc, rt.docPlan = doc, doc.plan
+	rt.doc = doc
 	a.logReflective(rt)
 	run := doc
 	if len(a.overrides) > 0 {
@@ -188,7 +186,7 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	if err := a.checkRoute(rt); err != nil {
 		panic(rt.describe() + ": " + err.Error())
 	}
-	rt.kind, _ = resultShape(rt.docPlan.Output())
+	rt.kind, _ = resultShape(rt.doc.plan.Output())
 	if rt.kind == kindRedirect && rt.cfg.status == 0 {
 		rt.status = http.StatusTemporaryRedirect // RedirectResponse's default
 	}
@@ -198,14 +196,14 @@ func (a *App) register(base routeConfig, prefix, method, pattern string, handler
 	var h http.Handler = rt
 	switch {
 	case rt.cfg.websocket:
-		if !rt.docPlan.UsesConn() {
+		if !rt.doc.plan.UsesConn() {
 			panic(rt.describe() + ": a WebSocket handler takes the connection, a *websocket.Conn (github.com/coder/websocket)")
 		}
-		if out := rt.docPlan.Output(); out != nil {
+		if out := rt.doc.plan.Output(); out != nil {
 			panic(fmt.Sprintf("%s: a WebSocket handler returns an error or nothing, not %v: it answers on the connection", rt.describe(), out))
 		}
 		h = &wsRoute{rt}
-	case rt.docPlan.UsesConn():
+	case rt.doc.plan.UsesConn():
 		panic(rt.describe() + ": only a WebSocket route's handler takes a *websocket.Conn; register it with WebSocket")
 	case rt.kind != kindJSON:
 		h = &otherRoute{rt} // JSON routes keep route.ServeHTTP, which checks for no other kind
@@ -254,7 +252,7 @@ type compiled struct {
 func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provider) (*compiled, error) {
 	cfg := resolve.Config{Builtins: builtins(), Resolvers: a.resolvers(false), Overrides: overrides, Tracer: a.tracer,
 		Calls: a.adapted, Presets: []*resolve.Provider{a.body}}
-	plan, err := resolve.Compile(rt.handler, rt.effects, rt.explicit, cfg)
+	plan, err := resolve.Compile(rt.handler, rt.cfg.effects, rt.explicit, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +273,7 @@ func (a *App) compile(rt *route, overrides map[*resolve.Provider]*resolve.Provid
 			}
 		}
 		cfg.Resolvers = a.resolvers(true)
-		if plan, err = resolve.Compile(rt.handler, rt.effects, rt.explicit, cfg); err != nil {
+		if plan, err = resolve.Compile(rt.handler, rt.cfg.effects, rt.explicit, cfg); err != nil {
 			return nil, err
 		}
 		bodies = bodyBinders(plan)
@@ -355,7 +353,7 @@ func translatePattern(p string) (mux, doc string, wild []string, err error) {
 func (a *App) checkRoute(rt *route) error {
 	bound := map[string]bool{}
 	var err error
-	walkTree(rt.docPlan.Tree(), func(n *resolve.Node) {
+	walkTree(rt.doc.plan.Tree(), func(n *resolve.Node) {
 		b, ok := n.Provider.Meta().(*bind.Binder)
 		if !ok || err != nil {
 			return
@@ -376,7 +374,7 @@ func (a *App) checkRoute(rt *route) error {
 			return fmt.Errorf("the pattern wildcard {%s} is bound to nothing; add a field tagged `path:%q` to a parameter struct of the handler or a dependency", w, w)
 		}
 	}
-	if err := checkOptionalBodies(rt.docPlan.Tree()); err != nil {
+	if err := checkOptionalBodies(rt.doc.plan.Tree()); err != nil {
 		return err
 	}
 	return a.checkSchemes(rt)

@@ -113,13 +113,13 @@ func checkResult(rt *route) error {
 		}
 	case kindJSON:
 		if rt.cfg.contentType != "" {
-			return fmt.Errorf("router.ContentType(%q) is for routes that answer bytes, files or streams, but the handler returns a JSON value (%v)", rt.cfg.contentType, rt.docPlan.Output())
+			return fmt.Errorf("router.ContentType(%q) is for routes that answer bytes, files or streams, but the handler returns a JSON value (%v)", rt.cfg.contentType, rt.doc.plan.Output())
 		}
 	}
 	if rt.cfg.keepAlive != 0 && rt.kind != kindSSE {
 		return errors.New("router.KeepAlive is for Server-Sent Events routes (a handler returning iter.Seq[response.Event])")
 	}
-	if t := rt.docPlan.Output(); t != nil && t.Kind() == reflect.Func && t.NumIn() == 1 && t.In(0).Kind() == reflect.Func && t.In(0).NumIn() == 2 && t.In(0).In(1) != errorType {
+	if t := rt.doc.plan.Output(); t != nil && t.Kind() == reflect.Func && t.NumIn() == 1 && t.In(0).Kind() == reflect.Func && t.In(0).NumIn() == 2 && t.In(0).In(1) != errorType {
 		return fmt.Errorf("the handler returns %v, an iterator of pairs; a stream of pairs must be an iter.Seq2[T, error], whose error ends the stream", t)
 	}
 	return nil

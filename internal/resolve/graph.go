@@ -85,14 +85,14 @@ type Config struct {
 type Node struct {
 	Provider *Provider // nil for the root's handler? no: the root holds the handler's provider
 	Kind     Kind
+	// Reflect reports that the provider's function is called by reflection:
+	// it is neither typed (di.Func*) nor covered by an adapter (Config.Calls).
+	Reflect bool
 	// Scopes are the SecurityScopes injected at this node (parents first, docs/fastapi-compat.md §2.2).
 	Scopes []string
 	// Key identifies the node's per-request cache entry (docs/fastapi-compat.md §2.4); nodes with
 	// equal keys share one value.
-	Key string
-	// Reflect reports that the provider's function is called by reflection:
-	// it is neither typed (di.Func*) nor covered by an adapter (Config.Calls).
-	Reflect  bool
+	Key      string
 	Children []*Node
 }
 
@@ -136,31 +136,31 @@ type Plan struct {
 	root     *occ
 	occs     []*occ // by id
 	prog     []step
-	nOcc     int
 	nKeys    int
 	maxArgs  int
 	nSlots   int         // State.ptrs: occurrences, built-ins, constants, conversions
 	consts   []constSlot // SecurityScopes values, shared by every request
 	convs    []convSlot  // scratch values of converted arguments
-	caches   bool        // some step reads the cache
-	aliases  bool        // a cache hit can alias an occurrence's slot
-	usesResp bool
 	out      reflect.Type
 	handler  *Provider
 	tree     *Node
 	pool     statePool
 	plain    map[*Provider]slotRef // presettable providers (Config.Presets) and their slots
-	usesBg   bool                  // some function takes the background tasks
-	usesConn bool                  // the handler takes the connection
 	connType reflect.Type
 	tracer   Tracer
+	// The flags last, in one word (every route retains its plans).
+	caches   bool // some step reads the cache
+	aliases  bool // a cache hit can alias an occurrence's slot
+	usesResp bool
+	usesBg   bool // some function takes the background tasks
+	usesConn bool // the handler takes the connection
 	usesPath bool // some function takes the *wire.PathValues (a binder with path fields)
 	// readsPath: some function may read r.PathValue: it takes the
 	// *http.Request and is not marked WithoutPathValues.
 	readsPath bool
 }
 
-// Slots of State.ptrs after the occurrences' (nOcc + …).
+// Slots of State.ptrs after the occurrences' (len(Plan.occs) + …).
 const (
 	slotRequest = iota
 	slotContext
@@ -251,23 +251,23 @@ func (e *CompileError) Error() string {
 
 // occ is one occurrence at run time (with overrides applied).
 type occ struct {
-	id           int
-	key          int
+	id       int
+	key      int
+	p        *Provider // the provider called (the replacement when overridden)
+	children []*occ
+	inputs   []input
+	call     Call  // typed call (the provider's, or an adapter); nil: reflection
+	scope    Scope // effective cleanup scope
+	// Flags last, in one word: the occurrence is retained by every route's
+	// plan (its declared Node and injected scopes are the compiler's,
+	// compiler.nodes, and not kept here).
 	root         bool
 	useCache     bool
 	noCacheBelow bool
-	p            *Provider // the provider called (the replacement when overridden)
-	children     []*occ
-	inputs       []input
-	scopes       []string // SecurityScopes injected here
-	scope        Scope    // effective cleanup scope
-
-	node       *Node // as declared, for its Reflect note
-	call       Call  // typed call (the provider's, or an adapter); nil: reflection
-	zero       bool  // call expects dst zeroed
-	checkCall  bool  // the cache may hold the value when the call step comes
-	writeCache bool  // a later check may read this occurrence's value
-	convert    bool  // some input is converted (input.conv)
+	zero         bool // call expects dst zeroed
+	checkCall    bool // the cache may hold the value when the call step comes
+	writeCache   bool // a later check may read this occurrence's value
+	convert      bool // some input is converted (input.conv)
 }
 
 type inKind uint8
@@ -295,6 +295,7 @@ type compiler struct {
 	keys     map[string]int
 	plain    map[*Provider]slotRef
 	nOcc     int
+	nodes    []*Node // the declared node of each occurrence, by id
 	maxArgs  int
 	usesRsp  bool
 	usesBg   bool
@@ -328,7 +329,7 @@ func Compile(handler *Provider, effects, explicit []Dependency, cfg Config) (*Pl
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{root: root, nOcc: c.nOcc, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
+	p := &Plan{root: root, nKeys: len(c.keys), maxArgs: c.maxArgs, usesResp: c.usesRsp,
 		out: handler.out, handler: handler, tree: tree, usesBg: c.usesBg, usesConn: c.usesConn,
 		connType: cfg.Builtins.Conn, tracer: cfg.Tracer, usesPath: c.usesPath}
 	c.finish(p)
@@ -401,9 +402,7 @@ func (c *compiler) finish(p *Plan) {
 		if o.call == nil && c.cfg.Calls != nil {
 			o.call = c.cfg.Calls(o.p)
 		}
-		if o.node != nil {
-			o.node.Reflect = o.call == nil
-		}
+		c.nodes[o.id].Reflect = o.call == nil
 		ins := o.p.inTypes()
 		for i := range o.inputs {
 			in := &o.inputs[i]
@@ -434,7 +433,7 @@ func (c *compiler) finish(p *Plan) {
 				}
 			case inScopes:
 				in.slot = next
-				p.consts = append(p.consts, constSlot{slot: next, ptr: c.scopesValue(o.scopes)})
+				p.consts = append(p.consts, constSlot{slot: next, ptr: c.scopesValue(c.nodes[o.id].Scopes)})
 				next++
 			}
 		}
@@ -472,14 +471,14 @@ func (c *compiler) build(d Dependency, parentList []string, kind Kind, rootDeps 
 		chain = slices.Clone(injected)
 	}
 
-	o := &occ{id: c.nOcc, root: root, p: actual, useCache: !d.noCache && !root, scopes: injected}
+	o := &occ{id: c.nOcc, root: root, p: actual, useCache: !d.noCache && !root}
 	c.nOcc++
 	o.scope = d.scope
 	if o.scope == ScopeDefault {
 		o.scope = ScopeRequest
 	}
 	node := &Node{Provider: orig, Kind: kind, Scopes: injected}
-	o.node = node
+	c.nodes = append(c.nodes, node) // at o.id
 
 	// The function's parameters.
 	var explicit []Dependency

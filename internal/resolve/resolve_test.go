@@ -390,3 +390,49 @@ func runTyped(t *testing.T, handler *di.Provider, explicit []di.Dependency, c re
 	}
 	return v.Interface(), err
 }
+
+// Each node of the declared tree gets its own Reflect note and scopes, in a
+// graph mixing typed and reflective providers at several depths: the notes
+// are set from the compiler's per-occurrence table (compiler.nodes), which
+// must stay aligned with the occurrences' ids.
+func TestNodeNotesPerOccurrence(t *testing.T) {
+	type A string
+	type B string
+	type C string
+	type D string
+	a := di.Func1(func(s di.SecurityScopes) (A, error) { return A(strings.Join(s.Scopes, ",")), nil })
+	b := di.Provide(func(x A) B { return B(x) }, di.Security(a, "b"))
+	c := di.Func1(func(x B) (C, error) { return C(x), nil }, di.Depends(b))
+	d := di.Provide(func(x A, y C) D { return D(string(x) + "|" + string(y)) }, di.Security(a, "d"), di.Depends(c))
+	handler := di.Func2(func(x D, y B) (string, error) { return string(x) + "|" + string(y), nil })
+	plan, err := resolve.Compile((*resolve.Provider)(handler), nil, decls(di.Depends(d), di.Depends(b)), cfg(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := map[*resolve.Provider]bool{(*resolve.Provider)(handler): true, (*resolve.Provider)(a): true, (*resolve.Provider)(c): true}
+	var got []string
+	var walk func(n *resolve.Node)
+	walk = func(n *resolve.Node) {
+		if n.Reflect == typed[n.Provider] {
+			t.Errorf("%s: Reflect %v", n.Provider.Name(), n.Reflect)
+		}
+		got = append(got, strings.Join(n.Scopes, ","))
+		for _, ch := range n.Children {
+			walk(ch)
+		}
+	}
+	walk(plan.Tree())
+	// handler; d; d's a (d); d's c; c's b; b's a (b); handler's b; b's a (b)
+	if want := []string{"", "", "d", "", "", "b", "", "b"}; !slices.Equal(got, want) {
+		t.Errorf("scopes by node %q, want %q", got, want)
+	}
+	st := plan.Acquire(httptest.NewRequest("GET", "/", nil))
+	defer plan.Release(st)
+	v, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := v.Interface(), "d|b|b"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

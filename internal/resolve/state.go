@@ -90,9 +90,9 @@ func (p *Plan) Acquire(r *http.Request) *State {
 func (p *Plan) newState() *State {
 	st := &State{plan: p,
 		ptrs:  make([]unsafe.Pointer, p.nSlots),
-		own:   make([]unsafe.Pointer, p.nOcc),
+		own:   make([]unsafe.Pointer, len(p.occs)),
 		cache: make([]int32, p.nKeys),
-		bad:   make([]bool, p.nOcc),
+		bad:   make([]bool, len(p.occs)),
 		args:  make([]unsafe.Pointer, p.maxArgs),
 	}
 	st.respP, st.bgP, st.pathP = &st.resp, &st.bg, &st.path
@@ -102,7 +102,7 @@ func (p *Plan) newState() *State {
 		}
 	}
 	copy(st.ptrs, st.own)
-	base := p.nOcc
+	base := len(p.occs)
 	st.ptrs[base+slotRequest] = unsafe.Pointer(&st.r)
 	st.ptrs[base+slotContext] = unsafe.Pointer(&st.ctx)
 	st.ptrs[base+slotResponse] = unsafe.Pointer(&st.respP)
