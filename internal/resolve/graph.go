@@ -284,10 +284,10 @@ const (
 )
 
 type input struct {
-	kind inKind
 	occ  *occ
-	slot int // in State.ptrs
-	conv int // in State.ptrs, the converted value's slot; -1: none
+	slot int32 // in State.ptrs
+	conv int32 // in State.ptrs, the converted value's slot; -1: none
+	kind inKind
 }
 
 type compiler struct {
@@ -409,30 +409,30 @@ func (c *compiler) finish(p *Plan) {
 			in.conv = -1
 			switch in.kind {
 			case inChild:
-				in.slot = in.occ.id
+				in.slot = int32(in.occ.id)
 				if vt, pt := in.occ.p.out, ins[i]; vt != pt && pt.Kind() == reflect.Interface {
-					in.conv = next
+					in.conv = int32(next)
 					p.convs = append(p.convs, convSlot{slot: next, typ: pt})
 					next++
 					o.convert = true
 				}
 			case inContext:
-				in.slot = base + slotContext
+				in.slot = int32(base + slotContext)
 			case inResponse:
-				in.slot = base + slotResponse
+				in.slot = int32(base + slotResponse)
 			case inBackground:
-				in.slot = base + slotBackground
+				in.slot = int32(base + slotBackground)
 			case inConn:
-				in.slot = base + slotConn
+				in.slot = int32(base + slotConn)
 			case inPath:
-				in.slot = base + slotPath
+				in.slot = int32(base + slotPath)
 			case inRequest:
-				in.slot = base + slotRequest
+				in.slot = int32(base + slotRequest)
 				if !o.p.noPath {
 					p.readsPath = true
 				}
 			case inScopes:
-				in.slot = next
+				in.slot = int32(next)
 				p.consts = append(p.consts, constSlot{slot: next, ptr: c.scopesValue(c.nodes[o.id].Scopes)})
 				next++
 			}

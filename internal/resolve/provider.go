@@ -268,10 +268,10 @@ func (s Scope) String() string {
 type Dependency struct {
 	p       *Provider
 	scopes  []string
+	args    []Dependency // di.Args: the positional bindings
 	noCache bool
 	scope   Scope
-	args    []Dependency // di.Args: the positional bindings
-	auto    bool         // di.Auto: a position left to the usual resolution
+	auto    bool // di.Auto: a position left to the usual resolution
 }
 
 // Security returns d with scopes added to its own (di.Security).
