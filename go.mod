@@ -9,12 +9,10 @@ require (
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-playground/validator/v10 v10.30.6
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/icholy/digest v1.2.0
 	github.com/lestrrat-go/httpcc v1.0.1
 	github.com/lestrrat-go/httprc/v3 v3.0.6
 	github.com/lestrrat-go/jwx/v3 v3.4.0
 	github.com/swaggo/files/v2 v2.0.2
-	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -7,8 +7,9 @@
 #
 # It checks, in every module of the repository (each on its own go.mod):
 # gofmt, go mod tidy -diff, go vet, staticcheck (when installed); then runs
-# go test ./... in the core module, the example module (cmd/example), the
-# documentation tests (internal/docstest) and redisstore (against a
+# go test ./... in the core module, its interop tests (internal/interop), the
+# example module (cmd/example), the documentation tests (internal/docstest),
+# keelotel and redisstore (against a
 # redis-server it starts, when one is installed). The full suite, scripts/test-all.sh,
 # adds -race, fuzzing, the end-to-end checks, the example's process tests and
 # the other modules' tests.
@@ -24,6 +25,7 @@ step_vet() { check_vet; }
 step_staticcheck() { check_staticcheck optional; }
 step_test() {
   go_test . -count=1
+  go_test internal/interop -count=1
   go_test cmd/example -count=1
   go_test internal/docstest -count=1
   go_test keelotel -count=1

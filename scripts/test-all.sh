@@ -13,7 +13,9 @@
 #   staticcheck  staticcheck (the modules with cheap dependencies: see
 #                step_staticcheck)
 #   modules      fails if a module's tests run in no step
-#   test_core    go test -race of the core module
+#   test_core    go test -race of the core module, and of internal/interop
+#                (the core's tests that need an independent Digest client or
+#                goleak, which the core module does not require)
 #   test_example go test of the example module, with its process tests at full
 #                size (KEEL_FULL=1: 300 concurrent logins under ulimit -n 1024,
 #                a graceful shutdown with the default timeouts)
@@ -136,8 +138,9 @@ step_static() {
 # provider's (zitadel/oidc, go-jose, OpenTelemetry) 95 s, the example's
 # (SQLite's libc) 27 s after the core module's, so CI checks only the modules
 # whose dependencies are cheap: the framework (60 s of CPU, the standard
-# library's analysis included), redisstore, keelotel and the generated
-# client's module. scripts/land-check.sh checks every module at each
+# library's analysis included), internal/interop (the framework's plus
+# goleak and icholy/digest, both small), redisstore, keelotel and the
+# generated client's module. scripts/land-check.sh checks every module at each
 # landing, cache warm, so main never holds a module staticcheck rejects.
 step_staticcheck() {
   KEEL_STATICCHECK_SKIP="bench internal/oidcprovider cmd/example internal/docstest internal/e2e" check_staticcheck
@@ -202,6 +205,7 @@ step_test_core() {
     bench_ahead_start
   fi
   go_test . -race -count=1
+  go_test internal/interop -race -count=1
 }
 step_test_example() {
   apt_wait
@@ -355,7 +359,7 @@ step_instances() {
 # step_modules fails when a module's tests run in no step: each module must
 # be named here by the step that runs its tests.
 step_modules() {
-  local m tested=(. cmd/example internal/docstest keelotel bench redisstore)
+  local m tested=(. internal/interop cmd/example internal/docstest keelotel bench redisstore)
   # The e2e step runs internal/e2e, whose TestGeneratedClient runs the client
   # module's tests against the example, and which builds and runs the OpenID
   # provider of internal/oidcprovider (a program, no tests).

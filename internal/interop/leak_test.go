@@ -1,9 +1,11 @@
-package router_test
+package interop_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"iter"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -121,4 +123,10 @@ func TestClientGoneLeavesNothing(t *testing.T) {
 		waitCleanup("/ws")
 	}
 	http.DefaultClient.CloseIdleConnections()
+}
+
+// quietApp is an app whose log goes to a buffer.
+func quietApp() (*router.App, *bytes.Buffer) {
+	var logs bytes.Buffer
+	return router.New(router.Info{Title: "test"}, router.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))), &logs
 }
